@@ -1,0 +1,34 @@
+__path__ = __import__("pkgutil").extend_path(__path__, __name__)
+# taskloom: a slim workflow runtime; integrations live in ``taskloom-provider-*`` distributions.
+#
+# The line above must stay the first statement: it lets ``taskloom.providers.<id>`` and the
+# compat shims resolve when distributions live in different ``sys.path`` entries (editable
+# installs, ``--target`` dirs).  Everything else is re-exported lazily so that
+# ``import taskloom`` stays cheap.
+
+from typing import TYPE_CHECKING
+from typing import Any
+
+from taskloom._version import __version__ as __version__
+
+if TYPE_CHECKING:
+    from taskloom.decorators import task as task
+    from taskloom.models.dag import DAG as DAG
+
+_LAZY = {
+    "DAG": "taskloom.models.dag",
+    "task": "taskloom.decorators",
+}
+
+__all__ = ["DAG", "__version__", "task"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'taskloom' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,1 @@
+"""Executors: where task instances run."""
