@@ -1,0 +1,98 @@
+"""Install one distribution's built wheel into a tox environment, then run its tests.
+
+Environment names (see tox.ini):
+
+- ``core-py3XX``            core on that Python
+- ``core-lowest``           core with every direct dependency at its declared floor
+- ``<id>-corelatest``       provider ``<id>`` with core built from this tree
+- ``<id>-coremin``          provider ``<id>`` with the oldest core it declares, built from git history
+- ``<id>-lowest``           provider ``<id>`` with oldest core and its other direct dependencies at their floors
+- ``compat``                compat with core and every provider
+
+Wheels are built fresh for every run, so an environment never tests stale code.
+Run with the tools' Python: ``python pkgtest.py install ENV ENV_PYTHON`` / ``test ENV ENV_PYTHON [pytest args]``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import repo
+import wheels
+
+
+def _parse(env_name: str) -> tuple[repo.Dist, str]:
+    key, _, flavour = env_name.partition("-")
+    return repo.by_key(key), flavour
+
+
+def _wheels_for(dist: repo.Dist, flavour: str, out_dir: Path) -> list[Path]:
+    core = repo.by_key("core")
+    if dist.kind == "core":
+        return [wheels.build_dist(core, out_dir)]
+    if dist.kind == "compat":
+        return [wheels.build_dist(d, out_dir) for d in repo.dists()]
+    core_wheel = (
+        wheels.build_core_min(dist) if flavour in {"coremin", "lowest"} else wheels.build_dist(core, out_dir)
+    )
+    return [core_wheel, wheels.build_dist(dist, out_dir)]
+
+
+def install(env_name: str, env_python: str) -> None:
+    dist, flavour = _parse(env_name)
+    out_dir = wheels.CACHE / "tox-wheels" / env_name
+    shutil.rmtree(out_dir, ignore_errors=True)
+    built = [*_wheels_for(dist, flavour, out_dir), wheels.build_dist(repo.testing_dist(), out_dir)]
+    cmd = [wheels.uv(), "pip", "install", "--python", env_python, "--reinstall"]
+    if flavour == "lowest":
+        cmd += ["--resolution", "lowest-direct"]
+    cmd += [*map(str, built), "-r", str(dist.test_requirements)]
+    print("+", " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True, env=wheels.build_env())
+
+
+def test(env_name: str, env_python: str, pytest_args: list[str]) -> int:
+    dist, _ = _parse(env_name)
+    os.chdir(dist.path)
+    # The package under test must come from the installed wheel, never from src/.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    return subprocess.run([env_python, "-m", "pytest", "-p", "no:cacheprovider", *pytest_args], env=env).returncode
+
+
+def typecheck(env_python: str) -> int:
+    """mypy --strict over every distribution's sources, with their dependencies installed."""
+    out_dir = wheels.CACHE / "tox-wheels" / "type"
+    shutil.rmtree(out_dir, ignore_errors=True)
+    built = [wheels.build_dist(d, out_dir) for d in repo.dists()]
+    stubs = ["types-requests", "types-PyYAML"]
+    subprocess.run(
+        [wheels.uv(), "pip", "install", "--python", env_python, *map(str, built), *stubs],
+        check=True,
+        env=wheels.build_env(),
+    )
+    sources = [d.path / "src" for d in repo.dists()]
+    env = {**os.environ, "MYPYPATH": os.pathsep.join(map(str, sources))}
+    mypy = [sys.executable, "-m", "mypy", "--config-file", str(repo.ROOT / "mypy.ini")]
+    targets = [str(s) for s in sources]
+    return subprocess.run([*mypy, "--python-executable", env_python, *targets], env=env).returncode
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["typecheck"] and len(argv) == 3:
+        return typecheck(argv[2])
+    if len(argv) < 3 or argv[0] not in {"install", "test"}:
+        print(__doc__)
+        return 2
+    action, env_name, env_python, *rest = argv
+    if action == "install":
+        install(env_name, env_python)
+        return 0
+    return test(env_name, env_python, rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,79 @@
+"""Build wheels of this repository's distributions (the product users install)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from repo import ROOT
+from repo import Dist
+from repo import core_commit_for
+from repo import git
+
+CACHE = ROOT / ".cache"
+
+
+def uv() -> str:
+    """The ``uv`` binary installed beside the tools' Python."""
+    candidate = Path(sys.executable).parent / "uv"
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("uv")
+    if found:
+        return found
+    raise SystemExit("uv not found: run the tooling through `python3 tools/run.py ...`")
+
+
+def build_env() -> dict[str, str]:
+    """Environment for reproducible builds that ignore the machine's pip configuration."""
+    env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
+    env.pop("PIP_FIND_LINKS", None)
+    env.setdefault("SOURCE_DATE_EPOCH", git("log", "-1", "--format=%ct").strip() or "315532800")
+    return env
+
+
+def build(source: Path, out_dir: Path, *, sdist: bool = False) -> list[Path]:
+    """Build the wheel (and the sdist) of the package in ``source`` into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    before = set(out_dir.iterdir())
+    kinds = ["--sdist", "--wheel"] if sdist else ["--wheel"]
+    subprocess.run(
+        [uv(), "build", "--quiet", *kinds, "--out-dir", str(out_dir), str(source)],
+        check=True,
+        env=build_env(),
+    )
+    return sorted(set(out_dir.iterdir()) - before)
+
+
+def build_dist(dist: Dist, out_dir: Path) -> Path:
+    """Build ``dist``'s wheel from the working tree; return its path."""
+    (wheel,) = [p for p in build(dist.path, out_dir) if p.suffix == ".whl"]
+    return wheel
+
+
+def build_core_min(dist: Dist) -> Path:
+    """Build core's wheel at the oldest version ``dist`` declares, from git history.
+
+    The commit is found from the history of core's version file, not from tags, and the
+    wheel is cached per commit under ``.cache/coremin/``.
+    """
+    version = dist.core_min
+    commit = core_commit_for(version)
+    out_dir = CACHE / "coremin" / commit
+    wheels = sorted(out_dir.glob("taskloom-*.whl")) if out_dir.exists() else []
+    if wheels:
+        return wheels[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", "--format=tar", commit, "core"],
+            check=True,
+            capture_output=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        (wheel,) = [p for p in build(Path(tmp) / "core", out_dir) if p.suffix == ".whl"]
+    print(f"core {version} built from commit {commit[:12]}: {wheel.name}", flush=True)
+    return wheel
