@@ -60,7 +60,10 @@ def test(env_name: str, env_python: str, pytest_args: list[str]) -> int:
     os.chdir(dist.path)
     # The package under test must come from the installed wheel, never from src/.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    return subprocess.run([env_python, "-m", "pytest", "-p", "no:cacheprovider", *pytest_args], env=env).returncode
+    junit = wheels.CACHE / "junit" / f"{env_name}.xml"
+    junit.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [env_python, "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={junit}", *pytest_args]
+    return subprocess.run(cmd, env=env).returncode
 
 
 def typecheck(env_python: str) -> int:

@@ -1,0 +1,115 @@
+"""Rehearse a release on loopback, the way users will install taskloom.
+
+1. start a package index (pypiserver) on 127.0.0.1, serving a fresh directory;
+2. ``twine upload`` every sdist and wheel in DIST_DIR to it;
+3. put the third-party wheels those distributions need beside them (the index must be
+   hermetic: no fallback to any other index);
+4. in a fresh environment whose pip sees no configuration and only that index, install
+   core, two providers and compat *by name*, and run an example DAG and a legacy DAG.
+
+Usage: ``python tools/release_rehearsal.py DIST_DIR PROVIDER_A PROVIDER_B``
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import repo
+import wheels
+
+WORK = wheels.CACHE / "release"
+EXAMPLES = repo.ROOT / "tools" / "release_dags"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    print("+", " ".join(cmd), flush=True)
+    return subprocess.run(cmd, check=True, text=True, **kwargs)  # type: ignore[call-overload]
+
+
+def main(argv: list[str]) -> int:
+    dist_dir, provider_a, provider_b = Path(argv[0]).resolve(), argv[1], argv[2]
+    artifacts = sorted(p for p in dist_dir.iterdir() if p.suffix in {".whl", ".gz"})
+    if not artifacts:
+        raise SystemExit(f"{dist_dir} holds no distributions: run `nox -s build` first")
+    shutil.rmtree(WORK, ignore_errors=True)
+    packages = WORK / "index"
+    packages.mkdir(parents=True)
+    tools_bin = Path(sys.executable).parent
+    names = ["taskloom", f"taskloom-provider-{provider_a}", f"taskloom-provider-{provider_b}"]
+    if any(d.kind == "compat" for d in repo.dists()):
+        names.append("taskloom-compat")
+
+    # Third-party dependencies, resolved the way a user's pip would, from the wheels built here.
+    deps = WORK / "deps"
+    env = wheels.build_env()
+    ours = [str(p) for p in artifacts if p.suffix == ".whl"]
+    run([str(tools_bin / "python"), "-m", "pip", "download", "--quiet", "--dest", str(deps),
+         "--find-links", str(dist_dir), "--only-binary", ":all:", *names], env=env)
+    for wheel in deps.iterdir():
+        if not wheel.name.startswith("taskloom"):
+            shutil.copy2(wheel, packages)
+
+    port = free_port()
+    server = subprocess.Popen(
+        [str(tools_bin / "pypi-server"), "run", "-i", "127.0.0.1", "-p", str(port),
+         "-a", ".", "-P", ".", "--disable-fallback", str(packages)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    index = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(index + "simple/", timeout=1)
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("the local package index did not start") from None
+                time.sleep(0.2)
+        run([str(tools_bin / "twine"), "upload", "--non-interactive", "--repository-url", index,
+             "-u", "rehearsal", "-p", "rehearsal", *map(str, artifacts)], env=env)
+
+        venv_dir = WORK / "venv"
+        run([wheels.uv(), "venv", "--quiet", "--seed", "--python", sys.executable, str(venv_dir)])
+        python = str(venv_dir / "bin" / "python")
+        clean = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
+        clean["PIP_CONFIG_FILE"] = os.devnull
+        run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             "--index-url", index + "simple/", *names], env=clean)
+        run([python, str(repo.ROOT / "tools" / "probe.py"), "--expect", provider_a, provider_b])
+        run_dags(venv_dir, clean)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    print("release rehearsal: uploaded, installed by name from the local index, DAGs ran")
+    return 0
+
+
+def run_dags(venv_dir: Path, env: dict[str, str]) -> None:
+    """Run the example DAG and the legacy (1.x-style) DAG with the installed CLI."""
+    taskloom = str(venv_dir / "bin" / "taskloom")
+    with tempfile.TemporaryDirectory() as home:
+        dag_env = {**env, "TASKLOOM_HOME": home, "TASKLOOM_DAGS_FOLDER": str(EXAMPLES)}
+        for dag_id in sorted(p.stem for p in EXAMPLES.glob("*.py")):
+            if dag_id.startswith("legacy") and not any(d.kind == "compat" for d in repo.dists()):
+                continue
+            run([taskloom, "dags", "test", dag_id], env=dag_env)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
