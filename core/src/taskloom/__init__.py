@@ -6,10 +6,16 @@ __path__ = __import__("pkgutil").extend_path(__path__, __name__)
 # installs, ``--target`` dirs).  Everything else is re-exported lazily so that
 # ``import taskloom`` stays cheap.
 
+import sys as _sys
 from typing import TYPE_CHECKING
 from typing import Any
 
+from taskloom._legacy import LegacyPathFinder as _LegacyPathFinder
 from taskloom._version import __version__ as __version__
+
+# 1.x import paths fail with migration advice instead of a bare ModuleNotFoundError.
+if _LegacyPathFinder not in _sys.meta_path:
+    _sys.meta_path.append(_LegacyPathFinder)
 
 if TYPE_CHECKING:
     from taskloom.decorators import task as task
@@ -26,7 +32,10 @@ __all__ = ["DAG", "__version__", "task"]
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
-        raise AttributeError(f"module 'taskloom' has no attribute {name!r}")
+        # ``import taskloom`` then ``taskloom.utils.dates...``: import the subpackage on demand.
+        from taskloom._legacy import package_getattr
+
+        return package_getattr(__name__, name)
     import importlib
 
     value = getattr(importlib.import_module(module), name)

@@ -2,3 +2,12 @@ __path__ = __import__("pkgutil").extend_path(__path__, __name__)
 # Core operators.
 # The line above stays first: taskloom-compat adds 1.x modules to this package from
 # its own wheel, which may live in another sys.path entry (editable installs).
+
+from typing import Any
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy submodules (``taskloom.operators.<module>`` after a bare ``import taskloom``) and 1.x names.
+    from taskloom._legacy import package_getattr
+
+    return package_getattr(__name__, name)

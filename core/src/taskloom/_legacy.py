@@ -1,0 +1,73 @@
+"""Hooks that make taskloom 1.x import paths fail helpfully, or work through taskloom-compat.
+
+Kept tiny and free of imports: ``taskloom/__init__.py`` installs :class:`LegacyPathFinder`
+on every start-up, and the mapping table (:mod:`taskloom._moved`) is loaded only when an
+old path is actually used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_COMPAT_MODULE = "taskloom_compat._shim"
+
+
+class LegacyPathFinder:
+    """Last entry of ``sys.meta_path``: turns a failed import of a 1.x module into advice.
+
+    Python asks it only after every other finder failed, so it costs nothing on the
+    normal path, and when ``taskloom-compat`` is installed its shim modules are found
+    first.
+    """
+
+    @staticmethod
+    def find_spec(fullname: str, path: object = None, target: object = None) -> None:
+        if fullname.startswith("taskloom."):
+            from taskloom._moved import COMPAT_DISTRIBUTION
+            from taskloom._moved import DEPRECATED_IN
+            from taskloom._moved import migration_advice
+            from taskloom._moved import moves_by_module
+
+            moves = moves_by_module().get(fullname)
+            if moves:
+                raise ModuleNotFoundError(
+                    f"{fullname} is a taskloom 1.x import path, moved out of core in {DEPRECATED_IN} "
+                    f"and kept only by {COMPAT_DISTRIBUTION}, which is not installed. "
+                    + migration_advice(moves),
+                    name=fullname,
+                )
+        return None
+
+
+def package_getattr(package: str, name: str) -> Any:
+    """``__getattr__`` for core packages: lazy submodules and 1.x attribute names.
+
+    ``import taskloom; taskloom.utils.dates.days_ago(2)`` works because the submodule is
+    imported on first attribute access; ``from taskloom.models import DAG`` (a 1.x name)
+    is served by taskloom-compat with a deprecation warning, or fails with advice.
+    """
+    from taskloom._moved import moves_by_module
+
+    move = moves_by_module().get(package, {}).get(name)
+    if move is not None:
+        try:
+            shim = importlib.import_module(_COMPAT_MODULE)
+        except ModuleNotFoundError:
+            from taskloom._moved import COMPAT_DISTRIBUTION
+            from taskloom._moved import migration_advice
+
+            raise ImportError(
+                f"{package}.{name} is a taskloom 1.x name and {COMPAT_DISTRIBUTION} is not installed. "
+                + migration_advice((move,)),
+                name=package,
+            ) from None
+        return shim.resolve(move, stacklevel=4)  # resolve, this, the package __getattr__, user
+    if name.startswith("__"):
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+    try:
+        return importlib.import_module(f"{package}.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{package}.{name}":
+            raise
+        raise AttributeError(f"module {package!r} has no attribute {name!r}") from None

@@ -1,0 +1,183 @@
+"""The one table of taskloom 1.x import paths and where each object lives now.
+
+Everything about the 1.x layout is driven by :data:`MOVES`: the shim modules that
+``taskloom-compat`` ships, their deprecation warnings, the errors raised when compat or
+a provider is missing, ``taskloom compat check|fix``, and the table in compat's README.
+
+Core keeps the table (not compat) so that, *without* compat installed, importing an old
+path still fails with an error that says it is a 1.x path and how to migrate
+(:mod:`taskloom._legacy`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from types import MappingProxyType
+from typing import Final
+
+#: Release in which the 1.x paths were deprecated, and the one that removes them.
+DEPRECATED_IN: Final = "2.0"
+REMOVED_IN: Final = "3.0"
+COMPAT_DISTRIBUTION: Final = "taskloom-compat"
+
+
+@dataclass(frozen=True)
+class Move:
+    """One 1.x name and its new home."""
+
+    #: Dotted 1.x path of the object, e.g. ``taskloom.hooks.postgres_hook.PostgresHook``.
+    old: str
+    #: Dotted path of the same object now.
+    new: str
+    #: Distribution that provides the new home (``taskloom`` for core).
+    distribution: str = "taskloom"
+    #: Keyword arguments renamed on the way (old -> new), e.g. ``sqlite_conn_id`` -> ``conn_id``.
+    renamed_args: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def old_module(self) -> str:
+        return self.old.rpartition(".")[0]
+
+    @property
+    def old_name(self) -> str:
+        return self.old.rpartition(".")[2]
+
+    @property
+    def new_module(self) -> str:
+        return self.new.rpartition(".")[0]
+
+    @property
+    def new_name(self) -> str:
+        return self.new.rpartition(".")[2]
+
+    @property
+    def install_hint(self) -> str:
+        """How to get the distribution of the new home."""
+        if self.distribution == "taskloom":
+            return "it is part of core"
+        extra = self.distribution.removeprefix("taskloom-provider-")
+        return f'pip install {self.distribution}  (or: pip install "taskloom[{extra}]")'
+
+
+def _provider(pid: str) -> str:
+    return f"taskloom-provider-{pid}"
+
+
+MOVES: Final[tuple[Move, ...]] = (
+    # --- core hooks
+    Move("taskloom.hooks.base_hook.BaseHook", "taskloom.hooks.base.BaseHook"),
+    Move("taskloom.hooks.dbapi_hook.DbApiHook", "taskloom.hooks.dbapi.DbApiHook"),
+    Move("taskloom.hooks.http_hook.HttpHook", "taskloom.hooks.http.HttpHook"),
+    Move("taskloom.hooks.sqlite_hook.SqliteHook", "taskloom.hooks.sqlite.SqliteHook"),
+    # --- core operators and sensors
+    Move("taskloom.operators.dummy_operator.DummyOperator", "taskloom.operators.empty.EmptyOperator"),
+    Move("taskloom.operators.python_operator.PythonOperator", "taskloom.operators.python.PythonOperator"),
+    Move(
+        "taskloom.operators.python_operator.BranchPythonOperator",
+        "taskloom.operators.python.BranchPythonOperator",
+    ),
+    Move(
+        "taskloom.operators.python_operator.ShortCircuitOperator",
+        "taskloom.operators.python.ShortCircuitOperator",
+    ),
+    Move(
+        "taskloom.operators.latest_only_operator.LatestOnlyOperator",
+        "taskloom.operators.latest_only.LatestOnlyOperator",
+    ),
+    Move("taskloom.operators.http_operator.SimpleHttpOperator", "taskloom.operators.http.HttpOperator"),
+    Move("taskloom.sensors.http_sensor.HttpSensor", "taskloom.sensors.http.HttpSensor"),
+    Move(
+        "taskloom.operators.sqlite_operator.SqliteOperator",
+        "taskloom.operators.sql.SQLExecuteQueryOperator",
+        renamed_args=MappingProxyType({"sqlite_conn_id": "conn_id"}),
+    ),
+    Move(
+        "taskloom.sensors.base_sensor_operator.BaseSensorOperator",
+        "taskloom.sensors.base.BaseSensorOperator",
+    ),
+    Move("taskloom.models.DAG", "taskloom.models.dag.DAG"),
+    # --- postgres
+    Move(
+        "taskloom.hooks.postgres_hook.PostgresHook",
+        "taskloom.providers.postgres.hooks.postgres.PostgresHook",
+        _provider("postgres"),
+    ),
+    Move(
+        "taskloom.operators.postgres_operator.PostgresOperator",
+        "taskloom.providers.postgres.operators.postgres.PostgresOperator",
+        _provider("postgres"),
+    ),
+    # --- amazon
+    Move("taskloom.hooks.S3_hook.S3Hook", "taskloom.providers.amazon.hooks.s3.S3Hook", _provider("amazon")),
+    Move(
+        "taskloom.contrib.hooks.aws_hook.AwsHook",
+        "taskloom.providers.amazon.hooks.base_aws.AwsBaseHook",
+        _provider("amazon"),
+    ),
+    Move(
+        "taskloom.sensors.s3_key_sensor.S3KeySensor",
+        "taskloom.providers.amazon.sensors.s3.S3KeySensor",
+        _provider("amazon"),
+    ),
+    # --- redis
+    Move(
+        "taskloom.contrib.hooks.redis_hook.RedisHook",
+        "taskloom.providers.redis.hooks.redis.RedisHook",
+        _provider("redis"),
+    ),
+    Move(
+        "taskloom.contrib.sensors.redis_key_sensor.RedisKeySensor",
+        "taskloom.providers.redis.sensors.redis_key.RedisKeySensor",
+        _provider("redis"),
+    ),
+    Move(
+        "taskloom.contrib.operators.redis_publish_operator.RedisPublishOperator",
+        "taskloom.providers.redis.operators.redis_publish.RedisPublishOperator",
+        _provider("redis"),
+    ),
+    # --- slack
+    Move(
+        "taskloom.contrib.hooks.slack_webhook_hook.SlackWebhookHook",
+        "taskloom.providers.slack.hooks.slack_webhook.SlackWebhookHook",
+        _provider("slack"),
+    ),
+    Move(
+        "taskloom.contrib.operators.slack_webhook_operator.SlackWebhookOperator",
+        "taskloom.providers.slack.operators.slack_webhook.SlackWebhookOperator",
+        _provider("slack"),
+    ),
+    Move(
+        "taskloom.operators.slack_operator.SlackAPIPostOperator",
+        "taskloom.providers.slack.operators.slack.SlackAPIPostOperator",
+        _provider("slack"),
+    ),
+    # --- smtp
+    Move(
+        "taskloom.operators.email_operator.EmailOperator",
+        "taskloom.providers.smtp.operators.smtp.EmailOperator",
+        _provider("smtp"),
+    ),
+)
+
+
+@functools.cache
+def moves_by_module() -> Mapping[str, Mapping[str, Move]]:
+    """``{old module: {old name: Move}}``."""
+    table: dict[str, dict[str, Move]] = {}
+    for move in MOVES:
+        table.setdefault(move.old_module, {})[move.old_name] = move
+    return MappingProxyType({k: MappingProxyType(v) for k, v in table.items()})
+
+
+def migration_advice(moves: Mapping[str, Move] | tuple[Move, ...]) -> str:
+    """What to do about 1.x paths while taskloom-compat is not installed."""
+    items = moves.values() if isinstance(moves, Mapping) else moves
+    news = "; ".join(f"{m.old_name} -> from {m.new_module} import {m.new_name}" for m in items)
+    return (
+        f"Import the new path instead ({news}), rewrite your DAG files with "
+        f"`taskloom compat fix PATH` (pip install {COMPAT_DISTRIBUTION}), or install "
+        f"{COMPAT_DISTRIBUTION} to keep the old path working until {REMOVED_IN}."
+    )
