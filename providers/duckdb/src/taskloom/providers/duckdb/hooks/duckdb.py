@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 import duckdb
-
 from taskloom.hooks.dbapi import DbApiHook
 
 if TYPE_CHECKING:
