@@ -1,0 +1,1 @@
+"""PostgreSQL for taskloom (placeholder: the manual is written with the hook)."""
