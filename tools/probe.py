@@ -64,15 +64,15 @@ def compat_problems() -> list[str]:
     except md.PackageNotFoundError:
         return []
     try:
-        from taskloom_compat.moves import MOVES  # the one mapping table compat is driven by
+        from taskloom._moved import MOVES  # the one mapping table compat is driven by
     except ImportError as exc:
-        return [f"compat installed but its mapping table does not import: {exc}"]
-    installed = {ep.name for ep in md.entry_points(group="taskloom.providers")}
+        return [f"compat installed but core's mapping table does not import: {exc}"]
+    installed = {(d.metadata["Name"] or "").lower() for d in md.distributions()}
     problems = []
     import warnings
 
     for move in MOVES:
-        if move.provider is not None and move.provider not in installed:
+        if move.distribution not in installed:
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from dataclasses import field
 from types import MappingProxyType
 from typing import Final
 
@@ -34,8 +33,8 @@ class Move:
     new: str
     #: Distribution that provides the new home (``taskloom`` for core).
     distribution: str = "taskloom"
-    #: Keyword arguments renamed on the way (old -> new), e.g. ``sqlite_conn_id`` -> ``conn_id``.
-    renamed_args: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: Keyword arguments renamed on the way, ``((old, new), ...)``: ``(("sqlite_conn_id", "conn_id"),)``.
+    renamed_args: tuple[tuple[str, str], ...] = ()
 
     @property
     def old_module(self) -> str:
@@ -92,7 +91,7 @@ MOVES: Final[tuple[Move, ...]] = (
     Move(
         "taskloom.operators.sqlite_operator.SqliteOperator",
         "taskloom.operators.sql.SQLExecuteQueryOperator",
-        renamed_args=MappingProxyType({"sqlite_conn_id": "conn_id"}),
+        renamed_args=(("sqlite_conn_id", "conn_id"),),
     ),
     Move(
         "taskloom.sensors.base_sensor_operator.BaseSensorOperator",

@@ -109,7 +109,8 @@ def version_command() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line in this process and return its exit status."""
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="taskloom", standalone_mode=False)
+        # Without standalone mode click returns the code of ``ctx.exit(code)`` / ``Exit(code)``.
+        result = cli.main(args=list(argv) if argv is not None else None, prog_name="taskloom", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
@@ -120,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.INTERRUPTED
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED
-    return ExitCode.OK
+    return result if isinstance(result, int) else ExitCode.OK
 
 
 if __name__ == "__main__":  # pragma: no cover

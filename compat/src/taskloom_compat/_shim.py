@@ -1,0 +1,100 @@
+"""How a 1.x name resolves: the warning, the object, and the error when a provider is missing."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import importlib.metadata
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import deprecation
+
+from taskloom._moved import REMOVED_IN
+from taskloom._moved import Move
+from taskloom._moved import moves_by_module
+
+
+class MovedWarning(deprecation.DeprecatedWarning):
+    """A taskloom 1.x import path or name was used; the message names its replacement."""
+
+
+def _warning(move: Move) -> MovedWarning:
+    if move.old_name == move.new_name:
+        details = f"Import it with `from {move.new_module} import {move.new_name}`."
+    else:
+        details = f"Use `from {move.new_module} import {move.new_name}` ({move.old_name} was renamed)."
+    if move.distribution != "taskloom":
+        details += f" It is provided by {move.distribution}."
+    return MovedWarning(move.old, move.deprecated_in, REMOVED_IN, details)
+
+
+def _distribution_installed(name: str) -> bool:
+    try:
+        importlib.metadata.distribution(name)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+@functools.cache
+def target(move: Move) -> Any:
+    """The object ``move.old`` stands for now (a renaming subclass if arguments were renamed)."""
+    try:
+        module = importlib.import_module(move.new_module)
+    except ModuleNotFoundError as exc:
+        if move.distribution != "taskloom" and not _distribution_installed(move.distribution):
+            raise ImportError(
+                f"{move.old} moved to {move.new}, which {move.distribution} provides, and it is not "
+                f"installed: {move.install_hint}",
+                name=move.old_module,
+            ) from exc
+        raise
+    obj = getattr(module, move.new_name)
+    if move.renamed_args:
+        return _renaming_subclass(obj, move)
+    return obj
+
+
+def _renaming_subclass(cls: type, move: Move) -> type:
+    """A subclass named like the 1.x class that accepts the 1.x keyword arguments."""
+    renamed = dict(move.renamed_args)
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        for old, new in renamed.items():
+            if old in kwargs:
+                warnings.warn(
+                    MovedWarning(
+                        f"{move.old_name}({old}=...)",
+                        move.deprecated_in,
+                        REMOVED_IN,
+                        f"Use {move.new_name}({new}=...).",
+                    ),
+                    stacklevel=2,
+                )
+                kwargs[new] = kwargs.pop(old)
+        cls.__init__(self, *args, **kwargs)
+
+    return type(move.old_name, (cls,), {"__init__": __init__, "__module__": move.old_module})
+
+
+def resolve(move: Move, *, stacklevel: int) -> Any:
+    """Warn that ``move.old`` was used (attributed ``stacklevel`` frames up) and return its object."""
+    obj = target(move)
+    warnings.warn(_warning(move), stacklevel=stacklevel)
+    return obj
+
+
+def module_getattr(module: str) -> Callable[[str], Any]:
+    """The PEP 562 ``__getattr__`` of a 1.x shim module."""
+    moves = moves_by_module()[module]
+
+    def __getattr__(name: str) -> Any:
+        move = moves.get(name)
+        if move is None:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        # 1: resolve, 2: this function, 3: the user's import or attribute access.
+        return resolve(move, stacklevel=3)
+
+    return __getattr__
