@@ -1,0 +1,3 @@
+"""Hooks of the PostgreSQL provider: :mod:`.postgres` holds ``PostgresHook``."""
+
+from __future__ import annotations

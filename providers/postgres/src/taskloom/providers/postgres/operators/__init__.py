@@ -1,0 +1,3 @@
+"""Operators of the PostgreSQL provider: :mod:`.postgres` holds ``PostgresOperator``."""
+
+from __future__ import annotations
