@@ -55,7 +55,13 @@ def build(session: nox.Session) -> None:
     if differ:
         session.error(f"two builds of the same tree gave different wheels: {differ}")
     session.log(f"reproducible: {len(built)} wheels byte-identical across two builds")
-    session.run(str(Path(TOOLS_PYTHON).parent / "twine"), "check", "--strict", *map(str, sorted(DIST.iterdir())), external=True)
+    session.run(
+        str(Path(TOOLS_PYTHON).parent / "twine"),
+        "check",
+        "--strict",
+        *map(str, sorted(DIST.iterdir())),
+        external=True,
+    )
     _tool(session, "check_wheels.py", *map(str, built))
 
 

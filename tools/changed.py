@@ -17,10 +17,9 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
+import repo
 from packaging.version import InvalidVersion
 from packaging.version import Version
-
-import repo
 
 SHIPPED = ("src", "pyproject.toml")
 
@@ -65,9 +64,10 @@ def has_changelog_entry(dist: repo.Dist) -> bool:
     fragments = [p for p in (dist.path / "changelog.d").glob("*.md") if p.name != "template.md"]
     changelog = dist.path / "CHANGELOG.md"
     heading = f"## {dist.version}"
-    return bool(fragments) or (changelog.exists() and any(
-        line.strip().startswith(heading) for line in changelog.read_text().splitlines()
-    ))
+    return bool(fragments) or (
+        changelog.exists()
+        and any(line.strip().startswith(heading) for line in changelog.read_text().splitlines())
+    )
 
 
 def status(dist: repo.Dist) -> Status:
@@ -76,7 +76,9 @@ def status(dist: repo.Dist) -> Status:
     if release is not None:
         paths = [f"{dist.rel}/{p}" for p in SHIPPED]
         changed = bool(repo.git("diff", "--name-only", release[1], "HEAD", "--", *paths).strip())
-    return Status(dist.name, dist.version, release[0] if release else None, changed, has_changelog_entry(dist))
+    return Status(
+        dist.name, dist.version, release[0] if release else None, changed, has_changelog_entry(dist)
+    )
 
 
 def main() -> int:

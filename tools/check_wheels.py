@@ -22,9 +22,12 @@ import sys
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
+from pathlib import PurePosixPath
 
-EXTEND_PATH = ast.dump(ast.parse('__path__ = __import__("pkgutil").extend_path(__path__, __name__)').body[0])
+EXTEND_PATH = ast.dump(
+    ast.parse('__path__ = __import__("pkgutil").extend_path(__path__, __name__)').body[0]
+)
 PROVIDER_PREFIX = "taskloom-provider-"
 
 
@@ -38,7 +41,11 @@ class Wheel:
 
     @property
     def provider_id(self) -> str | None:
-        return self.name.removeprefix(PROVIDER_PREFIX) if self.name.startswith(PROVIDER_PREFIX) else None
+        return (
+            self.name.removeprefix(PROVIDER_PREFIX)
+            if self.name.startswith(PROVIDER_PREFIX)
+            else None
+        )
 
 
 def read_wheel(path: Path) -> Wheel:

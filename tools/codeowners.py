@@ -53,8 +53,14 @@ def main(argv: list[str]) -> int:
     if current == expected:
         print("CODEOWNERS matches the maintainers in every provider.json")
         return 0
-    sys.stdout.writelines(difflib.unified_diff(current.splitlines(True), expected.splitlines(True), "CODEOWNERS", "expected"))
-    print("error: CODEOWNERS disagrees with the providers' metadata; run `python3 tools/run.py nox -s codeowners -- --write`")
+    sys.stdout.writelines(
+        difflib.unified_diff(
+            current.splitlines(True), expected.splitlines(True), "CODEOWNERS", "expected"
+        )
+    )
+    print(
+        "error: CODEOWNERS disagrees with the providers' metadata; run `python3 tools/run.py nox -s codeowners -- --write`"
+    )
     return 1
 
 

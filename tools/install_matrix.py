@@ -42,17 +42,31 @@ class Env:
         self.installer = installer
         shutil.rmtree(self.path, ignore_errors=True)
         seed = ["--seed"] if installer == "pip" else []
-        self.run([wheels.uv(), "venv", "--quiet", *seed, "--python", sys.executable, str(self.path)])
+        self.run(
+            [wheels.uv(), "venv", "--quiet", *seed, "--python", sys.executable, str(self.path)]
+        )
         self.python = str(self.path / "bin" / "python")
 
     def run(self, cmd: list[str]) -> None:
         result = subprocess.run(cmd, env=wheels.build_env(), capture_output=True, text=True)
         if result.returncode:
-            raise SystemExit(f"command failed ({result.returncode}): {' '.join(cmd)}\n{result.stdout}{result.stderr}")
+            raise SystemExit(
+                f"command failed ({result.returncode}): {' '.join(cmd)}\n{result.stdout}{result.stderr}"
+            )
 
     def install(self, *args: str) -> None:
         if self.installer == "pip":
-            self.run([self.python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *args])
+            self.run(
+                [
+                    self.python,
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    *args,
+                ]
+            )
         else:
             self.run([wheels.uv(), "pip", "install", "--quiet", "--python", self.python, *args])
 
@@ -86,7 +100,9 @@ def scenarios(dist_dir: Path, a: str, b: str) -> dict[str, Callable[[str], bool]
 
     def two_providers_then_uninstall(inst: str) -> bool:
         env = Env("bc-two-providers", inst)
-        env.install(wheel(core.name), wheel(pa.name), wheel(pb.name), *(wheel(c.name) for c in compat))
+        env.install(
+            wheel(core.name), wheel(pa.name), wheel(pb.name), *(wheel(c.name) for c in compat)
+        )
         ok = env.probe(expect=[a, b])
         print(f"  (c) uninstalling {pa.name}")
         env.uninstall(pa.name)
@@ -130,7 +146,9 @@ def scenarios(dist_dir: Path, a: str, b: str) -> dict[str, Callable[[str], bool]
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("dist_dir", type=Path)
     parser.add_argument("provider_a")
     parser.add_argument("provider_b")
@@ -138,11 +156,16 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     failed = []
     for installer in args.installer or ["pip", "uv"]:
-        for title, scenario in scenarios(args.dist_dir.resolve(), args.provider_a, args.provider_b).items():
+        for title, scenario in scenarios(
+            args.dist_dir.resolve(), args.provider_a, args.provider_b
+        ).items():
             start = time.monotonic()
             print(f"[{installer}] {title}", flush=True)
             ok = scenario(installer)
-            print(f"[{installer}] {title}: {'ok' if ok else 'FAILED'} ({time.monotonic() - start:.1f} s)", flush=True)
+            print(
+                f"[{installer}] {title}: {'ok' if ok else 'FAILED'} ({time.monotonic() - start:.1f} s)",
+                flush=True,
+            )
             if not ok:
                 failed.append(f"[{installer}] {title}")
     if failed:

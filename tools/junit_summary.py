@@ -22,7 +22,9 @@ def main() -> int:
             for key in totals:
                 totals[key] += int(suite.get(key, 0))
             row = {k: int(suite.get(k, 0)) for k in totals}
-            print(f"  {report.stem:<24} {row['tests']:>5} tests, {row['failures'] + row['errors']} failed, {row['skipped']} skipped")
+            print(
+                f"  {report.stem:<24} {row['tests']:>5} tests, {row['failures'] + row['errors']} failed, {row['skipped']} skipped"
+            )
     failed = totals["failures"] + totals["errors"]
     passed = totals["tests"] - failed - totals["skipped"]
     print(f"{passed} passed, {failed} failed, {totals['skipped']} skipped")

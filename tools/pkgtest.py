@@ -37,7 +37,9 @@ def _wheels_for(dist: repo.Dist, flavour: str, out_dir: Path) -> list[Path]:
     if dist.kind == "compat":
         return [wheels.build_dist(d, out_dir) for d in repo.dists()]
     core_wheel = (
-        wheels.build_core_min(dist) if flavour in {"coremin", "lowest"} else wheels.build_dist(core, out_dir)
+        wheels.build_core_min(dist)
+        if flavour in {"coremin", "lowest"}
+        else wheels.build_dist(core, out_dir)
     )
     return [core_wheel, wheels.build_dist(dist, out_dir)]
 
@@ -62,7 +64,15 @@ def test(env_name: str, env_python: str, pytest_args: list[str]) -> int:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     junit = wheels.CACHE / "junit" / f"{env_name}.xml"
     junit.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [env_python, "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={junit}", *pytest_args]
+    cmd = [
+        env_python,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={junit}",
+        *pytest_args,
+    ]
     return subprocess.run(cmd, env=env).returncode
 
 

@@ -47,12 +47,18 @@ def provider_problems(expect: set[str], absent: set[str]) -> tuple[list[str], li
         try:
             package = importlib.import_module(ep.value)
             info = json.loads((Path(package.__file__).parent / "provider.json").read_text())
-            for module in [*info.get("hooks", []), *info.get("operators", []), *info.get("sensors", [])]:
+            for module in [
+                *info.get("hooks", []),
+                *info.get("operators", []),
+                *info.get("sensors", []),
+            ]:
                 importlib.import_module(module)
         except Exception as exc:  # noqa: BLE001 -- report every broken provider, not just the first
             problems.append(f"provider {ep.name}: {type(exc).__name__}: {exc}")
     for pid in sorted(expect - set(found)):
-        problems.append(f"provider {pid} expected but not found through entry points (found {sorted(found)})")
+        problems.append(
+            f"provider {pid} expected but not found through entry points (found {sorted(found)})"
+        )
     for pid in sorted(absent & set(found)):
         problems.append(f"provider {pid} should be uninstalled but its entry point is still there")
     return problems, found
@@ -80,7 +86,9 @@ def compat_problems() -> list[str]:
                 module = importlib.import_module(move.old_module)
                 getattr(module, move.old_name)
             except Exception as exc:  # noqa: BLE001 -- report every broken shim
-                problems.append(f"compat: {move.old_module}.{move.old_name}: {type(exc).__name__}: {exc}")
+                problems.append(
+                    f"compat: {move.old_module}.{move.old_name}: {type(exc).__name__}: {exc}"
+                )
     return problems
 
 
@@ -97,7 +105,9 @@ def main() -> int:
         import taskloom.providers as namespace
 
         if getattr(namespace, "__file__", None) is not None:
-            problems.append(f"taskloom.providers is a regular package ({namespace.__file__}), not a namespace")
+            problems.append(
+                f"taskloom.providers is a regular package ({namespace.__file__}), not a namespace"
+            )
     problems += more + compat_problems() + record_problems()
     exe = shutil.which("taskloom", path=str(Path(sys.executable).parent))
     if exe is None:
@@ -108,7 +118,9 @@ def main() -> int:
             problems.append(f"`taskloom version` failed: {out.stdout}{out.stderr}")
     for problem in problems:
         print(f"  problem: {problem}")
-    print(f"  probe: core {taskloom.__version__}, providers {sorted(found)}, {len(problems)} problem(s)")
+    print(
+        f"  probe: core {taskloom.__version__}, providers {sorted(found)}, {len(problems)} problem(s)"
+    )
     return 1 if problems else 0
 
 

@@ -57,18 +57,45 @@ def main(argv: list[str]) -> int:
     # Third-party dependencies, resolved the way a user's pip would, from the wheels built here.
     deps = WORK / "deps"
     env = wheels.build_env()
-    ours = [str(p) for p in artifacts if p.suffix == ".whl"]
-    run([str(tools_bin / "python"), "-m", "pip", "download", "--quiet", "--dest", str(deps),
-         "--find-links", str(dist_dir), "--only-binary", ":all:", *names], env=env)
+    run(
+        [
+            str(tools_bin / "python"),
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--dest",
+            str(deps),
+            "--find-links",
+            str(dist_dir),
+            "--only-binary",
+            ":all:",
+            *names,
+        ],
+        env=env,
+    )
     for wheel in deps.iterdir():
         if not wheel.name.startswith("taskloom"):
             shutil.copy2(wheel, packages)
 
     port = free_port()
     server = subprocess.Popen(
-        [str(tools_bin / "pypi-server"), "run", "-i", "127.0.0.1", "-p", str(port),
-         "-a", ".", "-P", ".", "--disable-fallback", str(packages)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(tools_bin / "pypi-server"),
+            "run",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-a",
+            ".",
+            "-P",
+            ".",
+            "--disable-fallback",
+            str(packages),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     index = f"http://127.0.0.1:{port}/"
     try:
@@ -81,16 +108,41 @@ def main(argv: list[str]) -> int:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise SystemExit("the local package index did not start") from None
                 time.sleep(0.2)
-        run([str(tools_bin / "twine"), "upload", "--non-interactive", "--repository-url", index,
-             "-u", "rehearsal", "-p", "rehearsal", *map(str, artifacts)], env=env)
+        run(
+            [
+                str(tools_bin / "twine"),
+                "upload",
+                "--non-interactive",
+                "--repository-url",
+                index,
+                "-u",
+                "rehearsal",
+                "-p",
+                "rehearsal",
+                *map(str, artifacts),
+            ],
+            env=env,
+        )
 
         venv_dir = WORK / "venv"
         run([wheels.uv(), "venv", "--quiet", "--seed", "--python", sys.executable, str(venv_dir)])
         python = str(venv_dir / "bin" / "python")
         clean = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
         clean["PIP_CONFIG_FILE"] = os.devnull
-        run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             "--index-url", index + "simple/", *names], env=clean)
+        run(
+            [
+                python,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--index-url",
+                index + "simple/",
+                *names,
+            ],
+            env=clean,
+        )
         run([python, str(repo.ROOT / "tools" / "probe.py"), "--expect", provider_a, provider_b])
         run_dags(venv_dir, clean)
     finally:

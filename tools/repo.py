@@ -59,7 +59,9 @@ class Dist:
         spec = self.core_range
         floors = [Version(s.version) for s in spec or () if s.operator in {">=", "=="}]
         if not floors:
-            raise SystemExit(f"{self.name}: its dependency on taskloom needs a '>=' floor, got {spec!r}")
+            raise SystemExit(
+                f"{self.name}: its dependency on taskloom needs a '>=' floor, got {spec!r}"
+            )
         return max(floors)
 
     @property
@@ -126,7 +128,9 @@ def core_commit_for(version: Version) -> str:
         if Version(core_version_from_text(text)) == version:
             # The file may have stayed at this version for later commits that did not
             # touch it: the newest commit with this version is the one before the next bump.
-            newer = git("rev-list", "--ancestry-path", f"{commit}..HEAD", "--", CORE_VERSION_FILE).split()
+            newer = git(
+                "rev-list", "--ancestry-path", f"{commit}..HEAD", "--", CORE_VERSION_FILE
+            ).split()
             if not newer:
                 return git("rev-parse", "HEAD").strip()
             return git("rev-parse", f"{newer[-1]}^").strip()

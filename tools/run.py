@@ -35,7 +35,10 @@ def _ensure_tools() -> None:
     digest = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == digest and _bin("nox").exists():
         return
-    print(f"tools/run.py: installing {REQUIREMENTS.relative_to(ROOT)} into {VENV.relative_to(ROOT)}", flush=True)
+    print(
+        f"tools/run.py: installing {REQUIREMENTS.relative_to(ROOT)} into {VENV.relative_to(ROOT)}",
+        flush=True,
+    )
     shutil.rmtree(VENV, ignore_errors=True)
     venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
     pip = [str(_bin("python")), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
@@ -44,7 +47,9 @@ def _ensure_tools() -> None:
     env.pop("PIP_FIND_LINKS", None)
     result = subprocess.run([*pip, "-r", str(REQUIREMENTS)], env=env, check=False)
     if result.returncode:
-        sys.exit(f"tools/run.py: installing the tools failed (pip exit status {result.returncode}); see above.")
+        sys.exit(
+            f"tools/run.py: installing the tools failed (pip exit status {result.returncode}); see above."
+        )
     STAMP.write_text(digest)
 
 
@@ -86,7 +91,10 @@ def main(argv: list[str]) -> int:
     env.pop("PIP_FIND_LINKS", None)
     tool = shutil.which(argv[0], path=env["PATH"])
     if tool is None:
-        print(f"tools/run.py: {argv[0]!r} is not one of the tools in {REQUIREMENTS.relative_to(ROOT)}", file=sys.stderr)
+        print(
+            f"tools/run.py: {argv[0]!r} is not one of the tools in {REQUIREMENTS.relative_to(ROOT)}",
+            file=sys.stderr,
+        )
         return 2
     os.chdir(ROOT)
     os.execve(tool, [tool, *argv[1:]], env)

@@ -35,7 +35,7 @@ def test_rewrite_keeps_comments_and_renames_references() -> None:
     new, findings = rewrite(LEGACY)
     assert "from taskloom.operators.empty import EmptyOperator  # start marker" in new
     assert "from datetime import datetime  # stdlib" in new
-    assert "start = EmptyOperator(task_id=\"start\", dag=dag)" in new
+    assert 'start = EmptyOperator(task_id="start", dag=dag)' in new
     assert 'DAG("legacy", schedule="@daily"' in new
     assert "provide_context" not in new
     assert 'SQLExecuteQueryOperator(task_id="sql", conn_id="sqlite_default"' in new
@@ -56,7 +56,9 @@ def test_rewrite_is_idempotent() -> None:
 
 def test_alias_is_kept() -> None:
     """``import Old as Alias`` keeps the alias, so the rest of the file is untouched."""
-    new, _ = rewrite("from taskloom.operators.dummy_operator import DummyOperator as D\nD(task_id='x')\n")
+    new, _ = rewrite(
+        "from taskloom.operators.dummy_operator import DummyOperator as D\nD(task_id='x')\n"
+    )
     assert new == "from taskloom.operators.empty import EmptyOperator as D\nD(task_id='x')\n"
 
 

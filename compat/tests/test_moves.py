@@ -59,4 +59,6 @@ def test_readme_table_is_current() -> None:
     text = README.read_text()
     start = text.index(table.START)
     end = text.index(table.END) + len(table.END)
-    assert text[start:end] == table.render(), "regenerate with: PYTHONPATH=tests python -c 'import table; print(table.render())'"
+    assert text[start:end] == table.render(), (
+        "regenerate with: PYTHONPATH=tests python -c 'import table; print(table.render())'"
+    )

@@ -90,18 +90,22 @@ def test_missing_provider_names_the_distribution() -> None:
         target(move)
     message = str(info.value)
     assert "pip install taskloom-provider-fancy" in message
-    assert 'taskloom[fancy]' in message
+    assert "taskloom[fancy]" in message
 
 
 def test_warning_as_error_points_at_the_users_line(tmp_path: Path) -> None:
     """``python -W error::DeprecationWarning`` fails the import at the user's line."""
     dag_file = tmp_path / "legacy_dag.py"
-    dag_file.write_text(textwrap.dedent("""\
+    dag_file.write_text(
+        textwrap.dedent("""\
         import os
         from taskloom.hooks.http_hook import HttpHook
-    """))
+    """)
+    )
     result = subprocess.run(
-        [sys.executable, "-W", "error::DeprecationWarning", str(dag_file)], capture_output=True, text=True
+        [sys.executable, "-W", "error::DeprecationWarning", str(dag_file)],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 1
     assert f'File "{dag_file}", line 2' in result.stderr

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from packaging.version import Version
-
 from changed import Status
+from packaging.version import Version
 
 
 def make(version: str, released: str | None, changed: bool, entry: bool) -> Status:
-    return Status("taskloom-provider-x", Version(version), Version(released) if released else None, changed, entry)
+    return Status(
+        "taskloom-provider-x",
+        Version(version),
+        Version(released) if released else None,
+        changed,
+        entry,
+    )
 
 
 def test_unchanged_release_is_fine() -> None:

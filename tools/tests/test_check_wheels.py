@@ -10,9 +10,7 @@ import check_wheels
 EXTEND = '__path__ = __import__("pkgutil").extend_path(__path__, __name__)\n'
 
 
-def make_wheel(
-    directory: Path, dist: str, files: dict[str, str], entry_points: str = ""
-) -> Path:
+def make_wheel(directory: Path, dist: str, files: dict[str, str], entry_points: str = "") -> Path:
     """Write a minimal wheel (zip with a dist-info) holding ``files``."""
     stem = dist.replace("-", "_")
     path = directory / f"{stem}-1.0.0-py3-none-any.whl"
@@ -21,7 +19,9 @@ def make_wheel(
         for name, text in files.items():
             zf.writestr(name, text)
         zf.writestr(f"{info}/METADATA", f"Metadata-Version: 2.4\nName: {dist}\nVersion: 1.0.0\n")
-        zf.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        zf.writestr(
+            f"{info}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        )
         if entry_points:
             zf.writestr(f"{info}/entry_points.txt", entry_points)
         zf.writestr(f"{info}/RECORD", "")
@@ -34,7 +34,10 @@ def core_wheel(directory: Path, init: str = EXTEND, extra: dict[str, str] | None
 
 
 def provider_wheel(
-    directory: Path, pid: str = "postgres", extra: dict[str, str] | None = None, entry_point: bool = True
+    directory: Path,
+    pid: str = "postgres",
+    extra: dict[str, str] | None = None,
+    entry_point: bool = True,
 ) -> Path:
     files = {
         f"taskloom/providers/{pid}/__init__.py": "",
@@ -67,7 +70,9 @@ def test_sound_wheels_pass(tmp_path: Path) -> None:
 
 def test_provider_shipping_core_init_fails(tmp_path: Path) -> None:
     """A provider that ships taskloom/__init__.py overlaps core and leaves its subtree."""
-    found = problems(core_wheel(tmp_path), provider_wheel(tmp_path, extra={"taskloom/__init__.py": ""}))
+    found = problems(
+        core_wheel(tmp_path), provider_wheel(tmp_path, extra={"taskloom/__init__.py": ""})
+    )
     assert any("taskloom/__init__.py: shipped by 2 wheels" in p for p in found)
     assert any("outside taskloom/providers/postgres/" in p for p in found)
 
@@ -98,7 +103,9 @@ def test_provider_without_entry_point_fails(tmp_path: Path) -> None:
 
 def test_compat_shipping_init_fails(tmp_path: Path) -> None:
     """Compat adds modules to core's packages but never their __init__.py."""
-    found = problems(core_wheel(tmp_path), compat_wheel(tmp_path, extra={"taskloom/hooks/__init__.py": ""}))
+    found = problems(
+        core_wheel(tmp_path), compat_wheel(tmp_path, extra={"taskloom/hooks/__init__.py": ""})
+    )
     assert any("compat ships taskloom/hooks/__init__.py" in p for p in found)
     assert any("shipped by 2 wheels" in p for p in found)
 
@@ -107,7 +114,9 @@ def test_compat_into_core_package_without_extend_path_fails(tmp_path: Path) -> N
     """A core package that compat adds modules to must extend its __path__."""
     core = core_wheel(tmp_path, extra={"taskloom/sensors/__init__.py": "# plain\n"})
     found = problems(core, compat_wheel(tmp_path, extra={"taskloom/sensors/http_sensor.py": ""}))
-    assert any("taskloom/sensors/__init__.py does not start with the extend_path line" in p for p in found)
+    assert any(
+        "taskloom/sensors/__init__.py does not start with the extend_path line" in p for p in found
+    )
 
 
 def test_usage_without_wheels() -> None:

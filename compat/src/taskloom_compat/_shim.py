@@ -24,7 +24,9 @@ def _warning(move: Move) -> MovedWarning:
     if move.old_name == move.new_name:
         details = f"Import it with `from {move.new_module} import {move.new_name}`."
     else:
-        details = f"Use `from {move.new_module} import {move.new_name}` ({move.old_name} was renamed)."
+        details = (
+            f"Use `from {move.new_module} import {move.new_name}` ({move.old_name} was renamed)."
+        )
     if move.distribution != "taskloom":
         details += f" It is provided by {move.distribution}."
     return MovedWarning(move.old, move.deprecated_in, REMOVED_IN, details)

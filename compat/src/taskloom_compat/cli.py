@@ -51,20 +51,30 @@ def check_command(paths: tuple[Path, ...]) -> None:
         try:
             _, findings = rewrite(_read(path))
         except Exception as exc:  # noqa: BLE001 -- a file libcst cannot parse is reported, others go on
-            click.echo(f"{path}: cannot parse ({type(exc).__name__}); fix its syntax first", err=True)
+            click.echo(
+                f"{path}: cannot parse ({type(exc).__name__}); fix its syntax first", err=True
+            )
             total += 1
             continue
         for finding in findings:
             click.echo(finding.format(str(path)))
         total += len(findings)
-    click.echo(f"{total} legacy usage(s) in {files} file(s)" + ("; run `taskloom compat fix` to rewrite them" if total else ""))
+    click.echo(
+        f"{total} legacy usage(s) in {files} file(s)"
+        + ("; run `taskloom compat fix` to rewrite them" if total else "")
+    )
     if total:
         raise click.exceptions.Exit(1)
 
 
 @compat_group.command("fix")
 @paths_argument
-@click.option("--diff", "show_diff", is_flag=True, help="Print the changes as a unified diff instead of writing them.")
+@click.option(
+    "--diff",
+    "show_diff",
+    is_flag=True,
+    help="Print the changes as a unified diff instead of writing them.",
+)
 def fix_command(paths: tuple[Path, ...], show_diff: bool) -> None:
     """Rewrite 1.x usages in place, keeping formatting and comments (idempotent)."""
     changed = 0
@@ -81,9 +91,14 @@ def fix_command(paths: tuple[Path, ...], show_diff: bool) -> None:
         changed += 1
         usages += len(findings)
         if show_diff:
-            click.echo("".join(difflib.unified_diff(
-                source.splitlines(True), new.splitlines(True), f"a/{path}", f"b/{path}"
-            )), nl=False)
+            click.echo(
+                "".join(
+                    difflib.unified_diff(
+                        source.splitlines(True), new.splitlines(True), f"a/{path}", f"b/{path}"
+                    )
+                ),
+                nl=False,
+            )
         else:
             path.write_text(new, encoding="utf-8")
     verb = "would rewrite" if show_diff else "rewrote"

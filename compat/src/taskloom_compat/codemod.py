@@ -81,12 +81,18 @@ class _Rewriter(cst.CSTTransformer):
             if move is None:
                 by_module.setdefault(module, []).append(alias)
                 continue
-            self._record(alias, f"from {module} import {name}", f"from {move.new_module} import {move.new_name}")
+            self._record(
+                alias,
+                f"from {module} import {name}",
+                f"from {move.new_module} import {move.new_name}",
+            )
             local = _dotted(alias.asname.name) if alias.asname else move.new_name
             if alias.asname is None and move.new_name != name:
                 self.renamed_names[name] = move.new_name
             self.local_moves[local or move.new_name] = move
-            by_module.setdefault(move.new_module, []).append(alias.with_changes(name=cst.Name(move.new_name)))
+            by_module.setdefault(move.new_module, []).append(
+                alias.with_changes(name=cst.Name(move.new_name))
+            )
         statements = []
         for mod, aliases in by_module.items():
             parenthesized = node.lpar is not None and len(aliases) > 1
@@ -132,7 +138,9 @@ class _Rewriter(cst.CSTTransformer):
             names.append(alias)
         return updated_node.with_changes(names=names)
 
-    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.BaseExpression:
         # The attribute name itself is never a reference to rename (``x.DummyOperator``).
         updated_node = updated_node.with_changes(attr=original_node.attr)
         dotted = _dotted(original_node)
@@ -154,7 +162,9 @@ class _Rewriter(cst.CSTTransformer):
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
         callee = _dotted(original_node.func) or ""
-        move = self.local_moves.get(callee) or self.local_moves.get(self.renamed_names.get(callee, ""))
+        move = self.local_moves.get(callee) or self.local_moves.get(
+            self.renamed_names.get(callee, "")
+        )
         renamed = dict(move.renamed_args) if move else {}
         args: list[cst.Arg] = []
         changed = False
@@ -169,7 +179,11 @@ class _Rewriter(cst.CSTTransformer):
                 new_kw2 = RENAMED_KWARGS[keyword]
                 changed = True
                 if new_kw2 is None:
-                    self._record(original_arg, f"{keyword}=...", "(removed: the context is passed by signature)")
+                    self._record(
+                        original_arg,
+                        f"{keyword}=...",
+                        "(removed: the context is passed by signature)",
+                    )
                     continue
                 self._record(original_arg, f"{keyword}=...", f"{new_kw2}=...")
                 args.append(arg.with_changes(keyword=cst.Name(new_kw2)))
