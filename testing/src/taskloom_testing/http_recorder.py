@@ -189,7 +189,12 @@ def http_recorder() -> Iterator[HttpRecorder]:
     port = int(os.environ.get("TASKLOOM_TEST_HTTP_PORT") or free_port())
     recorder = HttpRecorder(host=host, port=port)
     server = ThreadingHTTPServer((host, port), _handler_for(recorder))
-    thread = threading.Thread(target=server.serve_forever, name="http-recorder", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="http-recorder",
+        daemon=True,
+    )
     thread.start()
     try:
         wait_for_port(port, host=host)
