@@ -1,0 +1,277 @@
+"""Typed, immutable value objects for a provider's static metadata (``provider.json``).
+
+They are built only from a document that already passed ``provider.schema.json``
+(:func:`parse_provider_info`), so their constructors do no validation of their own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from functools import cache
+from importlib.resources import files
+from types import MappingProxyType
+from typing import Any
+from typing import Final
+from typing import final
+
+from taskloom._json_schema import compile_schema
+from taskloom._json_schema import validate
+from taskloom.exceptions import ProviderValidationError
+
+#: File name of a provider's metadata, beside its package's ``__init__.py``.
+METADATA_FILE: Final = "provider.json"
+#: The connection fields whose value is always secret, whatever the metadata says.
+ALWAYS_SECRET_FIELDS: Final = frozenset({"password"})
+
+_EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class FieldInfo:
+    """How one connection field (or one key of its ``extra``) is shown and defaulted."""
+
+    #: Human-readable label.
+    label: str | None = None
+    #: Example value shown in an empty input.
+    placeholder: str | int | float | None = None
+    #: Longer help text.
+    description: str | None = None
+    #: Value used when the connection leaves the field empty.
+    default: str | int | float | bool | None = None
+    #: The only values allowed, if the field is a choice.
+    choices: tuple[str | int | float | bool, ...] | None = None
+    #: Masked in logs, CLI output and reprs like a password.
+    secret: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form, leaving out unset attributes."""
+        data: dict[str, Any] = {}
+        for name in ("label", "placeholder", "description", "default"):
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = value
+        if self.choices is not None:
+            data["choices"] = list(self.choices)
+        if self.secret:
+            data["secret"] = True
+        return data
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class ConnectionTypeInfo:
+    """What a provider declares about one connection type."""
+
+    #: The ``conn_type`` of connections handled by this type (``postgres``).
+    conn_type: str
+    #: Dotted path of the hook class, ``package.module.ClassName``; imported only on use.
+    hook_class: str
+    #: Human-readable name (``PostgreSQL``).
+    display_name: str
+    #: Id of the provider that declares it.
+    provider_id: str
+    #: The connection id hooks use when none is given.
+    default_conn_id: str | None = None
+    #: Standard connection fields (host, port, schema, login, password, extra).
+    fields: Mapping[str, FieldInfo] = field(default_factory=lambda: _EMPTY)
+    #: Standard fields this connection type does not use.
+    hidden_fields: tuple[str, ...] = ()
+    #: Keys of the connection's ``extra`` object.
+    extra_fields: Mapping[str, FieldInfo] = field(default_factory=lambda: _EMPTY)
+
+    @property
+    def hook_module(self) -> str:
+        """The module that :attr:`hook_class` lives in (the only one resolving it imports)."""
+        return self.hook_class.rpartition(".")[0]
+
+    @property
+    def secret_fields(self) -> frozenset[str]:
+        """Standard fields whose values are secret: the password, and any marked secret."""
+        marked = {name for name, info in self.fields.items() if info.secret}
+        return frozenset(ALWAYS_SECRET_FIELDS | marked)
+
+    @property
+    def secret_extra_fields(self) -> frozenset[str]:
+        """Keys of ``extra`` that are masked like passwords."""
+        return frozenset(name for name, info in self.extra_fields.items() if info.secret)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON form used by ``provider.json`` and ``--output json``."""
+        data: dict[str, Any] = {
+            "hook_class": self.hook_class,
+            "display_name": self.display_name,
+        }
+        if self.default_conn_id is not None:
+            data["default_conn_id"] = self.default_conn_id
+        data["fields"] = {name: info.to_dict() for name, info in self.fields.items()}
+        data["hidden_fields"] = list(self.hidden_fields)
+        data["extra_fields"] = {name: info.to_dict() for name, info in self.extra_fields.items()}
+        return data
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class MaintainerInfo:
+    """Someone who answers issues about a provider."""
+
+    name: str
+    github: str | None = None
+    email: str | None = None
+
+    def to_dict(self) -> dict[str, str]:
+        """Return the JSON form, leaving out unset attributes."""
+        data = {"name": self.name}
+        if self.github is not None:
+            data["github"] = self.github
+        if self.email is not None:
+            data["email"] = self.email
+        return data
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class ProviderInfo:
+    """Everything a provider declares in ``provider.json``; reading it imports no provider code."""
+
+    #: Provider id (``postgres``): entry-point name and last part of ``taskloom.providers.<id>``.
+    id: str
+    #: Display name (``PostgreSQL``).
+    name: str
+    #: One sentence on what the provider offers.
+    description: str
+    #: conn_type -> its declaration.
+    connection_types: Mapping[str, ConnectionTypeInfo] = field(default_factory=lambda: _EMPTY)
+    maintainers: tuple[MaintainerInfo, ...] = ()
+    #: Where users report problems with this provider.
+    issue_tracker: str | None = None
+    documentation: str | None = None
+    #: Dotted module names.
+    hooks: tuple[str, ...] = ()
+    operators: tuple[str, ...] = ()
+    sensors: tuple[str, ...] = ()
+    #: Dotted class paths.
+    secrets_backends: tuple[str, ...] = ()
+    executors: tuple[str, ...] = ()
+
+    def declared_imports(self) -> list[tuple[str, str]]:
+        """Every module and class the metadata names, as ``(kind, dotted name)`` pairs."""
+        names: list[tuple[str, str]] = []
+        for conn_type in self.connection_types.values():
+            names.append(("hook_class", conn_type.hook_class))
+        for kind in ("hooks", "operators", "sensors"):
+            names.extend((kind, module) for module in getattr(self, kind))
+        for kind in ("secrets_backends", "executors"):
+            names.extend((kind, path) for path in getattr(self, kind))
+        return names
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the ``provider.json`` form of this metadata."""
+        data: dict[str, Any] = {"id": self.id, "name": self.name, "description": self.description}
+        data["maintainers"] = [maintainer.to_dict() for maintainer in self.maintainers]
+        if self.issue_tracker is not None:
+            data["issue_tracker"] = self.issue_tracker
+        if self.documentation is not None:
+            data["documentation"] = self.documentation
+        data["connection_types"] = {
+            name: info.to_dict() for name, info in self.connection_types.items()
+        }
+        for kind in ("hooks", "operators", "sensors", "secrets_backends", "executors"):
+            data[kind] = list(getattr(self, kind))
+        return data
+
+
+@cache
+def provider_schema() -> Mapping[str, Any]:
+    """The published JSON Schema of ``provider.json`` (``taskloom/provider.schema.json``)."""
+    text = files("taskloom").joinpath("provider.schema.json").read_text(encoding="utf-8")
+    return compile_schema(json.loads(text))
+
+
+def _fields(raw: Mapping[str, Any]) -> Mapping[str, FieldInfo]:
+    return MappingProxyType(
+        {
+            name: FieldInfo(
+                label=spec.get("label"),
+                placeholder=spec.get("placeholder"),
+                description=spec.get("description"),
+                default=spec.get("default"),
+                choices=tuple(spec["choices"]) if "choices" in spec else None,
+                secret=bool(spec.get("secret", False)),
+            )
+            for name, spec in raw.items()
+        }
+    )
+
+
+def parse_provider_info(data: Any, *, source: str, provider_id: str) -> ProviderInfo:
+    """Validate ``data`` (a decoded ``provider.json``) and build its :class:`ProviderInfo`.
+
+    :param source: where the document came from, for the error message (a file path).
+    :param provider_id: the id the provider is registered under, for the error.
+    :raises ProviderValidationError: listing every error with its JSON path.
+    """
+    errors = validate(data, provider_schema())
+    if errors:
+        listed = "; ".join(errors[:10])
+        more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""
+        raise ProviderValidationError(
+            provider_id,
+            f"{source} does not match provider.schema.json: {listed}{more}",
+        )
+    pid = data["id"]
+    connection_types = {
+        conn_type: ConnectionTypeInfo(
+            conn_type=conn_type,
+            hook_class=spec["hook_class"],
+            display_name=spec["display_name"],
+            provider_id=pid,
+            default_conn_id=spec.get("default_conn_id"),
+            fields=_fields(spec.get("fields", {})),
+            hidden_fields=tuple(spec.get("hidden_fields", ())),
+            extra_fields=_fields(spec.get("extra_fields", {})),
+        )
+        for conn_type, spec in data.get("connection_types", {}).items()
+    }
+    return ProviderInfo(
+        id=pid,
+        name=data["name"],
+        description=data["description"],
+        connection_types=MappingProxyType(connection_types),
+        maintainers=tuple(
+            MaintainerInfo(name=m["name"], github=m.get("github"), email=m.get("email"))
+            for m in data.get("maintainers", ())
+        ),
+        issue_tracker=data.get("issue_tracker"),
+        documentation=data.get("documentation"),
+        hooks=tuple(data.get("hooks", ())),
+        operators=tuple(data.get("operators", ())),
+        sensors=tuple(data.get("sensors", ())),
+        secrets_backends=tuple(data.get("secrets_backends", ())),
+        executors=tuple(data.get("executors", ())),
+    )
+
+
+def load_provider_json(path: str, *, provider_id: str) -> ProviderInfo:
+    """Read, decode and validate the ``provider.json`` at ``path``.
+
+    :raises ProviderValidationError: if the file is missing, not JSON, or not valid metadata.
+    """
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise ProviderValidationError(
+            provider_id, f"cannot read {path} ({exc.strerror or exc})"
+        ) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ProviderValidationError(
+            provider_id,
+            f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+        ) from None
+    return parse_provider_info(data, source=path, provider_id=provider_id)

@@ -1,0 +1,622 @@
+"""The provider registry: what the installed provider distributions offer, read without importing them.
+
+Discovery walks the ``taskloom.providers`` entry points once per process, finds each
+provider's package directory with :func:`importlib.util.find_spec` (which executes no
+provider code, and works for wheels and editable installs alike), reads the
+``provider.json`` beside its ``__init__.py``, validates it against
+``provider.schema.json`` and checks the distribution's own ``Requires-Dist`` on
+``taskloom`` against the running core.  Anything wrong with one provider is recorded
+on that provider (state ``broken`` or ``incompatible``, with the reason and the fix) and
+never raised from discovery, so one bad distribution cannot break core, the CLI or the
+other providers.  Hook classes are imported only when :meth:`ProviderRegistry.hook_class`
+is asked for one.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import importlib
+import importlib.util
+import os
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import replace
+from importlib.metadata import Distribution
+from importlib.metadata import EntryPoint
+from importlib.metadata import distributions
+from types import MappingProxyType
+from typing import Final
+from typing import final
+
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from taskloom._provider_info import METADATA_FILE
+from taskloom._provider_info import ConnectionTypeInfo
+from taskloom._provider_info import ProviderInfo
+from taskloom._provider_info import load_provider_json
+from taskloom._version import __version__
+from taskloom.exceptions import DuplicateProviderError
+from taskloom.exceptions import ProviderLoadError
+from taskloom.exceptions import ProviderNotFoundError
+from taskloom.exceptions import ProviderValidationError
+from taskloom.utils.module_loading import import_string
+
+#: Entry-point group through which provider distributions announce themselves.
+ENTRY_POINT_GROUP: Final = "taskloom.providers"
+#: Every provider package lives below this namespace.
+PROVIDER_NAMESPACE: Final = "taskloom.providers"
+
+#: conn_types of the providers kept in taskloom's repository, so that a missing one can be
+#: named in the error (``pip install taskloom-provider-postgres``).
+KNOWN_CONNECTION_TYPES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "postgres": "taskloom-provider-postgres",
+        "postgresql": "taskloom-provider-postgres",
+        "redis": "taskloom-provider-redis",
+        "aws": "taskloom-provider-amazon",
+        "s3": "taskloom-provider-amazon",
+        "slack": "taskloom-provider-slack",
+        "slack_webhook": "taskloom-provider-slack",
+        "smtp": "taskloom-provider-smtp",
+        "email": "taskloom-provider-smtp",
+        "duckdb": "taskloom-provider-duckdb",
+    }
+)
+
+#: A Requires-Dist line on core: ``taskloom<3,>=2.0``, ``taskloom (>=2.0)``, ``taskloom>=2; python_version>"3"``.
+_CORE_REQUIREMENT = re.compile(
+    r"^\s*taskloom\s*(?:\[[^\]]*\]\s*)?\(?\s*(?P<spec>(?:[<>=!~][^;()]*)?)\)?\s*(?:;(?P<marker>.*))?$",
+    re.IGNORECASE,
+)
+
+
+class ProviderState(enum.StrEnum):
+    """Whether a provider is usable in this process."""
+
+    #: Metadata valid, core supported: its connection types resolve.
+    OK = "ok"
+    #: Its ``Requires-Dist`` on ``taskloom`` excludes the installed core.
+    INCOMPATIBLE = "incompatible"
+    #: Malformed metadata, a declared module that failed to import, or a clash with another provider.
+    BROKEN = "broken"
+    #: Skipped on purpose through ``TASKLOOM_DISABLED_PROVIDERS`` or :meth:`ProviderRegistry.block`.
+    DISABLED = "disabled"
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class ProviderStatus:
+    """One installed provider as this process sees it."""
+
+    #: Provider id (the entry-point name).
+    provider_id: str
+    #: Name of the distribution that supplies it (``taskloom-provider-postgres``), if known.
+    distribution: str | None
+    #: Version of that distribution.
+    version: str | None
+    state: ProviderState
+    #: Why it is not ``ok`` (empty when it is).
+    reason: str = ""
+    #: What the user can do about it (empty when it is ``ok``).
+    fix: str = ""
+    #: Its metadata, when it could be read.
+    info: ProviderInfo | None = None
+    #: Directory of its package; frames from files below it are attributed to this provider.
+    package_dir: str | None = None
+
+    @property
+    def label(self) -> str:
+        """``taskloom-provider-postgres 1.0.0``, or the provider id when the distribution is unknown."""
+        if self.distribution is None:
+            return f"provider {self.provider_id!r}"
+        return f"{self.distribution} {self.version}" if self.version else self.distribution
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something ``taskloom providers check`` reports, with what to do about it."""
+
+    provider_id: str
+    distribution: str | None
+    #: ``malformed-metadata``, ``incompatible-core``, ``import-error``, ``duplicate``.
+    kind: str
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        who = self.distribution or f"provider {self.provider_id!r}"
+        return f"{who}: {self.message}\n  fix: {self.fix}"
+
+
+@functools.cache
+def grouped_entry_points() -> Mapping[str, tuple[EntryPoint, ...]]:
+    """All entry points of this environment grouped by group, from one scan of the installed distributions."""
+    grouped: defaultdict[str, list[EntryPoint]] = defaultdict(list)
+    seen: set[str] = set()
+    for dist in distributions():
+        # The first distribution of a name on sys.path wins, as in importlib.metadata's own
+        # entry_points(); the folder-derived name avoids parsing every METADATA file.
+        name = getattr(dist, "_normalized_name", None) or canonicalize_name(
+            dist.metadata["Name"] or ""
+        )
+        if name in seen:
+            continue
+        seen.add(name)
+        for ep in dist.entry_points:
+            grouped[ep.group].append(ep)
+    return MappingProxyType({group: tuple(eps) for group, eps in grouped.items()})
+
+
+def _core_specifier(requires: Iterable[str]) -> SpecifierSet | None:
+    """The version range on ``taskloom`` among ``Requires-Dist`` lines, ``None`` if there is none.
+
+    The common unconditional line (``taskloom<3,>=2.0``) is parsed with
+    :class:`SpecifierSet` alone; only a line with an environment marker pays for
+    importing :mod:`packaging.requirements`.
+
+    :raises ValueError: (``InvalidSpecifier``/``InvalidRequirement``) if the line is malformed.
+    """
+    for line in requires:
+        match = _CORE_REQUIREMENT.match(line)
+        if match is None:
+            continue
+        if match["marker"] is None:
+            return SpecifierSet(match["spec"].strip())
+        from packaging.requirements import Requirement
+
+        requirement = Requirement(line)
+        if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+            return requirement.specifier
+    return None
+
+
+def _incompatibility_fix(distribution: str, version: str, specifier: SpecifierSet) -> str:
+    core = Version(__version__)
+    needs_newer_core = any(
+        spec.operator in {">=", ">", "==", "~=", "==="}
+        and Version(spec.version.rstrip(".*")) > core
+        for spec in specifier
+    )
+    if needs_newer_core:
+        return (
+            f'upgrade core: pip install "taskloom{specifier}", or go back to a '
+            f'release of the provider that supports taskloom {core}: pip install "{distribution}<{version}"'
+        )
+    return (
+        f"install a newer release of the provider that supports taskloom {core}: "
+        f'pip install --upgrade "{distribution}>{version}", or pin core: pip install "taskloom{specifier}"'
+    )
+
+
+def _package_dir(module: str) -> str | None:
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        if os.path.isfile(os.path.join(location, METADATA_FILE)):
+            return os.path.realpath(location)
+    return os.path.realpath(next(iter(spec.submodule_search_locations)))
+
+
+class ProviderRegistry:
+    """Providers known to this process, keyed by provider id and by conn_type.
+
+    Shaped like pluggy's ``PluginManager``: :meth:`register` adds one provider,
+    :meth:`load_entry_points` discovers the installed ones, :meth:`block` keeps one out.
+    Most code wants the process-wide instance from
+    :func:`taskloom.providers_manager.get_registry`.
+    """
+
+    def __init__(self) -> None:
+        #: provider id -> its status (every provider seen, usable or not).
+        self._providers: dict[str, ProviderStatus] = {}
+        #: conn_type -> its declaration, for usable providers only.
+        self._conn_types: dict[str, ConnectionTypeInfo] = {}
+        #: conn_type -> provider id, for providers that are installed but not usable.
+        self._unusable_conn_types: dict[str, str] = {}
+        #: Problems found at discovery that are not tied to one registered id.
+        self._problems: list[Problem] = []
+        self._blocked: set[str] = set()
+        self._hook_classes: dict[str, type] = {}
+
+    # --- building ---------------------------------------------------------------------
+
+    def register(
+        self,
+        info: ProviderInfo,
+        *,
+        source: Distribution | None = None,
+        package_dir: str | None = None,
+        distribution: str | None = None,
+        version: str | None = None,
+    ) -> None:
+        """Add a provider whose metadata is already known.
+
+        A blocked id is recorded as ``disabled`` and not added.
+
+        :param source: the distribution that supplies it, for messages and ``providers list``.
+        :param package_dir: its package directory, to attribute errors to it.
+        :param distribution: name of the supplying distribution, when ``source`` is not at hand.
+        :param version: its version, with ``distribution``.
+        :raises DuplicateProviderError: if its id or one of its conn_types is already registered.
+        """
+        if source is not None:
+            distribution, version = source.metadata["Name"], source.version
+        self._add(info, distribution, version, package_dir)
+
+    def _add(
+        self,
+        info: ProviderInfo,
+        distribution: str | None,
+        version: str | None,
+        package_dir: str | None,
+    ) -> None:
+        status = ProviderStatus(
+            info.id, distribution, version, ProviderState.OK, info=info, package_dir=package_dir
+        )
+        if info.id in self._blocked:
+            self._providers[info.id] = replace(
+                status, state=ProviderState.DISABLED, reason=self._blocked_reason(), fix=""
+            )
+            return
+        existing = self._providers.get(info.id)
+        if existing is not None:
+            raise DuplicateProviderError(
+                info.id,
+                f"provider id {info.id!r} is supplied by both {existing.label} and {status.label}",
+            )
+        for conn_type in info.connection_types:
+            owner = self._conn_types.get(conn_type)
+            if owner is not None:
+                other = self._providers[owner.provider_id]
+                raise DuplicateProviderError(
+                    info.id,
+                    f"conn_type {conn_type!r} is claimed by both {other.label} (provider "
+                    f"{other.provider_id!r}) and {status.label} (provider {info.id!r})",
+                )
+        self._providers[info.id] = status
+        for conn_type, conn_info in info.connection_types.items():
+            self._conn_types[conn_type] = conn_info
+
+    def block(self, provider_id: str) -> None:
+        """Keep ``provider_id`` out of this registry, removing it if it is already registered."""
+        self._blocked.add(provider_id)
+        status = self._providers.get(provider_id)
+        if status is None:
+            return
+        for conn_type in [
+            ct for ct, info in self._conn_types.items() if info.provider_id == provider_id
+        ]:
+            del self._conn_types[conn_type]
+            self._hook_classes.pop(conn_type, None)
+        self._set_unusable(
+            replace(status, state=ProviderState.DISABLED, reason=self._blocked_reason(), fix="")
+        )
+
+    @staticmethod
+    def _blocked_reason() -> str:
+        return "disabled (TASKLOOM_DISABLED_PROVIDERS or ProviderRegistry.block)"
+
+    def is_blocked(self, provider_id: str) -> bool:
+        """Whether :meth:`block` was called for ``provider_id``."""
+        return provider_id in self._blocked
+
+    def _set_unusable(self, status: ProviderStatus) -> None:
+        self._providers[status.provider_id] = status
+        if status.info is not None:
+            for conn_type in status.info.connection_types:
+                if self._conn_types.get(conn_type, None) is None:
+                    self._unusable_conn_types.setdefault(conn_type, status.provider_id)
+
+    def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> int:
+        """Discover the providers installed in this environment; return how many were added.
+
+        Safe to call again: ids already registered or blocked are skipped.  Reads each
+        provider's ``provider.json`` and distribution metadata; imports no provider module.
+        A provider with a problem is recorded with state ``broken`` or ``incompatible``
+        (see :meth:`providers`) and does not count as added.
+        """
+        added = 0
+        for ep in sorted(grouped_entry_points().get(group, ()), key=lambda ep: ep.name):
+            distribution, version, requires = self._distribution_metadata(ep)
+            current = self._providers.get(ep.name)
+            if current is not None:
+                if current.distribution != distribution:
+                    self._problems.append(
+                        Problem(
+                            ep.name,
+                            distribution,
+                            "duplicate",
+                            f"provider id {ep.name!r} is supplied by both {current.label} and "
+                            f"{distribution} {version}; only the first is used",
+                            f"uninstall one of them: pip uninstall {distribution}",
+                        )
+                    )
+                continue
+            if ep.name in self._blocked:
+                self._providers[ep.name] = ProviderStatus(
+                    ep.name,
+                    distribution,
+                    version,
+                    ProviderState.DISABLED,
+                    reason=self._blocked_reason(),
+                )
+                continue
+            try:
+                added += self._load_one(ep, distribution, version, requires)
+            except Exception as exc:  # noqa: BLE001 -- one bad provider must not break discovery
+                self._set_unusable(
+                    ProviderStatus(
+                        ep.name,
+                        distribution,
+                        version,
+                        ProviderState.BROKEN,
+                        reason=f"discovery failed: {type(exc).__name__}: {exc}",
+                        fix=f"reinstall it: pip install --force-reinstall {distribution}",
+                    )
+                )
+        return added
+
+    @staticmethod
+    def _distribution_metadata(ep: EntryPoint) -> tuple[str, str | None, list[str]]:
+        dist = ep.dist
+        if dist is None:  # pragma: no cover -- entry_points() always sets it
+            return f"<unknown distribution of {ep.value}>", None, []
+        metadata = dist.metadata
+        return metadata["Name"], metadata["Version"], metadata.get_all("Requires-Dist") or []
+
+    def _load_one(
+        self, ep: EntryPoint, distribution: str, version: str | None, requires: list[str]
+    ) -> int:
+        provider_id = ep.name
+        broken = functools.partial(
+            ProviderStatus, provider_id, distribution, version, ProviderState.BROKEN
+        )
+        reinstall = f"reinstall it: pip install --force-reinstall {distribution}"
+        report = f"report it to the provider's maintainers, or uninstall it: pip uninstall {distribution}"
+        expected = f"{PROVIDER_NAMESPACE}.{provider_id}"
+        if ep.value.strip() != expected:
+            self._set_unusable(
+                broken(
+                    reason=f"its entry point {provider_id} = {ep.value!r} must name the package {expected!r}",
+                    fix=report,
+                )
+            )
+            return 0
+        package_dir = _package_dir(expected)
+        if package_dir is None:
+            self._set_unusable(broken(reason=f"package {expected} is not installed", fix=reinstall))
+            return 0
+        try:
+            info = load_provider_json(
+                os.path.join(package_dir, METADATA_FILE), provider_id=provider_id
+            )
+        except ProviderValidationError as exc:
+            self._set_unusable(broken(reason=str(exc), fix=report, package_dir=package_dir))
+            return 0
+        status = broken(info=info, package_dir=package_dir)
+        mismatch = self._mismatch(info, provider_id)
+        if mismatch:
+            self._set_unusable(replace(status, reason=mismatch, fix=report))
+            return 0
+        try:
+            specifier = _core_specifier(requires)
+        except ValueError as exc:
+            self._set_unusable(
+                replace(
+                    status, reason=f"its Requires-Dist on taskloom is malformed: {exc}", fix=report
+                )
+            )
+            return 0
+        if specifier is not None and not specifier.contains(__version__, prereleases=True):
+            self._set_unusable(
+                replace(
+                    status,
+                    state=ProviderState.INCOMPATIBLE,
+                    reason=f"it requires taskloom{specifier}, this is taskloom {__version__}",
+                    fix=_incompatibility_fix(distribution, version or "0", specifier),
+                )
+            )
+            return 0
+        try:
+            self._add(info, distribution, version, package_dir)
+        except DuplicateProviderError as exc:
+            self._set_unusable(
+                replace(
+                    status,
+                    reason=str(exc),
+                    fix=f"uninstall one of the two: pip uninstall {distribution}",
+                )
+            )
+            return 0
+        return 0 if provider_id in self._blocked else 1
+
+    @staticmethod
+    def _mismatch(info: ProviderInfo, provider_id: str) -> str:
+        if info.id != provider_id:
+            return f"provider.json says id {info.id!r} but its entry point is named {provider_id!r}"
+        prefix = f"{PROVIDER_NAMESPACE}.{provider_id}."
+        outside = [name for _, name in info.declared_imports() if not name.startswith(prefix)]
+        if outside:
+            return (
+                f"provider.json names code outside its package {prefix[:-1]}: {', '.join(outside)}"
+            )
+        return ""
+
+    @classmethod
+    def for_testing(cls, *providers: ProviderInfo) -> ProviderRegistry:
+        """A registry holding exactly ``providers``; reads no metadata and no environment."""
+        registry = cls()
+        for info in providers:
+            registry.register(info)
+        return registry
+
+    # --- querying ---------------------------------------------------------------------
+
+    def get(self, provider_id: str) -> ProviderInfo:
+        """Return the metadata of a usable provider.
+
+        :raises ProviderNotFoundError: if no provider has this id (or it is disabled).
+        :raises ProviderValidationError: if it is installed but broken or incompatible.
+        """
+        status = self.status(provider_id)
+        if status.state is ProviderState.OK and status.info is not None:
+            return status.info
+        if status.state is ProviderState.DISABLED:
+            raise ProviderNotFoundError(
+                provider_id,
+                f"provider {provider_id!r} ({status.label}) is {status.reason}; "
+                "remove it from TASKLOOM_DISABLED_PROVIDERS to use it",
+            )
+        raise ProviderValidationError(
+            provider_id, f"{status.label} is {status.state}: {status.reason}; fix: {status.fix}"
+        )
+
+    def status(self, provider_id: str) -> ProviderStatus:
+        """Return what this process knows about ``provider_id``, usable or not.
+
+        :raises ProviderNotFoundError: naming the installed ids, if none has this id.
+        """
+        status = self._providers.get(provider_id)
+        if status is None:
+            installed = ", ".join(sorted(self._providers)) or "none"
+            raise ProviderNotFoundError(
+                provider_id,
+                f"no provider {provider_id!r} is installed (installed: {installed}); "
+                f"install it with: pip install taskloom-provider-{provider_id.replace('_', '-')}",
+            )
+        return status
+
+    def providers(self) -> list[ProviderStatus]:
+        """Every provider seen, usable or not, sorted by id."""
+        return [self._providers[pid] for pid in sorted(self._providers)]
+
+    def connection_types(self) -> Mapping[str, ConnectionTypeInfo]:
+        """conn_type -> declaration, for every usable provider."""
+        return MappingProxyType(self._conn_types)
+
+    def connection_type(self, conn_type: str) -> ConnectionTypeInfo:
+        """Return the declaration of ``conn_type``.
+
+        :raises ProviderNotFoundError: naming the known types and the distribution to install.
+        """
+        info = self._conn_types.get(conn_type)
+        if info is None:
+            raise self._unknown_conn_type(conn_type)
+        return info
+
+    def _unknown_conn_type(self, conn_type: str) -> ProviderNotFoundError:
+        owner = self._unusable_conn_types.get(conn_type)
+        if owner is not None:
+            status = self._providers[owner]
+            message = (
+                f"conn_type {conn_type!r} belongs to provider {owner!r} ({status.label}), "
+                f"which is {status.state}: {status.reason}"
+            )
+            if status.fix:
+                message += f"; fix: {status.fix}"
+            return ProviderNotFoundError(owner, message)
+        known = ", ".join(sorted(self._conn_types)) or "none"
+        message = f"no installed provider handles conn_type {conn_type!r} (known: {known})"
+        distribution = KNOWN_CONNECTION_TYPES.get(conn_type)
+        if distribution is not None:
+            message += f"; install the provider that does: pip install {distribution}"
+            provider_id = distribution.removeprefix("taskloom-provider-")
+        else:
+            message += "; install the provider distribution that adds it, or fix the connection's conn_type"
+            provider_id = conn_type
+        return ProviderNotFoundError(provider_id, message)
+
+    def hook_class(self, conn_type: str) -> type:
+        """Import and return the hook class of ``conn_type``; imports only that hook's module.
+
+        :raises ProviderNotFoundError: if no usable provider declares ``conn_type``.
+        :raises ProviderLoadError: (from the import error) if the hook cannot be imported;
+            the provider is then marked ``broken``.
+        """
+        cached = self._hook_classes.get(conn_type)
+        if cached is not None:
+            return cached
+        info = self.connection_type(conn_type)
+        try:
+            hook = import_string(info.hook_class)
+        except Exception as exc:
+            error = self._load_error(info.provider_id, f"hook class {info.hook_class}", exc)
+            raise error from exc
+        if not isinstance(hook, type):
+            raise self._load_error(
+                info.provider_id,
+                f"hook class {info.hook_class}",
+                TypeError(f"{info.hook_class} is a {type(hook).__name__}, not a class"),
+            )
+        self._hook_classes[conn_type] = hook
+        return hook
+
+    def _load_error(self, provider_id: str, what: str, exc: BaseException) -> ProviderLoadError:
+        status = self._providers[provider_id]
+        reason = f"{what} failed to import: {type(exc).__name__}: {exc}"
+        if status.distribution is not None and status.distribution != "taskloom":
+            fix = (
+                f"check that {status.distribution}'s dependencies are installed "
+                f"(pip install --force-reinstall {status.distribution}); if that does not help, "
+                f"report it at {status.info.issue_tracker if status.info and status.info.issue_tracker else 'its issue tracker'}"
+            )
+        else:
+            fix = "report it to taskloom's core maintainers"
+        for conn_type in [
+            ct for ct, info in self._conn_types.items() if info.provider_id == provider_id
+        ]:
+            del self._conn_types[conn_type]
+            self._hook_classes.pop(conn_type, None)
+        self._set_unusable(replace(status, state=ProviderState.BROKEN, reason=reason, fix=fix))
+        return ProviderLoadError(provider_id, f"{status.label}: {reason}; fix: {fix}")
+
+    def check(self) -> list[Problem]:
+        """Import every module and class every usable provider declares; return all problems.
+
+        Problems found at discovery (malformed metadata, incompatible core, duplicates)
+        come first.  A provider whose code fails to import is marked ``broken``.
+        """
+        problems = list(self._problems)
+        for status in self.providers():
+            if status.state is ProviderState.OK and status.info is not None:
+                self._check_imports(status, status.info)
+        for status in self.providers():
+            if status.state in {ProviderState.BROKEN, ProviderState.INCOMPATIBLE}:
+                kind = (
+                    "incompatible-core" if status.state is ProviderState.INCOMPATIBLE else "broken"
+                )
+                problems.append(
+                    Problem(
+                        status.provider_id, status.distribution, kind, status.reason, status.fix
+                    )
+                )
+        return problems
+
+    def _check_imports(self, status: ProviderStatus, info: ProviderInfo) -> None:
+        for kind, name in info.declared_imports():
+            try:
+                if kind in {"hooks", "operators", "sensors"}:
+                    importlib.import_module(name)
+                else:
+                    target = import_string(name)
+                    if not isinstance(target, type):
+                        raise TypeError(f"{name} is a {type(target).__name__}, not a class")
+            except Exception as exc:  # noqa: BLE001 -- the report lists every failure, then moves on
+                self._load_error(status.provider_id, f"{kind} entry {name}", exc)
+                return
+
+    def provider_for_file(self, filename: str) -> ProviderStatus | None:
+        """The provider whose package holds ``filename`` (a traceback frame's file), if any."""
+        path = os.path.realpath(filename)
+        for status in self._providers.values():
+            if status.package_dir and path.startswith(status.package_dir + os.sep):
+                return status
+        return None

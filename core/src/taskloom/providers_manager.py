@@ -1,0 +1,168 @@
+"""Which providers are installed, what they offer, and which one an error came from.
+
+Most code needs only :func:`get_registry`::
+
+    from taskloom.providers_manager import get_registry
+
+    hook_cls = get_registry().hook_class(connection.conn_type)   # imports only that hook's module
+
+The process-wide registry is built on first use: core's built-in provider (SQLite,
+HTTP(S), generic connections) first, then every distribution announced through the
+``taskloom.providers`` entry-point group (see :mod:`taskloom._registry` for how it is
+read without importing provider code).
+
+Environment variables:
+
+``TASKLOOM_DISABLE_PROVIDER_AUTOLOAD=1``
+    Load no entry points; only core's built-in provider is known.
+``TASKLOOM_DISABLED_PROVIDERS=a,b``
+    Skip the providers with these ids (they show as ``disabled``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from importlib.resources import files
+from types import TracebackType
+from typing import Final
+
+from taskloom._provider_info import ConnectionTypeInfo as ConnectionTypeInfo
+from taskloom._provider_info import FieldInfo as FieldInfo
+from taskloom._provider_info import MaintainerInfo as MaintainerInfo
+from taskloom._provider_info import ProviderInfo as ProviderInfo
+from taskloom._provider_info import parse_provider_info
+from taskloom._provider_info import provider_schema as provider_schema
+from taskloom._registry import ENTRY_POINT_GROUP as ENTRY_POINT_GROUP
+from taskloom._registry import Problem as Problem
+from taskloom._registry import ProviderRegistry as ProviderRegistry
+from taskloom._registry import ProviderState as ProviderState
+from taskloom._registry import ProviderStatus as ProviderStatus
+from taskloom._version import __version__
+from taskloom.exceptions import ConfigurationError
+
+__all__ = [
+    "BUILTIN_PROVIDER_ID",
+    "DISABLED_PROVIDERS_ENV",
+    "DISABLE_AUTOLOAD_ENV",
+    "ENTRY_POINT_GROUP",
+    "ConnectionTypeInfo",
+    "FieldInfo",
+    "MaintainerInfo",
+    "Problem",
+    "ProviderInfo",
+    "ProviderRegistry",
+    "ProviderState",
+    "ProviderStatus",
+    "builtin_provider",
+    "get_registry",
+    "issue_report_line",
+    "provider_schema",
+]
+
+#: Id under which core's own hooks and operators are registered.
+BUILTIN_PROVIDER_ID: Final = "core"
+#: Set to 1/true to load no provider entry points.
+DISABLE_AUTOLOAD_ENV: Final = "TASKLOOM_DISABLE_PROVIDER_AUTOLOAD"
+#: Comma-separated provider ids to skip.
+DISABLED_PROVIDERS_ENV: Final = "TASKLOOM_DISABLED_PROVIDERS"
+
+_registry: ProviderRegistry | None = None
+_lock = threading.Lock()
+
+
+def builtin_provider() -> ProviderInfo:
+    """The metadata of core's built-in provider (``taskloom/_builtin_provider.json``)."""
+    text = files("taskloom").joinpath("_builtin_provider.json").read_text(encoding="utf-8")
+    return parse_provider_info(
+        json.loads(text), source="taskloom/_builtin_provider.json", provider_id=BUILTIN_PROVIDER_ID
+    )
+
+
+def _autoload_disabled() -> bool:
+    value = os.environ.get(DISABLE_AUTOLOAD_ENV, "").strip().lower()
+    if value in {"", "0", "false", "no", "off"}:
+        return False
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    raise ConfigurationError(
+        f"{DISABLE_AUTOLOAD_ENV} must be 1 or 0 (true/false, yes/no, on/off), "
+        f"got {os.environ[DISABLE_AUTOLOAD_ENV]!r}; fix or unset it."
+    )
+
+
+def _disabled_ids() -> list[str]:
+    raw = os.environ.get(DISABLED_PROVIDERS_ENV, "")
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def build_registry() -> ProviderRegistry:
+    """Build a registry the way :func:`get_registry` does, from the environment as it is now."""
+    autoload_disabled = _autoload_disabled()
+    registry = ProviderRegistry()
+    for provider_id in _disabled_ids():
+        registry.block(provider_id)
+    registry.register(builtin_provider(), distribution="taskloom", version=__version__)
+    if not autoload_disabled:
+        registry.load_entry_points()
+    return registry
+
+
+def get_registry() -> ProviderRegistry:
+    """The process-wide registry, built on first use (see the module docstring).
+
+    Tests that need a different set of providers build their own with
+    :meth:`ProviderRegistry.for_testing` and ``monkeypatch.setattr(providers_manager,
+    "_registry", registry)``.
+    """
+    global _registry
+    registry = _registry
+    if registry is None:
+        with _lock:
+            if _registry is None:
+                _registry = build_registry()
+            registry = _registry
+    return registry
+
+
+def _frames(exc: BaseException) -> list[str]:
+    """File names of ``exc``'s traceback, then of its causes, innermost frame first in each."""
+    names: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        tb: TracebackType | None = current.__traceback__
+        chain: list[str] = []
+        while tb is not None:
+            chain.append(tb.tb_frame.f_code.co_filename)
+            tb = tb.tb_next
+        names.extend(reversed(chain))
+        current = current.__cause__ or current.__context__
+    return names
+
+
+def issue_report_line(exc: BaseException) -> str | None:
+    """Name the provider an exception came from, and where to report it.
+
+    Walks the traceback (and the causes' tracebacks) from the innermost frame out; the
+    first frame whose file lies in a provider's package names that provider.  Returns
+    ``None`` when no provider frame is involved (core and user code report elsewhere).
+
+    :returns: ``This error came from taskloom-provider-postgres 1.0.0; report it at <issue tracker>``
+    """
+    registry = get_registry()
+    for filename in _frames(exc):
+        status = registry.provider_for_file(filename)
+        if status is None:
+            continue
+        info = status.info
+        if info is not None and info.issue_tracker:
+            where = info.issue_tracker
+        elif info is not None and info.documentation:
+            where = f"the tracker linked from {info.documentation}"
+        else:
+            where = "its maintainers' issue tracker"
+        return f"This error came from {status.label}; report it at {where}"
+    return None
