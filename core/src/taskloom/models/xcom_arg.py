@@ -1,0 +1,83 @@
+"""XComArg: a reference to a task's future XCom value, used to wire ``@task`` functions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+from typing import Any
+
+if TYPE_CHECKING:
+    from taskloom.models.baseoperator import BaseOperator
+    from taskloom.models.baseoperator import DependencyTarget
+
+#: The XCom key a task's return value is stored under.
+RETURN_KEY = "return_value"
+
+
+class XComArg:
+    """The XCom ``key`` pushed by ``operator``, resolved when a downstream task runs.
+
+    Passing an XComArg to an operator (a ``@task`` call or a templated field) makes that
+    operator depend on ``operator``; ``xcom_arg["key"]`` picks one key of a task with
+    ``multiple_outputs=True``.
+    """
+
+    __slots__ = ("key", "operator")
+
+    def __init__(self, operator: BaseOperator, key: str = RETURN_KEY) -> None:
+        self.operator = operator
+        self.key = key
+
+    def __repr__(self) -> str:
+        return f"XComArg({self.operator.task_id!r}, key={self.key!r})"
+
+    def __getitem__(self, key: str) -> XComArg:
+        return XComArg(self.operator, key)
+
+    def __iter__(self) -> Iterator[Any]:
+        # Without this, Python would iterate by calling __getitem__(0), __getitem__(1)... forever.
+        raise TypeError(
+            f"{self!r} is not iterable while the DAG is being built; pass it to a task and "
+            "iterate inside the task"
+        )
+
+    def resolve(self, context: Mapping[str, Any]) -> Any:
+        """The value, read through ``context["ti"].xcom_pull`` at run time."""
+        return context["ti"].xcom_pull(task_ids=self.operator.task_id, key=self.key)
+
+    def __rshift__(self, other: DependencyTarget) -> DependencyTarget:
+        self.operator.set_downstream(other)
+        return other
+
+    def __lshift__(self, other: DependencyTarget) -> DependencyTarget:
+        self.operator.set_upstream(other)
+        return other
+
+    def __rrshift__(self, other: DependencyTarget) -> XComArg:
+        self.operator.set_upstream(other)
+        return self
+
+    def __rlshift__(self, other: DependencyTarget) -> XComArg:
+        self.operator.set_downstream(other)
+        return self
+
+    def set_upstream(self, other: DependencyTarget) -> None:
+        """Make this XComArg's task run after ``other``."""
+        self.operator.set_upstream(other)
+
+    def set_downstream(self, other: DependencyTarget) -> None:
+        """Make this XComArg's task run before ``other``."""
+        self.operator.set_downstream(other)
+
+
+def iter_xcom_args(value: Any) -> Iterator[XComArg]:
+    """Every :class:`XComArg` inside ``value`` (lists, tuples, sets and dict values, nested)."""
+    if isinstance(value, XComArg):
+        yield value
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            yield from iter_xcom_args(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from iter_xcom_args(item)
