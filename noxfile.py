@@ -11,6 +11,7 @@ distributions together.
 from __future__ import annotations
 
 import filecmp
+import json
 import os
 import shutil
 import sys
@@ -36,6 +37,57 @@ MATRIX_PROVIDERS = ("duckdb", "smtp")
 
 def _tool(session: nox.Session, script: str, *args: str) -> None:
     session.run(TOOLS_PYTHON, str(ROOT / "tools" / script), *args, external=True)
+
+
+@nox.session(python=False)
+def demo(session: nox.Session) -> None:
+    """The README demo: an ETL DAG run end to end from freshly built wheels, on embedded defaults.
+
+    Installs core and the DuckDB provider into a fresh environment, keeps all state in
+    ``.cache/demo/home`` (SQLite metadata DB, task logs, the DuckDB file) and runs the
+    provider's example DAG with ``taskloom dags test``.
+    """
+    work = wheels.CACHE / "demo"
+    shutil.rmtree(work, ignore_errors=True)
+    built = [wheels.build_dist(repo.by_key(key), work / "wheels") for key in ("core", "duckdb")]
+    venv_dir = work / "venv"
+    session.run(
+        wheels.uv(), "venv", "--quiet", "--python", TOOLS_PYTHON, str(venv_dir), external=True
+    )
+    python = str(venv_dir / "bin" / "python")
+    session.run(
+        wheels.uv(),
+        "pip",
+        "install",
+        "--quiet",
+        "--python",
+        python,
+        *map(str, built),
+        external=True,
+    )
+    dags = session.run(
+        python,
+        "-c",
+        "import taskloom.providers.duckdb.example_dags as m; print(m.__path__[0])",
+        external=True,
+        silent=True,
+    ).strip()
+    home = work / "home"
+    env = {
+        "TASKLOOM_HOME": str(home),
+        "TASKLOOM_DAGS_FOLDER": dags,
+        "TASKLOOM_CONN_DUCKDB_DEFAULT": json.dumps(
+            {"conn_type": "duckdb", "extra": {"path": str(home / "etl.duckdb")}}
+        ),
+    }
+    taskloom = str(venv_dir / "bin" / "taskloom")
+    session.run(taskloom, "providers", "list", env=env, external=True)
+    session.run(taskloom, "dags", "list", env=env, external=True)
+    session.run(taskloom, "dags", "test", "example_duckdb_etl", env=env, external=True)
+    session.run(
+        taskloom, "tasks", "logs", "example_duckdb_etl", "summarize", env=env, external=True
+    )
+    session.log(f"demo state (metadata DB, logs, DuckDB file) is in {home}")
 
 
 @nox.session(python=False)

@@ -156,7 +156,12 @@ def run_dags(venv_dir: Path, env: dict[str, str]) -> None:
     """Run the example DAG and the legacy (1.x-style) DAG with the installed CLI."""
     taskloom = str(venv_dir / "bin" / "taskloom")
     with tempfile.TemporaryDirectory() as home:
-        dag_env = {**env, "TASKLOOM_HOME": home, "TASKLOOM_DAGS_FOLDER": str(EXAMPLES)}
+        dag_env = {
+            **env,
+            "TASKLOOM_HOME": home,
+            "TASKLOOM_DAGS_FOLDER": str(EXAMPLES),
+            "TASKLOOM_CONN_DUCKDB_MEMORY": "duckdb://",
+        }
         for dag_id in sorted(p.stem for p in EXAMPLES.glob("*.py")):
             if dag_id.startswith("legacy") and not any(d.kind == "compat" for d in repo.dists()):
                 continue
