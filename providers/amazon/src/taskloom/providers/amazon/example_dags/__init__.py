@@ -1,0 +1,1 @@
+"""Example DAGs of the Amazon provider; its tests run every one of them."""

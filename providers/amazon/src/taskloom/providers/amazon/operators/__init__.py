@@ -1,0 +1,1 @@
+"""Operators of the Amazon provider that work inside S3."""

@@ -1,0 +1,1 @@
+"""Secrets backends of the Amazon provider (configured through ``[secrets] backend``)."""
