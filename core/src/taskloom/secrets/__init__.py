@@ -1,0 +1,135 @@
+"""Where connections (and variables) come from: the lookup chain.
+
+:func:`get_connection` asks, in order, first match wins:
+
+1. the secrets backend configured with ``[secrets] backend`` (a dotted class path,
+   e.g. one a provider ships) constructed with ``[secrets] backend_kwargs`` (a JSON
+   object); none by default;
+2. the environment variable ``TASKLOOM_CONN_<CONN_ID>`` (URI or JSON);
+3. the connections file ``$TASKLOOM_CONNECTIONS_FILE`` (YAML or JSON);
+4. the metadata DB (``taskloom connections add`` writes there).
+
+The configured backend comes first so that a vault can override local definitions, as
+in Airflow.  A connection that is found has its password and secret extras registered
+with the secrets masker; one that is not raises
+:class:`~taskloom.exceptions.ConnectionNotFoundError` listing every place searched.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+
+from taskloom import configuration
+from taskloom.exceptions import ConfigurationError
+from taskloom.exceptions import ConnectionNotFoundError
+from taskloom.models.connection import Connection
+from taskloom.secrets.base import BaseSecretsBackend
+from taskloom.secrets.environment_variables import EnvironmentVariablesBackend
+from taskloom.secrets.local_filesystem import LocalFilesystemBackend
+from taskloom.secrets.metastore import MetastoreBackend
+from taskloom.utils.module_loading import import_string
+from taskloom.utils.secrets_masker import redact
+
+__all__ = [
+    "BaseSecretsBackend",
+    "ensure_secrets_backends",
+    "get_connection",
+    "get_variable",
+]
+
+log = logging.getLogger(__name__)
+
+
+@functools.cache
+def _configured_backend(class_path: str, kwargs_json: str) -> BaseSecretsBackend:
+    try:
+        backend_class = import_string(class_path)
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"setting [secrets] backend names {class_path!r}, which cannot be imported ({exc}); "
+            "install the provider that ships it or fix the dotted path"
+        ) from None
+    if not (isinstance(backend_class, type) and issubclass(backend_class, BaseSecretsBackend)):
+        raise ConfigurationError(
+            f"setting [secrets] backend names {class_path!r}, which is not a subclass of "
+            "taskloom.secrets.BaseSecretsBackend"
+        )
+    try:
+        kwargs = json.loads(kwargs_json) if kwargs_json else {}
+    except ValueError:
+        raise ConfigurationError(
+            "setting [secrets] backend_kwargs is not valid JSON; give a JSON object such as "
+            '\'{"url": "https://vault:8200"}\' (the value is not shown as it may hold a token)'
+        ) from None
+    if not isinstance(kwargs, dict):
+        raise ConfigurationError("setting [secrets] backend_kwargs must be a JSON object ({...})")
+    try:
+        return backend_class(**kwargs)
+    except TypeError as exc:
+        raise ConfigurationError(
+            f"secrets backend {class_path!r} rejected [secrets] backend_kwargs: {redact(str(exc))}"
+        ) from None
+
+
+def ensure_secrets_backends() -> list[BaseSecretsBackend]:
+    """Return the backends of the lookup chain, in order (see the module docstring).
+
+    :raises ConfigurationError: if the configured backend cannot be loaded.
+    """
+    backends: list[BaseSecretsBackend] = []
+    class_path = configuration.get("secrets", "backend")
+    if class_path:
+        kwargs = configuration.get("secrets", "backend_kwargs") or ""
+        if isinstance(kwargs, dict):  # a TOML table
+            kwargs = json.dumps(kwargs, sort_keys=True)
+        backends.append(_configured_backend(str(class_path), str(kwargs)))
+    backends += [EnvironmentVariablesBackend(), LocalFilesystemBackend(), MetastoreBackend()]
+    return backends
+
+
+def get_connection(conn_id: str) -> Connection:
+    """Look ``conn_id`` up along the chain and register its secrets with the masker.
+
+    A backend that fails (a vault that is down) is logged and skipped, so that the next
+    places can still answer.
+
+    :raises ConnectionNotFoundError: naming every place searched.
+    :raises InvalidConnectionError: if the first definition found is malformed.
+    """
+    searched: list[str] = []
+    for backend in ensure_secrets_backends():
+        where = backend.describe_lookup(conn_id)
+        try:
+            connection = backend.get_connection(conn_id)
+        except (ConfigurationError, ValueError):
+            raise  # a malformed definition is the user's to fix, not a reason to look elsewhere
+        except Exception as exc:  # noqa: BLE001 -- one broken backend must not hide the others
+            log.warning(
+                "looking up connection %r in %s failed (%s: %s); trying the next place",
+                conn_id,
+                where,
+                type(exc).__name__,
+                redact(str(exc)),
+            )
+            searched.append(f"{where} (failed: {type(exc).__name__})")
+            continue
+        searched.append(where)
+        if connection is not None:
+            connection.mask_secrets()
+            return connection
+    raise ConnectionNotFoundError(conn_id, searched)
+
+
+def get_variable(key: str) -> str | None:
+    """Return a variable's value from the configured backend or ``TASKLOOM_VAR_<KEY>``, or ``None``.
+
+    Variables stored in the metadata DB are runtime-B's ``taskloom.models.variable``;
+    this covers the places a secrets backend provides.
+    """
+    for backend in ensure_secrets_backends():
+        value = backend.get_variable(key)
+        if value is not None:
+            return value
+    return None
