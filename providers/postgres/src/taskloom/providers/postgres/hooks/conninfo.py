@@ -11,12 +11,9 @@ from typing import Any
 from typing import Final
 
 import psycopg
-from psycopg import rows
 
 #: Extra fields whose libpq parameter has another name.
 RENAMED: Final = {"sslkey_password": "sslpassword"}
-#: Extra fields the hook consumes itself (never sent to the server).
-HOOK_EXTRAS: Final = frozenset({"cursor"})
 #: libpq parameters that come from the connection's own fields, never from its extra.
 FROM_FIELDS: Final = {
     "host": "host",
@@ -34,12 +31,6 @@ UNDECLARED_SECRETS: Final = {
     "scram_server_key": None,
 }
 SSLMODES: Final = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
-#: The ``cursor`` extra: how rows come back.
-ROW_FACTORIES: Final[dict[str, rows.RowFactory[Any]]] = {
-    "tuple": rows.tuple_row,
-    "dict": rows.dict_row,
-    "namedtuple": rows.namedtuple_row,
-}
 
 
 class PostgresExtraError(ValueError):
@@ -71,7 +62,7 @@ def libpq_params(conn_id: str, extra: Mapping[str, Any]) -> dict[str, str]:
     known = _libpq_keywords()
     params: dict[str, str] = {}
     for field, value in extra.items():
-        if field in HOOK_EXTRAS or value is None:
+        if value is None:
             continue
         keyword = RENAMED.get(field, field)
         if field in FROM_FIELDS:
@@ -103,13 +94,3 @@ def _check_value(conn_id: str, field: str, value: Any) -> str:
     if field == "connect_timeout" and not text.isdigit():
         raise PostgresExtraError(conn_id, field, "must be a whole number of seconds.")
     return text
-
-
-def row_factory(conn_id: str, extra: Mapping[str, Any]) -> rows.RowFactory[Any]:
-    """The row factory the ``cursor`` extra asks for (tuples by default)."""
-    name = str(extra.get("cursor") or "tuple").lower()
-    try:
-        return ROW_FACTORIES[name]
-    except KeyError:
-        choices = ", ".join(ROW_FACTORIES)
-        raise PostgresExtraError(conn_id, "cursor", f"must be one of {choices}.") from None

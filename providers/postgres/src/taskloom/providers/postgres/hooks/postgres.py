@@ -13,11 +13,10 @@ from urllib.parse import quote
 from urllib.parse import urlencode
 
 import psycopg
-from psycopg import sql as pgsql
 
 from taskloom.hooks.dbapi import DbApiHook
 from taskloom.providers.postgres.hooks.conninfo import libpq_params
-from taskloom.providers.postgres.hooks.conninfo import row_factory
+from taskloom.utils.secrets_masker import redact
 
 #: Rows a server-side cursor fetches per round trip unless told otherwise.
 DEFAULT_CHUNK_SIZE: Final = 2000
@@ -31,11 +30,14 @@ class PostgresHook(DbApiHook):
     Host, port, login, password and schema (the database) come from the connection; its
     extra adds libpq parameters such as ``sslmode``, ``sslcert``, ``sslkey``,
     ``sslrootcert``, ``connect_timeout``, ``application_name`` and ``options``, plus
-    ``sslkey_password`` (libpq's ``sslpassword``, masked as a secret) and ``cursor``
-    (``tuple``, ``dict`` or ``namedtuple`` rows).
+    ``sslkey_password`` (libpq's ``sslpassword``, masked as a secret).
+
+    Table names are used as written in SQL (``sales.orders``; quote mixed-case names
+    yourself); column names are quoted when they need it, as in every ``DbApiHook``.
 
     :param postgres_conn_id: id of the connection to use, default ``postgres_default``.
-    :param database: a database to use instead of the connection's schema.
+    :param database: a database to use instead of the connection's schema (Airflow's
+        name for the ``schema`` argument every ``DbApiHook`` takes; either works).
     """
 
     conn_name_attr = "postgres_conn_id"
@@ -43,20 +45,21 @@ class PostgresHook(DbApiHook):
     conn_type = "postgres"
     hook_name = "PostgreSQL"
     supports_autocommit = True
+    supports_executemany = True
     placeholder = "%s"
+    uri_scheme = "postgresql"
+    test_connection_sql = "SHOW server_version"
 
-    def __init__(self, *args: Any, database: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: str, database: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        #: Overrides the connection's schema when set.
-        self.database = database
+        #: The database to use instead of the connection's schema, if given.
+        self.database = database or self.schema
 
     # --- connecting --------------------------------------------------------------------
 
     def _connect_params(self) -> dict[str, Any]:
         """Keyword arguments for :func:`psycopg.connect` (they hold the password)."""
-        conn_id = self.get_conn_id()
-        conn = self.get_connection(conn_id)
-        extra = conn.extra_dejson
+        conn = self.connection
         params: dict[str, Any] = {
             "host": conn.host,
             "port": conn.port,
@@ -65,8 +68,7 @@ class PostgresHook(DbApiHook):
             "dbname": self.database or conn.schema,
         }
         params = {key: value for key, value in params.items() if value is not None}
-        params.update(libpq_params(conn_id, extra))
-        params["row_factory"] = row_factory(conn_id, extra)
+        params.update(libpq_params(self.get_conn_id(), conn.extra_dejson))
         return params
 
     def get_conn(self, *, autocommit: bool = False) -> psycopg.Connection[Any]:
@@ -91,11 +93,11 @@ class PostgresHook(DbApiHook):
     def get_uri(self) -> str:
         """A SQLAlchemy-style ``postgresql://`` URI, every part percent-encoded.
 
-        libpq parameters from the extra (``sslmode``, ...) become query parameters; the
-        ``cursor`` extra, which only the hook understands, is left out.
+        libpq parameters from the extra (``sslmode``, ...) become query parameters under
+        their libpq names (``sslkey_password`` is written ``sslpassword``), so SQLAlchemy
+        and psycopg read them as they are.
         """
-        conn_id = self.get_conn_id()
-        conn = self.get_connection(conn_id)
+        conn = self.connection
         userinfo = ""
         if conn.login is not None:
             userinfo = quote(conn.login, safe="")
@@ -107,12 +109,12 @@ class PostgresHook(DbApiHook):
             host = f"[{host}]"
         port = f":{conn.port}" if conn.port else ""
         database = quote(self.database or conn.schema or "", safe="")
-        query = urlencode(libpq_params(conn_id, conn.extra_dejson), quote_via=quote)
+        query = urlencode(libpq_params(self.get_conn_id(), conn.extra_dejson), quote_via=quote)
         return f"postgresql://{userinfo}{host}{port}/{database}" + (f"?{query}" if query else "")
 
     # --- rows in -----------------------------------------------------------------------
 
-    def insert_rows(  # type: ignore[override]
+    def insert_rows(
         self,
         table: str,
         rows: Iterable[Sequence[Any]],
@@ -120,29 +122,29 @@ class PostgresHook(DbApiHook):
         commit_every: int = 1000,
         replace: bool = False,
         *,
+        executemany: bool | None = None,
         replace_index: str | Sequence[str] | None = None,
         use_copy: bool = False,
-        **kwargs: Any,
     ) -> int:
-        """Insert ``rows`` into ``table``: batched ``executemany`` (pipelined), or COPY.
+        """Insert ``rows`` into ``table``: pipelined ``executemany`` per batch, or COPY.
 
-        ``table`` is ``name`` or ``schema.name``; each part is quoted as an identifier,
-        so it is taken exactly as written (case included).
-
-        :param target_fields: column names, in the order of each row's values.
+        :param target_fields: column names, in the order of each row's values (default:
+            all columns, in the table's order).
         :param commit_every: rows per batch; each batch is committed, so a failure keeps
             the batches before it. ``0`` commits once at the end.
-        :param replace: upsert (``INSERT ... ON CONFLICT (replace_index) DO UPDATE``);
+        :param replace: upsert with ``INSERT ... ON CONFLICT (replace_index) DO UPDATE``;
             needs ``target_fields`` and ``replace_index``.
+        :param executemany: ``False`` sends one ``execute`` per row (slower; for
+            statements psycopg cannot pipeline); default ``True``.
         :param replace_index: the column(s) of the unique index ``replace`` conflicts on.
-        :param use_copy: stream the rows with ``COPY ... FROM STDIN`` (fastest for large
-            loads; not combinable with ``replace``).
+        :param use_copy: stream the rows with ``COPY ... FROM STDIN``, the fastest way
+            to load many rows (not combinable with ``replace``).
         :returns: the number of rows written.
-        :raises ValueError: ``replace`` without ``target_fields``/``replace_index``, or
-            combined with ``use_copy``.
+        :raises ValueError: ``replace`` without ``target_fields``/``replace_index`` or
+            with ``use_copy``; a negative ``commit_every``.
         """
-        if kwargs:
-            raise TypeError(f"insert_rows() got unexpected arguments: {', '.join(sorted(kwargs))}")
+        if commit_every < 0:
+            raise ValueError(f"commit_every must be 0 or more, got {commit_every}")
         fields = list(target_fields) if target_fields else None
         if replace and use_copy:
             raise ValueError("insert_rows: replace=True cannot use COPY; drop use_copy=True.")
@@ -151,46 +153,46 @@ class PostgresHook(DbApiHook):
                 "insert_rows(replace=True) needs target_fields (the columns) and replace_index "
                 "(the column(s) of the unique index to conflict on)."
             )
-        with self.get_conn() as conn:
-            if use_copy:
-                return self._copy_rows(conn, table, rows, fields, commit_every)
-            written = 0
-            with conn.cursor() as cur:
-                for batch in _batches(rows, commit_every):
-                    width = len(fields) if fields else len(batch[0])
-                    statement = _insert_statement(
-                        table, fields, width, replace_index if replace else None
-                    )
-                    cur.executemany(statement, batch)
-                    conn.commit()
-                    written += len(batch)
-                    self.log.info("insert_rows: %d rows written to %s", written, table)
-            return written
-
-    def _copy_rows(
-        self,
-        conn: psycopg.Connection[Any],
-        table: str,
-        rows: Iterable[Sequence[Any]],
-        fields: list[str] | None,
-        commit_every: int,
-    ) -> int:
-        columns = (
-            pgsql.SQL(" ({})").format(pgsql.SQL(", ").join(map(pgsql.Identifier, fields)))
-            if fields
-            else pgsql.SQL("")
-        )
-        statement = pgsql.SQL("COPY {}{} FROM STDIN").format(_table_identifier(table), columns)
+        keys = [replace_index] if isinstance(replace_index, str) else list(replace_index or ())
         written = 0
-        with conn.cursor() as cur:
+        with self.connection_context() as conn, conn.cursor() as cur:
             for batch in _batches(rows, commit_every):
-                with cur.copy(statement) as copy:
-                    for row in batch:
-                        copy.write_row(row)
+                if use_copy:
+                    with cur.copy(f"COPY {table}{self._columns(fields)} FROM STDIN") as copy:
+                        for row in batch:
+                            copy.write_row(row)
+                else:
+                    statement = self._insert_sql(
+                        table, len(batch[0]), fields, keys if replace else []
+                    )
+                    if executemany is False:
+                        for row in batch:
+                            cur.execute(statement, row)
+                    else:
+                        cur.executemany(statement, batch)
                 conn.commit()
                 written += len(batch)
-                self.log.info("insert_rows (COPY): %d rows written to %s", written, table)
+                self.log.debug("%d rows committed into %s so far", written, table)
+        self.log.info("inserted %d rows into %s%s", written, table, " (COPY)" if use_copy else "")
         return written
+
+    def _columns(self, fields: Sequence[str] | None) -> str:
+        """`` (a, "order")``: the column list, each name quoted when it needs it."""
+        return f" ({', '.join(map(self.quote_identifier, fields))})" if fields else ""
+
+    def _insert_sql(self, table: str, width: int, fields: list[str] | None, keys: list[str]) -> str:
+        """``INSERT INTO table (fields) VALUES (%s, ...)``, an upsert on ``keys`` if any."""
+        statement = (
+            f"INSERT INTO {table}{self._columns(fields)} VALUES ({', '.join(['%s'] * width)})"
+        )
+        if not keys or not fields:
+            return statement
+        conflict = ", ".join(map(self.quote_identifier, keys))
+        updates = [self.quote_identifier(f) for f in fields if f not in keys]
+        if not updates:
+            return f"{statement} ON CONFLICT ({conflict}) DO NOTHING"
+        assignments = ", ".join(f"{col} = EXCLUDED.{col}" for col in updates)
+        return f"{statement} ON CONFLICT ({conflict}) DO UPDATE SET {assignments}"
 
     # --- COPY --------------------------------------------------------------------------
 
@@ -205,7 +207,7 @@ class PostgresHook(DbApiHook):
         :raises ValueError: the statement is not a ``COPY`` to or from the client.
         """
         path = Path(filename)
-        with self.get_conn() as conn, conn.cursor() as cur:
+        with self.connection_context() as conn, conn.cursor() as cur:
             with cur.copy(sql) as copy:
                 status = cur.pgresult.status if cur.pgresult is not None else None
                 if status == psycopg.pq.ExecStatus.COPY_OUT:
@@ -229,13 +231,11 @@ class PostgresHook(DbApiHook):
 
     def bulk_load(self, table: str, tmp_file: str | Path) -> None:
         """Load a tab-separated file (PostgreSQL's COPY text format) into ``table``."""
-        statement = pgsql.SQL("COPY {} FROM STDIN").format(_table_identifier(table))
-        self.copy_expert(statement.as_string(None), tmp_file)
+        self.copy_expert(f"COPY {table} FROM STDIN", tmp_file)
 
     def bulk_dump(self, table: str, tmp_file: str | Path) -> None:
         """Write ``table`` to a tab-separated file (PostgreSQL's COPY text format)."""
-        statement = pgsql.SQL("COPY {} TO STDOUT").format(_table_identifier(table))
-        self.copy_expert(statement.as_string(None), tmp_file)
+        self.copy_expert(f"COPY {table} TO STDOUT", tmp_file)
 
     # --- rows out ----------------------------------------------------------------------
 
@@ -270,7 +270,13 @@ class PostgresHook(DbApiHook):
                 f"get_records_chunked: chunk_size must be at least 1, got {chunk_size}."
             )
         name = f"taskloom_{uuid.uuid4().hex}"
-        with self.get_conn() as conn, conn.cursor(name=name) as cur:
+        with self.connection_context() as conn, conn.cursor(name=name) as cur:
+            if self.log_sql:
+                self.log.info(
+                    "running statement (server-side cursor): %s, parameters: %s",
+                    sql,
+                    redact(parameters),
+                )
             cur.execute(sql, parameters)
             while chunk := cur.fetchmany(chunk_size):
                 yield chunk
@@ -284,54 +290,11 @@ class PostgresHook(DbApiHook):
             ``(False, <why>)``; the message never holds the password.
         """
         try:
-            with self.get_conn() as conn:
-                version = conn.execute("SHOW server_version").fetchone()
+            row = self.get_first(self.test_connection_sql)
         except (psycopg.Error, ValueError) as exc:
-            return False, str(exc)
-        return True, f"Connection successfully tested: PostgreSQL {_first(version)}"
-
-
-def _first(row: Any) -> Any:
-    """The first value of a row, whatever the ``cursor`` extra made it."""
-    if isinstance(row, dict):
-        return next(iter(row.values()))
-    return row[0]
-
-
-def _insert_statement(
-    table: str,
-    fields: list[str] | None,
-    width: int,
-    replace_index: str | Sequence[str] | None,
-) -> pgsql.Composed:
-    """``INSERT INTO table (fields) VALUES (%s, ...)``, an upsert when ``replace_index`` is set."""
-    values = pgsql.SQL(", ").join(pgsql.Placeholder() * width)
-    target = _table_identifier(table)
-    if fields:
-        columns = pgsql.SQL(", ").join(map(pgsql.Identifier, fields))
-        target = pgsql.SQL("{} ({})").format(target, columns)
-    statement = pgsql.SQL("INSERT INTO {} VALUES ({})").format(target, values)
-    if not replace_index or not fields:
-        return statement
-    keys = [replace_index] if isinstance(replace_index, str) else list(replace_index)
-    updates = [
-        pgsql.SQL("{0} = EXCLUDED.{0}").format(pgsql.Identifier(f)) for f in fields if f not in keys
-    ]
-    action = (
-        pgsql.SQL("DO UPDATE SET {}").format(pgsql.SQL(", ").join(updates))
-        if updates
-        else pgsql.SQL("DO NOTHING")
-    )
-    conflict = pgsql.SQL(", ").join(map(pgsql.Identifier, keys))
-    return pgsql.SQL("{} ON CONFLICT ({}) {}").format(statement, conflict, action)
-
-
-def _table_identifier(table: str) -> pgsql.Identifier:
-    """``schema.name`` -> ``"schema"."name"``: each part quoted, case kept."""
-    parts = table.split(".")
-    if not table or any(not part for part in parts):
-        raise ValueError(f"table name {table!r} is not 'name' or 'schema.name'.")
-    return pgsql.Identifier(*parts)
+            return False, f"{type(exc).__name__}: {redact(str(exc))}"
+        version = row[0] if row else "?"
+        return True, f"Connection successfully tested: PostgreSQL {version}"
 
 
 def _batches(rows: Iterable[Sequence[Any]], size: int) -> Iterator[list[Sequence[Any]]]:
