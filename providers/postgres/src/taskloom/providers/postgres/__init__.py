@@ -32,10 +32,9 @@ Configuration
 
 Extra fields: ``sslmode`` (``disable`` ... ``verify-full``, default ``prefer``),
 ``sslcert``, ``sslkey``, ``sslkey_password`` (secret: masked like the password),
-``sslrootcert``, ``connect_timeout`` (seconds), ``application_name``, ``options`` (server
-settings, ``-c search_path=sales``) and ``cursor`` (``tuple``, ``dict`` or
-``namedtuple`` rows). Other libpq parameters pass through; unknown names are refused with
-an error that names them. The metadata (fields, defaults, secrets) is in ``provider.json``.
+``sslrootcert``, ``connect_timeout`` (seconds), ``application_name`` and ``options``
+(server settings, ``-c search_path=sales``). Other libpq parameters pass through; unknown
+names are refused with an error that names them. The metadata (fields, defaults, secrets) is in ``provider.json``.
 
 Environment variables
 ---------------------
