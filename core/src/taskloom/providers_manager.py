@@ -22,6 +22,7 @@ Environment variables:
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from importlib.resources import files
@@ -68,6 +69,7 @@ DISABLE_AUTOLOAD_ENV: Final = "TASKLOOM_DISABLE_PROVIDER_AUTOLOAD"
 #: Comma-separated provider ids to skip.
 DISABLED_PROVIDERS_ENV: Final = "TASKLOOM_DISABLED_PROVIDERS"
 
+_log = logging.getLogger(__name__)
 _registry: ProviderRegistry | None = None
 _lock = threading.Lock()
 
@@ -109,8 +111,15 @@ def build_registry() -> ProviderRegistry:
     return registry
 
 
-def get_registry() -> ProviderRegistry:
+def get_registry(*, warn_unusable: bool = True) -> ProviderRegistry:
     """The process-wide registry, built on first use (see the module docstring).
+
+    When it is built, each provider that is broken or incompatible is logged as one
+    warning line naming its distribution, the reason and the fix (the provider is skipped;
+    nothing is raised).
+
+    :param warn_unusable: ``False`` skips those warnings (``taskloom providers`` shows the
+        same facts in its own output).
 
     Tests that need a different set of providers build their own with
     :meth:`ProviderRegistry.for_testing` and ``monkeypatch.setattr(providers_manager,
@@ -122,8 +131,23 @@ def get_registry() -> ProviderRegistry:
         with _lock:
             if _registry is None:
                 _registry = build_registry()
+                if warn_unusable:
+                    _warn_unusable(_registry)
             registry = _registry
     return registry
+
+
+def _warn_unusable(registry: ProviderRegistry) -> None:
+    for status in registry.providers():
+        if status.state in {ProviderState.BROKEN, ProviderState.INCOMPATIBLE}:
+            _log.warning(
+                "skipping provider %r (%s), %s: %s; fix: %s",
+                status.provider_id,
+                status.label,
+                status.state,
+                status.reason,
+                status.fix,
+            )
 
 
 def _frames(exc: BaseException) -> list[str]:
