@@ -8,8 +8,9 @@ argument nobody accepts is an error naming the operator and the argument.
 from __future__ import annotations
 
 import functools
-import itertools
 import inspect
+import itertools
+import logging
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -135,13 +136,15 @@ class BaseOperator:
     """
 
     #: Attribute names rendered with Jinja before :meth:`execute`.
-    template_fields: ClassVar[Sequence[str]] = ()
+    template_fields: Sequence[str] = ()
     #: A templated string ending with one of these is a file name to load and render.
-    template_ext: ClassVar[Sequence[str]] = ()
+    template_ext: Sequence[str] = ()
     #: How UIs show a templated field (``{"sql": "sql"}``).
     template_fields_renderers: ClassVar[dict[str, str]] = {}
     #: Colour of the task in graph views.
     ui_color: ClassVar[str] = "#fff"
+    # True while the outermost __init__ runs (nested super().__init__ calls skip defaults).
+    _initializing: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -264,6 +267,12 @@ class BaseOperator:
     def dag_id(self) -> str | None:
         """Id of the DAG this task belongs to."""
         return self._dag.dag_id if self._dag is not None else None
+
+    @staticmethod
+    def task_log(context: Context) -> logging.Logger:
+        """The logger of the running try (``context["ti"].log``, which writes the task's log file)."""
+        log = getattr(context.get("ti"), "log", None)
+        return log if isinstance(log, logging.Logger) else logging.getLogger("taskloom.task")
 
     @property
     def output(self) -> XComArg:
@@ -397,7 +406,7 @@ class BaseOperator:
         if exponent > 62:
             return cap
         try:
-            delay = self.retry_delay * (2**exponent)
+            delay = self.retry_delay * (1 << exponent)
         except OverflowError:
             return cap
         return min(delay, cap)
@@ -497,7 +506,7 @@ def chain(*tasks: DependencyTarget) -> None:
                 u >> d
         elif up_is_list:
             for u in up:  # type: ignore[union-attr]
-                u >> down  # type: ignore[operator]
+                u >> down
         else:
             up >> down  # type: ignore[operator]
 

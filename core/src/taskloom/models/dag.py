@@ -17,6 +17,7 @@ from datetime import date
 from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
+from types import FrameType
 from types import TracebackType
 from typing import TYPE_CHECKING
 from typing import Any
@@ -54,13 +55,28 @@ _autoregistered: list[DAG] | None = None
 
 def caller_location() -> str | None:
     """``file:line`` of the innermost caller outside the taskloom package (the user's DAG file)."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename
         if not filename.startswith(_PACKAGE_DIR):
             return f"{filename}:{frame.f_lineno}"
-        frame = frame.f_back  # type: ignore[assignment]
+        frame = frame.f_back
     return None
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` for :func:`warnings.warn` that points at the user's code.
+
+    Call it from the function that calls ``warn``: it counts that function's frame and every
+    taskloom frame above it, so a deprecation shows the DAG file's line however deep the
+    warning is raised.
+    """
+    level = 1
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        level += 1
+        frame = frame.f_back
+    return level
 
 
 def validate_id(value: object, kind: str) -> str:
