@@ -1,0 +1,1 @@
+"""Tests of taskloom-provider-postgres, against a real PostgreSQL server."""

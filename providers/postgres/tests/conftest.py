@@ -1,0 +1,103 @@
+"""A real PostgreSQL server for the session, and a fresh database and connection per test."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Callable
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from typing import Protocol
+
+import psycopg
+import pytest
+
+from taskloom_testing.postgres import PostgresServer
+from taskloom_testing.postgres import postgres_server  # noqa: F401  (fixture)
+
+
+@pytest.fixture(autouse=True)
+def taskloom_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A private TASKLOOM_HOME, and no TASKLOOM_* settings from the caller (but the test server's)."""
+    for name in list(os.environ):
+        if name.startswith("TASKLOOM") and not name.startswith("TASKLOOM_TEST_"):
+            monkeypatch.delenv(name)
+    home = tmp_path / "taskloom-home"
+    monkeypatch.setenv("TASKLOOM_HOME", str(home))
+    from taskloom import configuration
+
+    configuration._file_settings.cache_clear()
+    yield home
+    configuration._file_settings.cache_clear()
+
+
+def _admin(server: PostgresServer) -> psycopg.Connection[tuple[object, ...]]:
+    return psycopg.connect(
+        host=server.host,
+        port=server.port,
+        user=server.user,
+        password=server.password,
+        dbname=server.database,
+        autocommit=True,
+    )
+
+
+@pytest.fixture
+def pg(postgres_server: PostgresServer) -> Iterator[PostgresServer]:  # noqa: F811
+    """The server, with a database of this test's own (dropped afterwards)."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with _admin(postgres_server) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield replace(postgres_server, database=name)
+    with _admin(postgres_server) as admin:
+        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+class ConnectionSetter(Protocol):
+    """Define ``postgres_default`` for this test's database, with extra fields."""
+
+    def __call__(self, conn_id: str = "postgres_default", /, **fields: Any) -> None: ...
+
+
+@pytest.fixture
+def set_connection(pg: PostgresServer, monkeypatch: pytest.MonkeyPatch) -> ConnectionSetter:
+    """Define a ``postgres`` connection to this test's database through ``TASKLOOM_CONN_<ID>``.
+
+    Keyword arguments override the connection's fields (``password=...``, ``extra={...}``).
+    """
+
+    def define(conn_id: str = "postgres_default", /, **fields: Any) -> None:
+        value: dict[str, Any] = {
+            "conn_type": "postgres",
+            "host": pg.host,
+            "port": pg.port,
+            "login": pg.user,
+            "password": pg.password,
+            "schema": pg.database,
+            **fields,
+        }
+        monkeypatch.setenv(f"TASKLOOM_CONN_{conn_id.upper()}", json.dumps(value))
+
+    return define
+
+
+@pytest.fixture
+def postgres_default(pg: PostgresServer, set_connection: ConnectionSetter) -> PostgresServer:
+    """``postgres_default`` points at this test's database."""
+    set_connection()
+    return pg
+
+
+@pytest.fixture
+def run_sql(pg: PostgresServer) -> Callable[[str], list[tuple[Any, ...]]]:
+    """Run SQL on this test's database with psycopg itself, not through the code under test."""
+
+    def run(statement: str) -> list[tuple[Any, ...]]:
+        with _admin(pg) as conn:
+            cur = conn.execute(statement.encode())
+            return cur.fetchall() if cur.description else []
+
+    return run
