@@ -1,0 +1,1 @@
+"""Redis provider (manual to come)."""

@@ -1,0 +1,1 @@
+"""Example DAGs of the Redis provider; the tests run each one end to end."""

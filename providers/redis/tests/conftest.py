@@ -1,0 +1,56 @@
+"""Fixtures of the redis provider's tests: a real redis-server, and a private TASKLOOM_HOME."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from taskloom_testing.redis import RedisServer
+
+# The redis_server and redis_tls_server fixtures.
+pytest_plugins = ["taskloom_testing.redis"]
+
+
+@pytest.fixture(autouse=True)
+def taskloom_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point TASKLOOM_HOME at a fresh folder and drop TASKLOOM_* settings of the caller."""
+    for name in list(os.environ):
+        if name.startswith("TASKLOOM") and not name.startswith("TASKLOOM_TEST_"):
+            monkeypatch.delenv(name)
+    home = tmp_path / "taskloom-home"
+    home.mkdir()
+    monkeypatch.setenv("TASKLOOM_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def redis_conn(redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch) -> RedisServer:
+    """Define ``redis_default`` (through TASKLOOM_CONN_REDIS_DEFAULT) for the test server."""
+    monkeypatch.setenv("TASKLOOM_CONN_REDIS_DEFAULT", redis_server.uri())
+    return redis_server
+
+
+@pytest.fixture
+def tls_conn(redis_tls_server: RedisServer, monkeypatch: pytest.MonkeyPatch) -> RedisServer:
+    """Define ``redis_tls`` (JSON form) for the TLS test server, with a client certificate."""
+    tls = redis_tls_server.tls
+    assert tls is not None
+    conn = {
+        "conn_type": "redis",
+        "host": redis_tls_server.host,
+        "port": redis_tls_server.port,
+        "password": redis_tls_server.password,
+        "extra": {
+            "ssl": True,
+            "ssl_ca_certs": str(tls.ca_certs),
+            "ssl_certfile": str(tls.certfile),
+            "ssl_keyfile": str(tls.keyfile),
+        },
+    }
+    monkeypatch.setenv("TASKLOOM_CONN_REDIS_TLS", json.dumps(conn))
+    return redis_tls_server
