@@ -96,8 +96,9 @@ def build(session: nox.Session) -> None:
     shutil.rmtree(DIST, ignore_errors=True)
     rebuild = wheels.CACHE / "rebuild"
     shutil.rmtree(rebuild, ignore_errors=True)
-    env = wheels.build_env()
-    session.log(f"SOURCE_DATE_EPOCH={env['SOURCE_DATE_EPOCH']} (the last commit's time)")
+    # One timestamp for every build of this session: the last commit's time.
+    os.environ["SOURCE_DATE_EPOCH"] = wheels.build_env()["SOURCE_DATE_EPOCH"]
+    session.log(f"SOURCE_DATE_EPOCH={os.environ['SOURCE_DATE_EPOCH']} (the last commit's time)")
     for dist in repo.dists():
         session.log(f"building {dist.name} {dist.version}")
         wheels.build(dist.path, DIST, sdist=True)

@@ -37,16 +37,22 @@ def build_env() -> dict[str, str]:
 
 
 def build(source: Path, out_dir: Path, *, sdist: bool = False) -> list[Path]:
-    """Build the wheel (and the sdist) of the package in ``source`` into ``out_dir``."""
+    """Build the wheel (and keep the sdist if asked) of the package in ``source`` into ``out_dir``.
+
+    The wheel is always built *from the sdist*, as pip would from an index: a file missing
+    from the sdist fails here, and no stale ``build/`` directory in the source tree can
+    leak into a wheel.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
-    before = set(out_dir.iterdir())
-    kinds = ["--sdist", "--wheel"] if sdist else ["--wheel"]
-    subprocess.run(
-        [uv(), "build", "--quiet", *kinds, "--out-dir", str(out_dir), str(source)],
-        check=True,
-        env=build_env(),
-    )
-    return sorted(set(out_dir.iterdir()) - before)
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(
+            [uv(), "build", "--quiet", "--out-dir", tmp, str(source)], check=True, env=build_env()
+        )
+        built = []
+        for artifact in sorted(Path(tmp).iterdir()):
+            if artifact.suffix == ".whl" or sdist:
+                built.append(Path(shutil.move(artifact, out_dir / artifact.name)))
+    return built
 
 
 def build_dist(dist: Dist, out_dir: Path) -> Path:
