@@ -1,0 +1,32 @@
+"""Hygiene for every DuckDB provider test: a private TASKLOOM_HOME and no stray connections."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point TASKLOOM_HOME at a fresh folder and drop the caller's TASKLOOM_* settings."""
+    for name in list(os.environ):
+        if name.startswith("TASKLOOM") and not name.startswith("TASKLOOM_TEST_"):
+            monkeypatch.delenv(name)
+    home = tmp_path / "taskloom-home"
+    monkeypatch.setenv("TASKLOOM_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def duckdb_conn(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Define a ``duckdb`` connection in the environment: ``duckdb_conn("id", extra={...})``."""
+
+    def define(conn_id: str = "duckdb_default", **fields: object) -> None:
+        value = {"conn_type": "duckdb", **fields}
+        monkeypatch.setenv(f"TASKLOOM_CONN_{conn_id.upper()}", json.dumps(value))
+
+    return define
