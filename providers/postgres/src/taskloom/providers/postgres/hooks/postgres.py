@@ -204,17 +204,21 @@ class PostgresHook(DbApiHook):
         truncated). Options such as ``WITH (FORMAT csv, HEADER)`` are the statement's.
 
         :raises FileNotFoundError: ``FROM STDIN`` and ``filename`` does not exist.
-        :raises ValueError: the statement is not a ``COPY`` to or from the client.
+        :raises psycopg.ProgrammingError: the statement is not a ``COPY`` with the client
+            (``COPY ... TO 'file'`` runs on the server: use ``run()`` for it).
         """
         path = Path(filename)
         with self.connection_context() as conn, conn.cursor() as cur:
+            # psycopg itself refuses a statement that is not a COPY with the client.
             with cur.copy(sql) as copy:
-                status = cur.pgresult.status if cur.pgresult is not None else None
-                if status == psycopg.pq.ExecStatus.COPY_OUT:
+                if (
+                    cur.pgresult is not None
+                    and cur.pgresult.status == psycopg.pq.ExecStatus.COPY_OUT
+                ):
                     with path.open("wb") as out:
                         for block in copy:
                             out.write(block)
-                elif status == psycopg.pq.ExecStatus.COPY_IN:
+                else:
                     if not path.is_file():
                         raise FileNotFoundError(
                             f"copy_expert: {path} does not exist; COPY ... FROM STDIN reads it."
@@ -222,11 +226,6 @@ class PostgresHook(DbApiHook):
                     with path.open("rb") as source:
                         while block := source.read(COPY_BLOCK_SIZE):
                             copy.write(block)
-                else:
-                    raise ValueError(
-                        "copy_expert needs COPY ... FROM STDIN or COPY ... TO STDOUT; "
-                        "for other statements use run()."
-                    )
             conn.commit()
 
     def bulk_load(self, table: str, tmp_file: str | Path) -> None:
