@@ -112,28 +112,26 @@ def by_key(key: str) -> Dist:
     raise SystemExit(f"no distribution {key!r} in this repository (known: {known})")
 
 
-def git(*args: str) -> str:
+def git(*args: str, root: Path = ROOT) -> str:
     return subprocess.run(
-        ["git", "-C", str(ROOT), *args], check=True, capture_output=True, text=True
+        ["git", "-C", str(root), *args], check=True, capture_output=True, text=True
     ).stdout
 
 
-def core_commit_for(version: Version) -> str:
-    """The newest commit at which core's version was ``version`` (from history, not tags)."""
-    commits = git("log", "--format=%H", "--", CORE_VERSION_FILE).split()
-    for commit in commits:
-        # Look at the version as of that commit, and keep walking newer->older until
-        # the commit that introduced it; the newest one carrying it is the first hit.
-        text = git("show", f"{commit}:{CORE_VERSION_FILE}")
+def core_commit_for(version: Version, root: Path = ROOT) -> str:
+    """The newest commit at which core's version was ``version``, found from history (not tags).
+
+    Walks the commits that touched core's version file, newest first; the first one that
+    sets ``version`` introduced it, and the newest commit still carrying it is the one
+    just before the next commit that touched the file (or HEAD if none did).
+    """
+    commits = git("log", "--format=%H", "--", CORE_VERSION_FILE, root=root).split()
+    for i, commit in enumerate(commits):
+        text = git("show", f"{commit}:{CORE_VERSION_FILE}", root=root)
         if Version(core_version_from_text(text)) == version:
-            # The file may have stayed at this version for later commits that did not
-            # touch it: the newest commit with this version is the one before the next bump.
-            newer = git(
-                "rev-list", "--ancestry-path", f"{commit}..HEAD", "--", CORE_VERSION_FILE
-            ).split()
-            if not newer:
-                return git("rev-parse", "HEAD").strip()
-            return git("rev-parse", f"{newer[-1]}^").strip()
+            if i == 0:
+                return git("rev-parse", "HEAD", root=root).strip()
+            return git("rev-parse", f"{commits[i - 1]}^", root=root).strip()
     raise SystemExit(
         f"core was never at version {version} in this repository's history; "
         "lower the provider's taskloom floor to a version core had"
