@@ -1,0 +1,102 @@
+"""The executor interface: where task instances run.
+
+The scheduler (and ``dags test``, ``dags backfill``) hands an executor
+:class:`Workload` objects and collects :class:`Event` objects back.  An executor never
+decides *whether* a task runs -- only *where*.  The task runner
+(:func:`taskloom.jobs.task_runner.run_task`) records each try in the metadata DB
+before the executor reports it, so an executor only has to report which workloads
+ended, and say so when one died without a word (the scheduler then fails the try).
+
+A provider adds an executor by subclassing :class:`BaseExecutor` and naming the class
+in the setting ``[core] executor`` (``my_provider.executors.MyExecutor``)::
+
+    class MyExecutor(BaseExecutor):
+        def queue(self, workload): ...
+        def sync(self, timeout=0.0): ...
+
+Lifecycle: ``start()`` once, then any number of ``queue()``/``sync()`` calls, then
+``end()`` (which waits for queued work unless ``terminate=True``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from taskloom.models.taskinstance import TaskInstanceKey
+
+if TYPE_CHECKING:
+    from taskloom.jobs.task_runner import TaskRunResult
+    from taskloom.models.dag import DAG
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """One try of one task instance to run.
+
+    :param fileloc: the DAG file, for executors whose workers must load the DAG themselves.
+    """
+
+    dag_id: str
+    run_id: str
+    task_id: str
+    fileloc: str
+
+    @property
+    def key(self) -> TaskInstanceKey:
+        """The task instance this workload runs."""
+        return TaskInstanceKey(self.dag_id, self.run_id, self.task_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A workload ended.
+
+    ``result`` is the runner's outcome (already committed to the DB); it is ``None`` when
+    the workload died without reporting (its worker crashed or was killed), and
+    ``info`` says how.
+    """
+
+    key: TaskInstanceKey
+    result: TaskRunResult | None
+    info: str = ""
+
+
+class BaseExecutor:
+    """Base class of executors (public API; see the module docstring).
+
+    :param parallelism: how many workloads may run at once (``[core] parallelism``,
+        default ``os.cpu_count()``).
+    """
+
+    def __init__(self, parallelism: int | None = None) -> None:
+        #: How many workloads may run at once.
+        self.parallelism: int = max(1, parallelism or os.cpu_count() or 1)
+        #: DAGs the scheduler already loaded, by id; in-process executors (and forked
+        #: workers) run tasks from these instead of parsing the DAG file again.
+        self.dags: dict[str, DAG] = {}
+        #: Workloads queued or running, by key.
+        self.running: dict[TaskInstanceKey, Workload] = {}
+
+    @property
+    def open_slots(self) -> int:
+        """How many more workloads :meth:`queue` should be given now."""
+        return self.parallelism - len(self.running)
+
+    def start(self) -> None:
+        """Prepare to run workloads (start worker processes, open connections)."""
+
+    def queue(self, workload: Workload) -> None:
+        """Accept a workload; it runs when a slot is free."""
+        raise NotImplementedError
+
+    def sync(self, timeout: float = 0.0) -> list[Event]:
+        """Return the workloads that ended since the last call.
+
+        :param timeout: seconds to wait for at least one event when none is ready.
+        """
+        raise NotImplementedError
+
+    def end(self, terminate: bool = False) -> None:
+        """Stop: wait for running workloads (or kill them, with ``terminate``) and release resources."""

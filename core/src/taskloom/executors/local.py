@@ -1,0 +1,195 @@
+"""The local executor: a pool of long-lived worker processes on this machine.
+
+Each worker is forked once and runs workloads one after another, so a task costs a
+message on a pipe, not a process start.  The executor supervises every worker: a
+worker that dies while it runs a task (segfault, ``os._exit``, the OOM killer's
+SIGKILL) is noticed through its process sentinel, its workload is reported as died --
+the scheduler fails that try and retries it -- and a fresh worker takes its place.
+Workers die with their parent (``PR_SET_PDEATHSIG`` on Linux, a parent check
+elsewhere), so a killed scheduler leaves no orphan running tasks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import sys
+from collections import deque
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.connection import wait
+from typing import TYPE_CHECKING
+from typing import Any
+
+from taskloom.executors.base import BaseExecutor
+from taskloom.executors.base import Event
+from taskloom.executors.base import Workload
+
+if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
+
+    from taskloom.models.dag import DAG
+
+#: Seconds a worker waits for work before checking that its parent is still alive.
+_PARENT_CHECK_SECONDS = 1.0
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (no-op elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # 1 == PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover -- a libc without prctl: rely on the poll
+        pass
+
+
+def _worker_main(channel: Connection, dags: dict[str, DAG], parent_pid: int) -> None:
+    """Body of a worker process: run workloads from ``channel`` until told to stop."""
+    _die_with_parent()
+    # Ctrl-C reaches the whole process group; the scheduler decides what workers do.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from taskloom.executors.worker import execute_workload
+
+    while True:
+        if not channel.poll(_PARENT_CHECK_SECONDS):
+            if os.getppid() != parent_pid:
+                break
+            continue
+        try:
+            workload = channel.recv()
+        except EOFError:
+            break
+        if workload is None:
+            break
+        try:
+            reply: tuple[str, Any] = ("ok", execute_workload(workload, dags))
+        except Exception as exc:  # noqa: BLE001 -- reported to the scheduler as a failed try
+            reply = ("error", f"could not start: {type(exc).__name__}: {exc}")
+        channel.send(reply)
+    channel.close()
+    # Skip interpreter teardown: finalizers of objects inherited from the parent (its DB
+    # connection) must not run here.
+    os._exit(0)
+
+
+@dataclass
+class _Worker:
+    process: BaseProcess
+    channel: Connection
+    workload: Workload | None = None
+
+
+def _describe_death(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = str(-exitcode)
+        return f"the worker process was killed by {name}"
+    return f"the worker process exited with status {exitcode} while running the task"
+
+
+class LocalExecutor(BaseExecutor):
+    """Run workloads in a supervised pool of ``parallelism`` worker processes."""
+
+    def __init__(self, parallelism: int | None = None) -> None:
+        super().__init__(parallelism)
+        self._pending: deque[Workload] = deque()
+        self._workers: list[_Worker] = []
+        methods = multiprocessing.get_all_start_methods()
+        # fork: workers inherit the DAGs the scheduler already parsed (no re-parse per worker).
+        self._ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+    def start(self) -> None:
+        """Start the worker processes."""
+        self._workers = [self._spawn() for _ in range(self.parallelism)]
+
+    def _spawn(self) -> _Worker:
+        parent_end, child_end = self._ctx.Pipe()
+        dags = self.dags if self._ctx.get_start_method() == "fork" else {}
+        process = self._ctx.Process(
+            target=_worker_main,
+            args=(child_end, dags, os.getpid()),
+            name="taskloom-worker",
+            daemon=True,
+        )
+        process.start()
+        child_end.close()
+        return _Worker(process, parent_end)
+
+    def queue(self, workload: Workload) -> None:
+        """Accept a workload; it is sent to the next idle worker."""
+        self.running[workload.key] = workload
+        self._pending.append(workload)
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        for worker in self._workers:
+            if not self._pending:
+                return
+            if worker.workload is None:
+                workload = self._pending.popleft()
+                worker.workload = workload
+                # A worker that died while idle is replaced in sync().
+                with contextlib.suppress(OSError):
+                    worker.channel.send(workload)
+
+    def sync(self, timeout: float = 0.0) -> list[Event]:
+        """Collect finished workloads; replace workers that died, reporting their workloads."""
+        self._dispatch()
+        busy = [w for w in self._workers if w.workload is not None]
+        if not busy:
+            return []
+        waitables: list[Any] = [w.channel for w in busy] + [w.process.sentinel for w in busy]
+        wait(waitables, timeout=timeout)
+        events = []
+        for index, worker in enumerate(self._workers):
+            workload = worker.workload
+            if workload is None:
+                continue
+            event = self._collect(worker, workload)
+            if event is None:
+                continue
+            events.append(event)
+            worker.workload = None
+            self.running.pop(workload.key, None)
+            if event.result is None and not worker.process.is_alive():
+                worker.channel.close()
+                self._workers[index] = self._spawn()
+        self._dispatch()
+        return events
+
+    def _collect(self, worker: _Worker, workload: Workload) -> Event | None:
+        try:
+            if worker.channel.poll():
+                status, payload = worker.channel.recv()
+                if status == "ok":
+                    return Event(workload.key, payload)
+                return Event(workload.key, None, str(payload))
+        except (EOFError, OSError):
+            pass
+        if worker.process.is_alive():
+            return None
+        worker.process.join()
+        return Event(workload.key, None, _describe_death(worker.process.exitcode))
+
+    def end(self, terminate: bool = False) -> None:
+        """Stop the workers: let them finish their task, or kill them with ``terminate``."""
+        for worker in self._workers:
+            if terminate:
+                worker.process.kill()
+            else:
+                with contextlib.suppress(OSError):
+                    worker.channel.send(None)
+        for worker in self._workers:
+            worker.process.join(timeout=None if not terminate else 5)
+            worker.channel.close()
+        self._workers = []
+        self._pending.clear()
+        self.running.clear()

@@ -1,0 +1,189 @@
+"""DAG runs: one execution of a DAG for one logical date, as stored in the metadata DB."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from typing import TYPE_CHECKING
+from typing import Any
+
+from taskloom.exceptions import DagRunNotFoundError
+from taskloom.utils.dates import parse_datetime
+from taskloom.utils.dates import utcnow
+from taskloom.utils.state import DagRunState
+
+if TYPE_CHECKING:
+    from taskloom.models.dag import DAG
+
+#: The kinds of run, stored in ``dag_run.run_type`` and used as the run id prefix.
+RUN_TYPES = ("manual", "scheduled", "backfill")
+
+
+def _ts(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return parse_datetime(value) if value else None
+
+
+def make_run_id(run_type: str, logical_date: datetime) -> str:
+    """The default run id, ``<run_type>__<logical date ISO>``, as in Airflow."""
+    return f"{run_type}__{logical_date.isoformat()}"
+
+
+@dataclass
+class DagRun:
+    """One run of a DAG (``context["dag_run"]``).
+
+    :meta private: created by :func:`create` and :func:`get`, not by users.
+    """
+
+    dag_id: str
+    run_id: str
+    logical_date: datetime
+    data_interval_start: datetime | None
+    data_interval_end: datetime | None
+    run_type: str
+    state: str
+    conf: dict[str, Any] = field(default_factory=dict)
+    external_trigger: bool = False
+    start_date: datetime | None = None
+    end_date: datetime | None = None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> DagRun:
+        """Build a DagRun from a ``dag_run`` row."""
+        return cls(
+            dag_id=row["dag_id"],
+            run_id=row["run_id"],
+            logical_date=parse_datetime(row["logical_date"]),
+            data_interval_start=_dt(row["data_interval_start"]),
+            data_interval_end=_dt(row["data_interval_end"]),
+            run_type=row["run_type"],
+            state=row["state"],
+            conf=json.loads(row["conf"]) if row["conf"] else {},
+            external_trigger=bool(row["external_trigger"]),
+            start_date=_dt(row["start_date"]),
+            end_date=_dt(row["end_date"]),
+        )
+
+
+def create(
+    conn: sqlite3.Connection,
+    dag: DAG,
+    *,
+    logical_date: datetime,
+    data_interval: tuple[datetime, datetime] | None,
+    run_type: str,
+    run_id: str | None = None,
+    conf: dict[str, Any] | None = None,
+    state: str = DagRunState.QUEUED,
+) -> DagRun:
+    """Insert a run and one task instance row per task, in one transaction.
+
+    :raises ValueError: if a run with this run id or logical date already exists.
+    """
+    run_id = run_id or make_run_id(run_type, logical_date)
+    external = run_type == "manual"
+    with conn:
+        existing = conn.execute(
+            "SELECT run_id FROM dag_run WHERE dag_id = ? AND (run_id = ? OR logical_date = ?)",
+            (dag.dag_id, run_id, logical_date.isoformat()),
+        ).fetchone()
+        if existing is not None:
+            raise ValueError(
+                f"DAG {dag.dag_id!r} already has a run {existing[0]!r} for {logical_date.isoformat()}; "
+                f"clear it with `taskloom tasks clear {dag.dag_id} --run-id {existing[0]}` or pick another date"
+            )
+        conn.execute(
+            "INSERT INTO dag_run(dag_id, run_id, logical_date, data_interval_start, data_interval_end, "
+            "run_type, state, conf, external_trigger) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                dag.dag_id,
+                run_id,
+                logical_date.isoformat(),
+                _ts(data_interval[0]) if data_interval else None,
+                _ts(data_interval[1]) if data_interval else None,
+                run_type,
+                str(state),
+                json.dumps(conf or {}),
+                int(external),
+            ),
+        )
+        conn.executemany(
+            "INSERT INTO task_instance(dag_id, run_id, task_id, max_tries) VALUES (?, ?, ?, ?)",
+            [
+                (dag.dag_id, run_id, task_id, int(task.retries))
+                for task_id, task in dag.task_dict.items()
+            ],
+        )
+    return get(conn, dag.dag_id, run_id)
+
+
+def get(conn: sqlite3.Connection, dag_id: str, run_id: str) -> DagRun:
+    """Load one run.
+
+    :raises DagRunNotFoundError: naming the DAG and the run id.
+    """
+    row = conn.execute(
+        "SELECT * FROM dag_run WHERE dag_id = ? AND run_id = ?", (dag_id, run_id)
+    ).fetchone()
+    if row is None:
+        raise DagRunNotFoundError(
+            f"DAG {dag_id!r} has no run {run_id!r}; list its runs with `taskloom dags state {dag_id}`"
+        )
+    return DagRun.from_row(row)
+
+
+def find(
+    conn: sqlite3.Connection,
+    dag_id: str | None = None,
+    *,
+    states: tuple[str, ...] = (),
+    logical_date: datetime | None = None,
+) -> list[DagRun]:
+    """Runs matching the filters, oldest logical date first."""
+    sql, args = "SELECT * FROM dag_run WHERE 1", []
+    if dag_id is not None:
+        sql += " AND dag_id = ?"
+        args.append(dag_id)
+    if states:
+        sql += f" AND state IN ({', '.join('?' * len(states))})"
+        args.extend(str(s) for s in states)
+    if logical_date is not None:
+        sql += " AND logical_date = ?"
+        args.append(logical_date.isoformat())
+    sql += " ORDER BY logical_date"
+    return [DagRun.from_row(row) for row in conn.execute(sql, args)]
+
+
+def latest(
+    conn: sqlite3.Connection, dag_id: str, run_types: tuple[str, ...] = ("scheduled", "backfill")
+) -> DagRun | None:
+    """The run of these types with the newest logical date, or ``None``."""
+    row = conn.execute(
+        f"SELECT * FROM dag_run WHERE dag_id = ? AND run_type IN ({', '.join('?' * len(run_types))}) "
+        "ORDER BY logical_date DESC LIMIT 1",
+        (dag_id, *run_types),
+    ).fetchone()
+    return DagRun.from_row(row) if row is not None else None
+
+
+def set_state(conn: sqlite3.Connection, run: DagRun, state: str) -> None:
+    """Record a run's new state (and its start or end time); the caller owns the transaction."""
+    now = utcnow()
+    if state == DagRunState.RUNNING and run.start_date is None:
+        run.start_date = now
+    if state in (DagRunState.SUCCESS, DagRunState.FAILED):
+        run.end_date = now
+    elif state in (DagRunState.QUEUED, DagRunState.RUNNING):
+        run.end_date = None
+    run.state = str(state)
+    conn.execute(
+        "UPDATE dag_run SET state = ?, start_date = ?, end_date = ? WHERE dag_id = ? AND run_id = ?",
+        (run.state, _ts(run.start_date), _ts(run.end_date), run.dag_id, run.run_id),
+    )

@@ -1,0 +1,100 @@
+"""Variables: small named values kept in the metadata DB, overridable from the environment.
+
+``TASKLOOM_VAR_<KEY>`` (key upper-cased) wins over the DB, as ``AIRFLOW_VAR_*`` does in
+Airflow, so a deployment can pin a value without touching the DB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from taskloom import db
+
+_NOTSET: Any = object()
+
+
+def _env_name(key: str) -> str:
+    return f"TASKLOOM_VAR_{key.upper()}"
+
+
+class Variable:
+    """Read and write variables: ``Variable.get("key")``, ``Variable.set("key", value)``."""
+
+    @staticmethod
+    def get(key: str, default_var: Any = _NOTSET, deserialize_json: bool = False) -> Any:
+        """Return the value of ``key``: the environment first, then the metadata DB.
+
+        :param default_var: returned when the variable does not exist; without it a
+            missing variable raises.
+        :param deserialize_json: parse the stored text as JSON.
+        :raises KeyError: naming the variable and how to create it.
+        :raises ValueError: if ``deserialize_json`` is set and the value is not JSON.
+        """
+        text = os.environ.get(_env_name(key))
+        if text is None:
+            conn = db.connect()
+            try:
+                row = conn.execute("SELECT val FROM variable WHERE key = ?", (key,)).fetchone()
+            finally:
+                conn.close()
+            if row is None:
+                if default_var is not _NOTSET:
+                    return default_var
+                raise KeyError(
+                    f"variable {key!r} does not exist; create it with "
+                    f"`taskloom variables set {key} VALUE` or set {_env_name(key)}"
+                )
+            text = row[0]
+        if not deserialize_json:
+            return text
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(
+                f"variable {key!r} is not valid JSON ({exc.msg} at position {exc.pos})"
+            ) from None
+
+    @staticmethod
+    def set(
+        key: str, value: Any, description: str | None = None, serialize_json: bool = False
+    ) -> None:
+        """Create or replace ``key`` in the metadata DB (the environment still wins on read).
+
+        :param serialize_json: store ``json.dumps(value)``; otherwise ``str(value)``.
+        """
+        text = json.dumps(value) if serialize_json else str(value)
+        conn = db.connect()
+        try:
+            with conn:
+                conn.execute(
+                    "INSERT INTO variable(key, val, description) VALUES (?, ?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET val = excluded.val, "
+                    "description = coalesce(excluded.description, variable.description)",
+                    (key, text, description),
+                )
+        finally:
+            conn.close()
+
+    @staticmethod
+    def delete(key: str) -> bool:
+        """Delete ``key`` from the metadata DB; return whether it existed."""
+        conn = db.connect()
+        try:
+            with conn:
+                return conn.execute("DELETE FROM variable WHERE key = ?", (key,)).rowcount > 0
+        finally:
+            conn.close()
+
+    @staticmethod
+    def list() -> list[dict[str, Any]]:
+        """Return every variable in the DB as ``{"key", "val", "description"}``, sorted by key."""
+        conn = db.connect()
+        try:
+            rows = conn.execute(
+                "SELECT key, val, description FROM variable ORDER BY key"
+            ).fetchall()
+        finally:
+            conn.close()
+        return [dict(row) for row in rows]

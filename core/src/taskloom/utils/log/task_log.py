@@ -1,0 +1,140 @@
+"""Writing and finding the log file of one task try."""
+
+from __future__ import annotations
+
+import functools
+import io
+import logging
+import os
+import re
+from pathlib import Path
+
+from taskloom import configuration
+
+_FORMAT = "[%(asctime)s] %(levelname)s - %(message)s"
+_ATTEMPT = re.compile(r"^attempt=(\d+)\.log$")
+
+
+def base_log_folder() -> Path:
+    """The root of task logs: ``[logging] base_log_folder``, default ``$TASKLOOM_HOME/logs``."""
+    return Path(
+        _base_folder(
+            os.environ.get("TASKLOOM_HOME"), os.environ.get("TASKLOOM__LOGGING__BASE_LOG_FOLDER")
+        )
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _base_folder(home: str | None, override: str | None) -> str:
+    # Keyed by the environment that decides it: computed once per process, not per task.
+    configured = configuration.get("logging", "base_log_folder")
+    return str(Path(str(configured)).expanduser() if configured else configuration.home() / "logs")
+
+
+def _safe(part: str) -> str:
+    # Run ids hold ':' and '+' (ISO timestamps); keep them readable but never let a
+    # path separator escape the folder.
+    return part.replace("/", "_").replace("\\", "_")
+
+
+def log_path(dag_id: str, run_id: str, task_id: str, attempt: int) -> Path:
+    """The log file of try ``attempt`` (1-based) of one task instance."""
+    return Path(_log_file(dag_id, run_id, task_id, attempt))
+
+
+def _log_file(dag_id: str, run_id: str, task_id: str, attempt: int) -> str:
+    root = _base_folder(
+        os.environ.get("TASKLOOM_HOME"), os.environ.get("TASKLOOM__LOGGING__BASE_LOG_FOLDER")
+    )
+    return os.path.join(
+        root,
+        f"dag_id={_safe(dag_id)}",
+        f"run_id={_safe(run_id)}",
+        f"task_id={_safe(task_id)}",
+        f"attempt={attempt}.log",
+    )
+
+
+def attempts(dag_id: str, run_id: str, task_id: str) -> list[int]:
+    """The tries that have a log file, in order."""
+    folder = log_path(dag_id, run_id, task_id, 1).parent
+    if not folder.is_dir():
+        return []
+    found = [int(m.group(1)) for p in folder.iterdir() if (m := _ATTEMPT.match(p.name))]
+    return sorted(found)
+
+
+def redact(text: str) -> str:
+    """Mask registered secrets in ``text`` (through :mod:`taskloom.utils.secrets_masker`)."""
+    try:
+        from taskloom.utils import secrets_masker
+    except ImportError:  # pragma: no cover -- the masker ships with core; keep logs flowing if not
+        return text
+    return secrets_masker.redact(text)
+
+
+def _masker_filter() -> logging.Filter | None:
+    try:
+        from taskloom.utils.secrets_masker import SecretsMaskerFilter
+    except ImportError:  # pragma: no cover -- see redact()
+        return None
+    return SecretsMaskerFilter()
+
+
+class _LoggerStream(io.TextIOBase):
+    """A text stream that sends each complete line to a logger (``print`` in task code)."""
+
+    def __init__(self, logger: logging.Logger, level: int) -> None:
+        self._logger, self._level, self._buffer = logger, level, ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._buffer += text
+        *lines, self._buffer = self._buffer.split("\n")
+        for line in lines:
+            self._logger.log(self._level, line)
+        return len(text)
+
+    def flush(self) -> None:
+        if self._buffer:
+            self._logger.log(self._level, self._buffer)
+            self._buffer = ""
+
+
+class TaskLogWriter:
+    """The logger of one task try (``ti.log``), writing to that try's file.
+
+    The logger is not registered with :mod:`logging`'s manager, so ten thousand task
+    tries leave no loggers behind; :meth:`close` releases the file.  Every record passes
+    the secrets masker's filter before it is formatted.
+    """
+
+    def __init__(self, dag_id: str, run_id: str, task_id: str, attempt: int) -> None:
+        path = _log_file(dag_id, run_id, task_id, attempt)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        self.path = Path(path)
+        self.logger = logging.Logger(f"taskloom.task.{dag_id}.{task_id}", logging.INFO)
+        self._handler = logging.FileHandler(self.path, encoding="utf-8")
+        self._handler.setFormatter(logging.Formatter(_FORMAT))
+        masker = _masker_filter()
+        if masker is not None:
+            self._handler.addFilter(masker)
+        self.logger.addHandler(self._handler)
+        self.logger.propagate = False
+
+    def stream(self, level: int = logging.INFO) -> _LoggerStream:
+        """A text stream into this log (for ``contextlib.redirect_stdout``)."""
+        return _LoggerStream(self.logger, level)
+
+    def write_raw(self, text: str) -> None:
+        """Append ``text`` (redacted) as-is, without a log prefix (tracebacks, pointers)."""
+        self._handler.flush()
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(redact(text).rstrip("\n") + "\n")
+
+    def close(self) -> None:
+        """Flush and close the file."""
+        self.logger.removeHandler(self._handler)
+        self._handler.close()
