@@ -283,7 +283,7 @@ class BaseOperator:
 
     def _relatives(self, others: DependencyTarget) -> list[BaseOperator]:
         items: Iterable[BaseOperator | XComArg] = (
-            [others] if isinstance(others, (BaseOperator, XComArg)) else others
+            [others] if isinstance(others, (BaseOperator, XComArg, str)) else others
         )
         result = []
         for item in items:
