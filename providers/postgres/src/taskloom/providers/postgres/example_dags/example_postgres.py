@@ -22,6 +22,7 @@ import logging
 from pathlib import Path
 
 from taskloom import configuration
+from taskloom.models.baseoperator import chain
 from taskloom.models.dag import DAG
 from taskloom.operators.python import PythonOperator
 from taskloom.providers.postgres.hooks.postgres import PostgresHook
@@ -113,4 +114,4 @@ with DAG(
     )
     count = PythonOperator(task_id="count_rows", python_callable=count_rows)
 
-    create_tables >> load >> upsert_corrections >> population_by_country >> [export, count]
+    chain(create_tables, load, upsert_corrections, population_by_country, [export, count])
