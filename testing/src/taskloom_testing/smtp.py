@@ -9,9 +9,10 @@ Three session-scoped fixtures, each with AUTH (``LOGIN``/``PLAIN``) for the user
 - ``smtp_ssl_server``: implicit TLS (SMTPS) from the first byte.
 
 The TLS servers use a self-signed certificate for ``localhost``/``127.0.0.1`` made in a
-temporary folder by the ``cryptography`` package; :attr:`SmtpServer.ca_file` is its path, for
-clients that verify it. Each received message is parsed with :mod:`email` (policy
-``default``), so tests can read headers, the HTML body and attachments.
+temporary folder by the ``cryptography`` package; :attr:`SmtpServer.ca_file` is its path,
+for clients that verify it. Each received message is parsed with :mod:`email` (policy
+``default``), so tests can read headers, the HTML body and attachments. Recipients in
+:data:`REFUSED_DOMAIN` are refused with ``550``, to test a refused message.
 
 The messages live in this process, so the server always runs here: ``TASKLOOM_TEST_SMTP_HOST``
 and ``TASKLOOM_TEST_SMTP_PORT`` choose the address it binds (to watch it with a mail client,
@@ -47,6 +48,8 @@ from taskloom_testing.servers import wait_for_port
 SMTP_LOGIN = "mailer"
 #: That user's password (tests check it never reaches a log).
 SMTP_PASSWORD = "smtp-Secr3t-p@ss"
+#: Every server refuses recipients in this domain (``550``), to test refused mail.
+REFUSED_DOMAIN = "@refused.invalid"
 
 
 @dataclass
@@ -113,6 +116,14 @@ def _import(module: str, package: str) -> Any:
 class _Handler:
     def __init__(self, server: SmtpServer) -> None:
         self.server = server
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        if address.lower().endswith(REFUSED_DOMAIN):
+            return f"550 5.1.1 <{address}>: recipient refused"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         raw = envelope.original_content or envelope.content

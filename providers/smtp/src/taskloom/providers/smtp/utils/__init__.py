@@ -1,0 +1,1 @@
+"""Helpers of the SMTP provider that core calls by path."""

@@ -1,0 +1,60 @@
+"""Fixtures of the SMTP provider's tests: real aiosmtpd servers, and connections to them."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from taskloom_testing.smtp import SmtpServer
+from taskloom_testing.smtp import smtp_server  # noqa: F401  (fixture)
+from taskloom_testing.smtp import smtp_ssl_server  # noqa: F401  (fixture)
+from taskloom_testing.smtp import smtp_starttls_server  # noqa: F401  (fixture)
+
+#: The sender the test connections use.
+SENDER = "taskloom@example.com"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point TASKLOOM_HOME at a fresh folder and drop the caller's TASKLOOM_* settings."""
+    for name in list(os.environ):
+        if name.startswith("TASKLOOM") and not name.startswith("TASKLOOM_TEST_"):
+            monkeypatch.delenv(name)
+    home = tmp_path / "taskloom-home"
+    monkeypatch.setenv("TASKLOOM_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def smtp_conn(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Define an ``smtp`` connection to a fixture server: ``smtp_conn(server, "id", **extra)``.
+
+    The server's messages are cleared, so a test sees only what it sent. ``login=None``
+    connects without logging in; ``password=...`` overrides the right one.
+    """
+
+    def define(
+        server: SmtpServer,
+        conn_id: str = "smtp_default",
+        *,
+        login: str | None = "",
+        password: str | None = None,
+        **extra: object,
+    ) -> None:
+        server.clear()
+        fields: dict[str, object] = {
+            "conn_type": "smtp",
+            "host": server.host,
+            "port": server.port,
+            "extra": {"from_email": SENDER, "retry_limit": 1, "timeout": 10, **extra},
+        }
+        if login is not None:
+            fields["login"] = login or server.login
+            fields["password"] = server.password if password is None else password
+        monkeypatch.setenv(f"TASKLOOM_CONN_{conn_id.upper()}", json.dumps(fields))
+
+    return define
