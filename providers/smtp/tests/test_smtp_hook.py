@@ -104,7 +104,8 @@ def test_untrusted_certificate(
     server = smtp_ssl_server if mode == "ssl" else smtp_starttls_server
     smtp_conn(server, **{mode: True})
     with pytest.raises(
-        SmtpError, match=r"TLS with the SMTP server .* failed .*CERTIFICATE_VERIFY_FAILED.*'ca_file'"
+        SmtpError,
+        match=r"TLS with the SMTP server .* failed .*CERTIFICATE_VERIFY_FAILED.*'ca_file'",
     ):
         SmtpHook().get_conn()
 
