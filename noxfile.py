@@ -145,6 +145,13 @@ def codeowners(session: nox.Session) -> None:
     _tool(session, "codeowners.py", *(session.posargs or ["--check"]))
 
 
+@nox.session(python="3.11")
+def bench(session: nox.Session) -> None:
+    """Benchmarks (bench/run.py): ``-- --quick`` for the CI smoke run, ``-- --with-airflow`` to compare."""
+    session.install("matplotlib==3.11.2", "packaging>=24", "uv==0.13.9")
+    session.run("python", str(ROOT / "bench" / "run.py"), *session.posargs)
+
+
 @nox.session(python=False)
 def tests(session: nox.Session) -> None:
     """Everything CI runs: the tox matrix, then the cross-distribution checks."""

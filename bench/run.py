@@ -1,0 +1,635 @@
+"""taskloom's benchmarks, side by side with Apache Airflow when asked.
+
+Usage (through nox, which provides matplotlib for the plots)::
+
+    python3 tools/run.py nox -s bench                      # taskloom only
+    python3 tools/run.py nox -s bench -- --with-airflow    # and Airflow 3.3.2 in the same run
+    python3 tools/run.py nox -s bench -- --quick           # the CI smoke run (< 2 minutes)
+
+Every system is installed into its own fresh virtual environment (taskloom from wheels
+built from this tree) and measured as whole processes by the same harness: median, min
+and max wall time over several runs after a warm-up, and peak RSS.  Results go to
+``bench/results/latest.json`` and ``latest.md`` (with the taskloom/Airflow ratio per
+row) and the scaling curves to ``bench/results/*.png``.  Targets are reported, never
+asserted: a benchmark run does not fail because a target was missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(HERE))
+
+import dags  # noqa: E402
+import harness  # noqa: E402
+import repo  # noqa: E402
+import synth  # noqa: E402
+import wheels  # noqa: E402
+
+WORK = wheels.CACHE / "bench"
+RESULTS = HERE / "results"
+PROBES = HERE / "probes"
+AIRFLOW_REQUIREMENTS = [
+    "apache-airflow-core==3.3.2",
+    "apache-airflow-providers-standard",
+    "apache-airflow-providers-postgres",
+    "apache-airflow-providers-http",
+]
+#: The 1.x paths whose import overhead is measured (old statement, new statement).
+LEGACY_IMPORTS = [
+    ("from taskloom.hooks.base_hook import BaseHook", "from taskloom.hooks.base import BaseHook"),
+    (
+        "from taskloom.operators.python_operator import PythonOperator",
+        "from taskloom.operators.python import PythonOperator",
+    ),
+    (
+        "from taskloom.operators.dummy_operator import DummyOperator",
+        "from taskloom.operators.empty import EmptyOperator",
+    ),
+    (
+        "from taskloom.hooks.postgres_hook import PostgresHook",
+        "from taskloom.providers.postgres.hooks.postgres import PostgresHook",
+    ),
+]
+
+
+@dataclass
+class Row:
+    """One line of the results table."""
+
+    scenario: str
+    metric: str
+    unit: str
+    taskloom: float | None
+    airflow: float | None = None
+    target: str = ""
+    met: bool | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float | None:
+        if self.taskloom is None or not self.airflow:
+            return None
+        return self.taskloom / self.airflow
+
+
+@dataclass
+class Env:
+    """A benchmark environment: a venv and the environment variables its commands get."""
+
+    path: Path
+    env: dict[str, str]
+
+    @property
+    def python(self) -> str:
+        return str(self.path / "bin" / "python")
+
+    def bin(self, name: str) -> str:
+        return str(self.path / "bin" / name)
+
+    def site_packages(self) -> Path:
+        out = subprocess.run(
+            [self.python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        return Path(out)
+
+    def json(self, *args: str) -> Any:
+        _, _, out = harness.run_once([self.python, *args], self.env)
+        return json.loads(out)
+
+
+class Bench:
+    def __init__(self, quick: bool, with_airflow: bool) -> None:
+        self.quick = quick
+        self.with_airflow = with_airflow
+        self.runs = 3 if quick else 7
+        self.rows: list[Row] = []
+        self.curves: dict[str, dict[str, list[tuple[int, float]]]] = {}
+        self.envs: dict[str, Env] = {}
+        self.clean_env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TASKLOOM", "AIRFLOW", "PYTHON"))
+        }
+
+    # --- environments ------------------------------------------------------------------
+
+    def make_env(
+        self, name: str, packages: list[str], extra_env: dict[str, str] | None = None
+    ) -> Env:
+        path = WORK / "envs" / name
+        shutil.rmtree(path, ignore_errors=True)
+        subprocess.run(
+            [wheels.uv(), "venv", "--quiet", "--python", sys.executable, str(path)], check=True
+        )
+        if packages:
+            subprocess.run(
+                [
+                    wheels.uv(),
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--python",
+                    str(path / "bin" / "python"),
+                    *packages,
+                ],
+                check=True,
+                env=wheels.build_env(),
+            )
+        home = WORK / "homes" / name
+        shutil.rmtree(home, ignore_errors=True)
+        home.mkdir(parents=True)
+        env = {**self.clean_env, "TASKLOOM_HOME": str(home), **(extra_env or {})}
+        self.envs[name] = Env(path, env)
+        return self.envs[name]
+
+    def setup(self) -> None:
+        built = WORK / "wheels"
+        shutil.rmtree(built, ignore_errors=True)
+        whl = {d.provider_id or d.kind: str(wheels.build_dist(d, built)) for d in repo.dists()}
+        providers = [whl[d.provider_id] for d in repo.providers() if d.provider_id]
+        self.make_env("core", [whl["core"]])
+        self.make_env("core-postgres", [whl["core"], whl["postgres"]])
+        self.make_env("legacy", [whl["core"], *providers, whl["compat"]])
+        for n in (1, 10, 100):
+            env = self.make_env(f"synth-{n}", [whl["core"]])
+            synth.write(env.site_packages(), n)
+        self.make_env("bare", [])
+        if self.with_airflow:
+            home = WORK / "homes" / "airflow"
+            env = self.make_env(
+                "airflow",
+                AIRFLOW_REQUIREMENTS,
+                {
+                    "AIRFLOW_HOME": str(home),
+                    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+                    "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
+                    "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+                },
+            )
+            harness.run_once([env.bin("airflow"), "db", "migrate"], env.env)
+
+    # --- scenarios ----------------------------------------------------------------------
+
+    def footprint(self) -> None:
+        for name, label in (
+            ("core", "core alone"),
+            ("core-postgres", "core + postgres (HTTP is in core)"),
+        ):
+            info = self.envs[name].json(str(PROBES / "footprint.py"))
+            airflow = None
+            if self.with_airflow and name == "core-postgres":
+                airflow = self.envs["airflow"].json(str(PROBES / "footprint.py"))
+            self.rows.append(
+                Row(
+                    "footprint",
+                    f"distributions, {label}",
+                    "count",
+                    len(info["distributions"]),
+                    len(airflow["distributions"]) if airflow else None,
+                    "core <= 12" if name == "core" else "",
+                    len(info["distributions"]) <= 12 if name == "core" else None,
+                    {"distributions": info["distributions"]},
+                )
+            )
+            self.rows.append(
+                Row(
+                    "footprint",
+                    f"megabytes, {label}",
+                    "MB",
+                    round(info["megabytes"], 1),
+                    round(airflow["megabytes"], 1) if airflow else None,
+                    "core <= 15" if name == "core" else "",
+                    info["megabytes"] <= 15 if name == "core" else None,
+                )
+            )
+
+    def cold_import(self) -> None:
+        bare = harness.measure(
+            [self.envs["core"].python, "-c", "pass"], runs=self.runs, env=self.envs["core"].env
+        )
+        tl = harness.measure(
+            [self.envs["core"].python, "-c", "import taskloom"],
+            runs=self.runs,
+            env=self.envs["core"].env,
+        )
+        over = (tl.median - bare.median) * 1000
+        af = None
+        if self.with_airflow:
+            env = self.envs["airflow"]
+            af = harness.measure([env.python, "-c", "import airflow"], runs=self.runs, env=env.env)
+            self.rows.append(
+                Row(
+                    "cold import",
+                    "import, wall time",
+                    "ms",
+                    round(tl.median * 1000, 1),
+                    round(af.median * 1000, 1),
+                    ">= 25x faster than Airflow",
+                    af.median / tl.median >= 25,
+                )
+            )
+        self.rows.append(
+            Row(
+                "cold import",
+                "import taskloom over a bare interpreter",
+                "ms",
+                round(over, 1),
+                None,
+                "< 50 ms",
+                over < 50,
+                {
+                    "bare_ms": bare.median * 1000,
+                    "import_ms": tl.median * 1000,
+                    "peak_rss_mib": tl.peak_rss_mib,
+                },
+            )
+        )
+        self.rows.append(
+            Row(
+                "cold import",
+                "peak RSS after import",
+                "MiB",
+                round(tl.peak_rss_mib, 1),
+                round(af.peak_rss_mib, 1) if af else None,
+            )
+        )
+
+    def cli_start(self) -> None:
+        env = self.envs["core-postgres"]
+        for args, target, limit in (
+            (["version"], "", None),
+            (["providers", "list"], "< 150 ms", 0.150),
+        ):
+            tl = harness.measure([env.bin("taskloom"), *args], runs=self.runs, env=env.env)
+            af = None
+            if self.with_airflow:
+                a = self.envs["airflow"]
+                af = harness.measure(
+                    [a.bin("airflow"), *args], runs=max(2, self.runs // 2), env=a.env
+                )
+            self.rows.append(
+                Row(
+                    "CLI start",
+                    f"taskloom {' '.join(args)}",
+                    "ms",
+                    round(tl.median * 1000, 1),
+                    round(af.median * 1000, 1) if af else None,
+                    target,
+                    (tl.median < limit) if limit else None,
+                )
+            )
+
+    def discovery(self) -> None:
+        curve = []
+        for n in (1, 10, 100):
+            env = self.envs[f"synth-{n}"]
+            samples = [
+                env.json(str(PROBES / "registry.py"), synth.provider_id(n - 1))
+                for _ in range(self.runs)
+            ]
+            registry_ms = statistics.median(s["registry_ms"] for s in samples)
+            hook_ms = statistics.median(s["hook_ms"] for s in samples)
+            leaked = samples[0]["provider_modules_after_registry"]
+            imported = samples[0]["modules_imported_by_hook"]
+            expected = f"taskloom.providers.{synth.provider_id(n - 1)}"
+            only_its_own = all(
+                m.startswith(expected) or not m.startswith("taskloom.providers.") for m in imported
+            )
+            curve.append((n, registry_ms))
+            self.rows.append(
+                Row(
+                    "discovery",
+                    f"registry with {n} provider(s)",
+                    "ms",
+                    round(registry_ms, 2),
+                    None,
+                    "< 30 ms at 100; no provider module imported"
+                    if n == 100
+                    else "no provider module imported",
+                    (registry_ms < 30 if n == 100 else True) and not leaked,
+                    {
+                        "provider_modules_imported": leaked,
+                        "providers_in_registry": samples[0]["providers"],
+                    },
+                )
+            )
+            self.rows.append(
+                Row(
+                    "discovery",
+                    f"resolve one hook with {n} provider(s)",
+                    "ms",
+                    round(hook_ms, 2),
+                    None,
+                    "imports only that hook's modules",
+                    only_its_own,
+                    {"modules_imported": imported},
+                )
+            )
+        env = self.envs["synth-100"]
+        lst = harness.measure(
+            [env.bin("taskloom"), "providers", "list"], runs=self.runs, env=env.env
+        )
+        self.rows.append(
+            Row(
+                "discovery",
+                "taskloom providers list with 100 providers",
+                "ms",
+                round(lst.median * 1000, 1),
+                None,
+                "< 150 ms",
+                lst.median < 0.150,
+            )
+        )
+        if self.with_airflow:
+            a = self.envs["airflow"]
+            af = harness.measure(
+                [
+                    a.python,
+                    "-c",
+                    "from airflow.providers_manager import ProvidersManager; ProvidersManager().hooks",
+                ],
+                runs=max(2, self.runs // 2),
+                env=a.env,
+            )
+            self.rows.append(
+                Row(
+                    "discovery",
+                    "ProvidersManager().hooks as a process (Airflow)",
+                    "ms",
+                    None,
+                    round(af.median * 1000, 1),
+                )
+            )
+        self.curves["discovery"] = {"taskloom registry build (ms)": curve}
+
+    def _taskloom_dag(
+        self, env: Env, shape: str, n: int, executor: str
+    ) -> tuple[harness.Sample, str]:
+        folder = WORK / "dags" / "taskloom"
+        did = dags.write(folder, "taskloom", shape, n)
+        run_env = {
+            **env.env,
+            "TASKLOOM_DAGS_FOLDER": str(folder),
+            "TASKLOOM__CORE__EXECUTOR": executor,
+        }
+        cmd = [env.bin("taskloom"), "dags", "test", did]
+        runs = 1 if n >= 10_000 or self.quick else max(3, self.runs // 2)
+        return harness.measure(cmd, runs=runs, env=run_env, warmup=0 if n >= 10_000 else 1), did
+
+    def _airflow_dag(self, shape: str, n: int, runs: int) -> harness.Sample:
+        env = self.envs["airflow"]
+        folder = Path(env.env["AIRFLOW__CORE__DAGS_FOLDER"])
+        did = dags.write(folder, "airflow", shape, n)
+        return harness.measure(
+            [env.bin("airflow"), "dags", "test", did], runs=runs, env=env.env, warmup=0
+        )
+
+    def dag_runs(self) -> None:
+        env = self.envs["core"]
+        chain, _ = self._taskloom_dag(env, "chain", 200, "sequential")
+        af = self._airflow_dag("chain", 200, 2) if self.with_airflow else None
+        self.rows.append(
+            Row(
+                "DAG run",
+                "200-task chain, dags test (new process)",
+                "s",
+                round(chain.median, 2),
+                round(af.median, 2) if af else None,
+                "< 2 s" + (", >= 20x faster than Airflow" if af else ""),
+                chain.median < 2 and (af is None or af.median / chain.median >= 20),
+                {"min": chain.min, "max": chain.max, "runs": chain.runs},
+            )
+        )
+        self.rows.append(
+            Row(
+                "DAG run",
+                "200-task chain, peak RSS",
+                "MiB",
+                round(chain.peak_rss_mib, 1),
+                round(af.peak_rss_mib, 1) if af else None,
+                "< 60 MiB",
+                chain.peak_rss_mib < 60,
+            )
+        )
+        fan_n = 100 if self.quick else 1000
+        fan, _ = self._taskloom_dag(env, "fan", fan_n, "sequential")
+        af_fan = self._airflow_dag("fan", fan_n, 1) if self.with_airflow else None
+        self.rows.append(
+            Row(
+                "DAG run",
+                f"{fan_n}-task fan-out/fan-in, dags test",
+                "s",
+                round(fan.median, 2),
+                round(af_fan.median, 2) if af_fan else None,
+            )
+        )
+
+    def scheduler_scaling(self) -> None:
+        env = self.envs["core"]
+        sizes = (100, 1000) if self.quick else (100, 1000, 10_000)
+        curve = []
+        for n in sizes:
+            sample, _ = self._taskloom_dag(env, "fan", n, "local")
+            per_task_ms = sample.median / n * 1000
+            curve.append((n, per_task_ms))
+            tps = n / sample.median
+            self.rows.append(
+                Row(
+                    "scheduler scaling",
+                    f"{n}-task DAG, local executor",
+                    "tasks/s",
+                    round(tps, 1),
+                    None,
+                    ">= 300 tasks/s at 10,000" if n == 10_000 else "",
+                    tps >= 300 if n == 10_000 else None,
+                    {
+                        "seconds": sample.median,
+                        "per_task_ms": per_task_ms,
+                        "peak_rss_mib": sample.peak_rss_mib,
+                    },
+                )
+            )
+        self.curves["scheduler"] = {"per-task cost, local executor (ms)": curve}
+
+    def legacy_imports(self) -> None:
+        env = self.envs["legacy"]
+        pairs = LEGACY_IMPORTS[:2] if self.quick else LEGACY_IMPORTS
+        for old, new in pairs:
+            old_ms = self._import_ms(env, old)
+            new_ms = self._import_ms(env, new)
+            over = old_ms - new_ms
+            self.rows.append(
+                Row(
+                    "legacy import",
+                    old.removeprefix("from ").replace(" import ", "."),
+                    "ms overhead",
+                    round(over, 3),
+                    None,
+                    "< 1 ms",
+                    over < 1,
+                    {"old_ms": old_ms, "new_ms": new_ms},
+                )
+            )
+
+    def _import_ms(self, env: Env, statement: str) -> float:
+        times = []
+        for _ in range(self.runs + 1):
+            _, _, out = harness.run_once(
+                [env.python, str(PROBES / "import_time.py"), statement], env.env
+            )
+            times.append(float(out))
+        return statistics.median(times[1:])
+
+    # --- output ---------------------------------------------------------------------------
+
+    def write(self, started: float) -> None:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        machine = {
+            "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "memory_gib": round(
+                os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1
+            ),
+            "mode": "quick" if self.quick else "full",
+            "with_airflow": self.with_airflow,
+            "airflow": AIRFLOW_REQUIREMENTS if self.with_airflow else None,
+            "seconds": round(time.monotonic() - started, 1),
+        }
+        data = {
+            "machine": machine,
+            "rows": [{**r.__dict__, "ratio": r.ratio} for r in self.rows],
+            "curves": self.curves,
+        }
+        suffix = "quick" if self.quick else "latest"
+        (RESULTS / f"{suffix}.json").write_text(json.dumps(data, indent=2) + "\n")
+        (RESULTS / f"{suffix}.md").write_text(self.markdown(machine))
+        self.plot(suffix)
+
+    def markdown(self, machine: dict[str, Any]) -> str:
+        lines = [
+            f"# taskloom benchmarks ({machine['mode']} run)",
+            "",
+            f"Measured {machine['date']} on {machine['platform']}, {machine['cpus']} CPUs, "
+            f"{machine['memory_gib']} GiB, Python {machine['python']}; "
+            + (
+                f"Airflow: {', '.join(machine['airflow'])}."
+                if machine["with_airflow"]
+                else "Airflow not measured in this run."
+            ),
+            "Times are medians of whole processes after a warm-up; memory is peak RSS. Generated by `bench/run.py`.",
+            "",
+            "| scenario | metric | unit | taskloom | Airflow | taskloom/Airflow | target | met |",
+            "| --- | --- | --- | ---: | ---: | ---: | --- | --- |",
+        ]
+        for r in self.rows:
+
+            def fmt(v: float | None) -> str:
+                return "" if v is None else f"{v:g}"
+
+            ratio = "" if r.ratio is None else f"{r.ratio:.3f}"
+            met = {True: "yes", False: "**no**", None: ""}[r.met]
+            lines.append(
+                f"| {r.scenario} | {r.metric} | {r.unit} | {fmt(r.taskloom)} | {fmt(r.airflow)} | {ratio} | {r.target} | {met} |"
+            )
+        lines += ["", "Scaling curves: " + ", ".join(f"`{name}.png`" for name in self.curves), ""]
+        return "\n".join(lines)
+
+    def plot(self, suffix: str) -> None:
+        try:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        except ImportError:
+            print("matplotlib is not installed: no plots (run through `nox -s bench`)")
+            return
+        for name, series in self.curves.items():
+            fig, ax = plt.subplots(figsize=(6, 4))
+            for label, points in series.items():
+                xs, ys = zip(*points, strict=True)
+                ax.plot(xs, ys, marker="o", label=label)
+            ax.set_xscale("log")
+            ax.set_xlabel("providers installed" if name == "discovery" else "tasks in the DAG")
+            ax.set_ylabel(next(iter(series)).rsplit("(", 1)[-1].rstrip(")"))
+            ax.set_ylim(bottom=0)
+            ax.set_title(f"taskloom {name} scaling ({suffix})")
+            ax.grid(True, alpha=0.3)
+            ax.legend()
+            fig.tight_layout()
+            fig.savefig(
+                RESULTS / f"{name}{'' if suffix == 'latest' else '-' + suffix}.png", dpi=100
+            )
+            plt.close(fig)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer runs and smaller DAGs (the CI smoke run)"
+    )
+    parser.add_argument(
+        "--with-airflow", action="store_true", help="also install and measure Apache Airflow 3.3.2"
+    )
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    bench = Bench(args.quick, args.with_airflow)
+    print("setting up environments ...", flush=True)
+    bench.setup()
+    steps: list[Callable[[], None]] = [
+        bench.footprint,
+        bench.cold_import,
+        bench.cli_start,
+        bench.discovery,
+        bench.dag_runs,
+        bench.scheduler_scaling,
+        bench.legacy_imports,
+    ]
+    failed = []
+    for step in steps:
+        print(f"--- {step.__name__}", flush=True)
+        try:
+            step()
+        except harness.CommandFailed as exc:
+            failed.append(step.__name__)
+            print(f"{step.__name__} failed: {exc}", flush=True)
+    bench.write(started)
+    for row in bench.rows:
+        print(
+            f"{row.scenario:>18} | {row.metric:<55} {row.taskloom!s:>9} {row.unit:<12} {'' if row.met is None else ('ok' if row.met else 'MISSED')}"
+        )
+    print(
+        f"wrote {RESULTS}/{'quick' if args.quick else 'latest'}.md in {time.monotonic() - started:.0f} s"
+    )
+    if failed:
+        print(f"scenarios that could not run: {', '.join(failed)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
