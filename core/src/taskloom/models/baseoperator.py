@@ -463,6 +463,10 @@ class BaseOperator:
                 raise TemplateRenderError(
                     f"task {self.task_id!r}, field {field!r}: syntax error in {where}: {exc.message}"
                 ) from None
+            except jinja2.TemplateError as exc:  # e.g. SecurityError from the sandbox
+                raise TemplateRenderError(
+                    f"task {self.task_id!r}, field {field!r}: {type(exc).__name__}: {exc}"
+                ) from None
         if isinstance(content, XComArg):
             return content.resolve(context)
         if isinstance(content, tuple):
