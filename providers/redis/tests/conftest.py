@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+import redis
 
 if TYPE_CHECKING:
     from taskloom_testing.redis import RedisServer
@@ -54,3 +56,13 @@ def tls_conn(redis_tls_server: RedisServer, monkeypatch: pytest.MonkeyPatch) -> 
     }
     monkeypatch.setenv("TASKLOOM_CONN_REDIS_TLS", json.dumps(conn))
     return redis_tls_server
+
+
+@pytest.fixture
+def admin(redis_server: RedisServer) -> Iterator[redis.Redis]:
+    """A plain redis-py client with the server's own password, to set up and check state."""
+    client = redis.Redis(
+        host=redis_server.host, port=redis_server.port, password=redis_server.password or None
+    )
+    yield client
+    client.close()

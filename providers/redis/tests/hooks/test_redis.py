@@ -16,11 +16,6 @@ from taskloom.providers.redis.hooks.redis import client_options
 from taskloom_testing.redis import RedisServer
 
 
-def _admin(server: RedisServer) -> redis.Redis:
-    """A plain redis-py client with the server's own password, to set up and check state."""
-    return redis.Redis(host=server.host, port=server.port, password=server.password or None)
-
-
 def _set_conn(monkeypatch: pytest.MonkeyPatch, conn_id: str, **fields: object) -> None:
     monkeypatch.setenv(
         f"TASKLOOM_CONN_{conn_id.upper()}", json.dumps({"conn_type": "redis", **fields})
@@ -107,37 +102,36 @@ def test_client_options_tls_from_uri_query(tmp_path: Path) -> None:
     assert options["ssl_password"] is None
 
 
-def test_get_conn_talks_to_server_and_is_cached(redis_conn: RedisServer) -> None:
+def test_get_conn_talks_to_server_and_is_cached(
+    redis_conn: RedisServer, admin: redis.Redis
+) -> None:
     """get_conn() logs in with the connection's password and returns one cached client."""
     hook = RedisHook()
     client = hook.get_conn()
     assert hook.get_conn() is client
     client.set("hook:cached", "yes")
-    assert _admin(redis_conn).get("hook:cached") == b"yes"
+    assert admin.get("hook:cached") == b"yes"
     hook.close()
 
 
 def test_get_conn_uses_database_number(
-    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+    redis_server: RedisServer, admin: redis.Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The schema selects the logical database the client writes to."""
     monkeypatch.setenv("TASKLOOM_CONN_REDIS_DB4", redis_server.uri(db=4))
     hook = RedisHook(redis_conn_id="redis_db4")
     hook.get_conn().set("hook:db", "four")
     hook.close()
-    admin = _admin(redis_server)
     assert admin.get("hook:db") is None
-    assert (
-        redis.Redis(
-            host=redis_server.host, port=redis_server.port, password=redis_server.password, db=4
-        ).get("hook:db")
-        == b"four"
-    )
+    server = redis_server
+    with redis.Redis(host=server.host, port=server.port, password=server.password, db=4) as db4:
+        assert db4.get("hook:db") == b"four"
 
 
-def test_get_conn_acl_user(redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_get_conn_acl_user(
+    redis_server: RedisServer, admin: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The login is used as a Redis ACL user, with its own password and permissions."""
-    admin = _admin(redis_server)
     admin.acl_setuser(
         "taskloom-reader",
         enabled=True,

@@ -1,0 +1,55 @@
+"""Tests of taskloom.providers.redis.operators.redis_publish against a real redis-server."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from taskloom.exceptions import InvalidConnectionError
+from taskloom.providers.redis.operators.redis_publish import RedisPublishOperator
+from taskloom_testing.redis import RedisServer
+
+
+def _subscribe(admin: redis.Redis, channel: str) -> redis.client.PubSub:
+    pubsub = admin.pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(channel)
+    assert pubsub.get_message(timeout=5) is None  # consumes the subscribe confirmation
+    return pubsub
+
+
+def test_publish_reaches_subscriber(redis_conn: RedisServer, admin: redis.Redis) -> None:
+    """The message arrives on the channel, and the number of receivers is returned."""
+    pubsub = _subscribe(admin, "op:news")
+    operator = RedisPublishOperator(task_id="publish", channel="op:news", message="hello")
+    assert operator.execute({}) == 1
+    message = pubsub.get_message(timeout=5)
+    assert message is not None
+    assert (message["channel"], message["data"]) == (b"op:news", b"hello")
+    pubsub.close()
+
+
+def test_publish_without_subscribers(redis_conn: RedisServer) -> None:
+    """Redis drops a message nobody listens to; the operator says so by returning 0."""
+    operator = RedisPublishOperator(task_id="publish", channel="op:nobody", message="lost")
+    assert operator.execute({}) == 0
+
+
+def test_publish_templated_fields() -> None:
+    """channel and message are the templated fields; the default connection is redis_default."""
+    operator = RedisPublishOperator(task_id="publish", channel="c", message="m")
+    assert RedisPublishOperator.template_fields == ("channel", "message")
+    assert operator.redis_conn_id == "redis_default"
+
+
+def test_publish_wrong_password(redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wrong password fails the task with the connection-naming error, without the secret."""
+    monkeypatch.setenv(
+        "TASKLOOM_CONN_REDIS_WRONG",
+        f"redis://:not-the-pw-41@{redis_server.host}:{redis_server.port}/0",
+    )
+    operator = RedisPublishOperator(
+        task_id="publish", channel="c", message="m", redis_conn_id="redis_wrong"
+    )
+    with pytest.raises(InvalidConnectionError, match="connection 'redis_wrong'") as info:
+        operator.execute({})
+    assert "not-the-pw-41" not in str(info.value)
