@@ -344,11 +344,16 @@ class HttpHook(BaseHook):
         """
         options = dict(extra_options)
         check = options.pop("check_response", True)
+        verify = options.pop("verify", None)
+        if verify is None and session.verify is not True:
+            # requests lets REQUESTS_CA_BUNDLE override a session's own verify (psf/requests#3829):
+            # the connection's setting must win, so pass it per request.
+            verify = session.verify
         settings = session.merge_environment_settings(
             prepped_request.url,
             options.pop("proxies", {}),
             options.pop("stream", False),
-            options.pop("verify", None),
+            verify,
             options.pop("cert", None),
         )
         send_kwargs: dict[str, Any] = {
