@@ -203,14 +203,14 @@ class DagRunLoop:
             state, next_try = self._fail_dead_try(rs, task_id, event.info)
         else:
             state, next_try = result.state, result.next_try_at
-            for skipped in result.skipped:
-                if rs.states.get(skipped, "x") not in FINISHED and skipped in rs.states:
-                    rs.set_state(skipped, "skipped")
-                    self._notify(rs, skipped, "skipped", None)
         rs.set_state(task_id, state)
         if state in ("up_for_retry", "up_for_reschedule"):
             heapq.heappush(self._waiting, (next_try or utcnow(), rs.key, task_id))
         self._notify(rs, task_id, state, result)
+        for skipped in result.skipped if result is not None else ():
+            if skipped in rs.states and rs.states[skipped] not in FINISHED:
+                rs.set_state(skipped, "skipped")
+                self._notify(rs, skipped, "skipped", None)
         return 1
 
     def _fail_dead_try(self, rs: RunState, task_id: str, info: str) -> tuple[str, datetime | None]:

@@ -7,6 +7,7 @@ import io
 import logging
 import os
 import re
+import time
 from pathlib import Path
 
 from taskloom import configuration
@@ -103,6 +104,28 @@ class _LoggerStream(io.TextIOBase):
             self._buffer = ""
 
 
+class _TaskFileHandler(logging.FileHandler):
+    """A file handler that flushes at most once a second (and on close).
+
+    A flush per record is a system call per log line; at hundreds of tasks per second
+    that dominates.  A second of delay still lets ``taskloom tasks logs`` follow a
+    running task.
+    """
+
+    _last_flush = 0.0
+
+    def flush(self) -> None:
+        now = time.monotonic()
+        if now - self._last_flush >= 1.0:
+            self._last_flush = now
+            super().flush()
+
+    def close(self) -> None:
+        self._last_flush = 0.0
+        super().flush()
+        super().close()
+
+
 class TaskLogWriter:
     """The logger of one task try (``ti.log``), writing to that try's file.
 
@@ -116,7 +139,7 @@ class TaskLogWriter:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         self.path = Path(path)
         self.logger = logging.Logger(f"taskloom.task.{dag_id}.{task_id}", logging.INFO)
-        self._handler = logging.FileHandler(self.path, encoding="utf-8")
+        self._handler = _TaskFileHandler(self.path, encoding="utf-8")
         self._handler.setFormatter(logging.Formatter(_FORMAT))
         masker = _masker_filter()
         if masker is not None:
@@ -130,7 +153,7 @@ class TaskLogWriter:
 
     def write_raw(self, text: str) -> None:
         """Append ``text`` (redacted) as-is, without a log prefix (tracebacks, pointers)."""
-        self._handler.flush()
+        logging.FileHandler.flush(self._handler)
         with self.path.open("a", encoding="utf-8") as fh:
             fh.write(redact(text).rstrip("\n") + "\n")
 

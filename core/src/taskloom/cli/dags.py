@@ -1,0 +1,503 @@
+"""``taskloom dags``: list, show, test, trigger, backfill, pause and inspect DAGs.
+
+DAG files are read from the configured DAG folder, or from ``-S/--subdir PATH`` (a
+folder or one file).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import TypeVar
+
+import click
+
+from taskloom.cli import ExitCode
+from taskloom.cli.output import output_option
+from taskloom.cli.output import render
+
+if TYPE_CHECKING:
+    from taskloom.dag_processing import DagBag
+    from taskloom.jobs.run_state import RunState
+    from taskloom.jobs.task_runner import TaskRunResult
+    from taskloom.models.dag import DAG
+    from taskloom.models.dagrun import DagRun
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class DagNotFoundUsageError(click.UsageError):
+    """The DAG id given on the command line is not defined in the DAG files."""
+
+
+class DagRunNotFoundUsageError(click.UsageError):
+    """No run of the DAG matches the run id or logical date given."""
+
+
+class BadDateError(click.BadParameter):
+    """A date argument is not ISO 8601."""
+
+
+def subdir_option(func: F) -> F:
+    """Add ``-S/--subdir PATH``: the DAG folder or file to read instead of the configured one."""
+    return click.option(
+        "-S",
+        "--subdir",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="DAG folder or file (default: $TASKLOOM_DAGS_FOLDER).",
+    )(func)
+
+
+def parse_date(value: str | None, name: str = "date") -> datetime | None:
+    """Parse an ISO 8601 date given on the command line (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    from taskloom.utils.dates import parse_datetime
+
+    try:
+        return parse_datetime(value)
+    except ValueError as exc:
+        raise BadDateError(str(exc), param_hint=name) from None
+
+
+def parse_conf(value: str | None) -> dict[str, Any]:
+    """Parse ``--conf`` (a JSON object)."""
+    if not value:
+        return {}
+    try:
+        conf = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(
+            f"not valid JSON ({exc.msg} at position {exc.pos})", param_hint="--conf"
+        ) from None
+    if not isinstance(conf, dict):
+        raise click.BadParameter(
+            'must be a JSON object, e.g. {"key": "value"}', param_hint="--conf"
+        )
+    return conf
+
+
+def load_dagbag(subdir: Path | None) -> DagBag:
+    """Read the DAG files of ``subdir`` (default: the DAG folder)."""
+    from taskloom.dag_processing import DagBag
+
+    return DagBag(subdir)
+
+
+def get_dag(dagbag: DagBag, dag_id: str) -> DAG:
+    """The DAG ``dag_id`` from ``dagbag``, or a usage error naming what was found."""
+    dag = dagbag.get_dag(dag_id)
+    if dag is not None:
+        return dag
+    broken = "".join(f"\n  broken file: {path}" for path in dagbag.import_errors)
+    known = ", ".join(dagbag.dag_ids) or "none"
+    raise DagNotFoundUsageError(
+        f"DAG {dag_id!r} not found in {dagbag.dag_folder} (DAGs found: {known}){broken}; "
+        "check the id, or point -S/--subdir at the DAG file"
+    )
+
+
+def find_run(conn: sqlite3.Connection, dag_id: str, run: str | None) -> DagRun:
+    """The run named by a run id or a logical date; the latest run when ``run`` is ``None``."""
+    from taskloom.models import dagrun
+
+    if run is None:
+        row = conn.execute(
+            "SELECT run_id FROM dag_run WHERE dag_id = ? ORDER BY logical_date DESC LIMIT 1",
+            (dag_id,),
+        ).fetchone()
+        if row is None:
+            raise DagRunNotFoundUsageError(
+                f"DAG {dag_id!r} has no runs yet; start one with `taskloom dags test {dag_id}`"
+            )
+        return dagrun.get(conn, dag_id, row[0])
+    row = conn.execute(
+        "SELECT run_id FROM dag_run WHERE dag_id = ? AND run_id = ?", (dag_id, run)
+    ).fetchone()
+    if row is None:
+        try:
+            date = parse_date(run, "RUN")
+        except click.BadParameter:
+            date = None
+        found = dagrun.find(conn, dag_id, logical_date=date) if date is not None else []
+        if not found:
+            raise DagRunNotFoundUsageError(
+                f"DAG {dag_id!r} has no run with run id or logical date {run!r}; "
+                f"list its runs with `taskloom dags state {dag_id}`"
+            )
+        return found[0]
+    return dagrun.get(conn, dag_id, row[0])
+
+
+def echo_warnings(dagbag: DagBag, fileloc: str | None = None) -> None:
+    """Print the warnings raised while importing DAG files (only ``fileloc``'s if given)."""
+    for warning in dagbag.warnings:
+        if fileloc is None or warning.filename == fileloc:
+            click.echo(str(warning), err=True)
+
+
+@click.group("dags")
+def dags_group() -> None:
+    """List, run and inspect DAGs."""
+
+
+@dags_group.command("list")
+@subdir_option
+@output_option
+def list_command(subdir: Path | None, output: str) -> None:
+    """List DAGs; report broken DAG files (with their traceback) and warnings on stderr."""
+    from taskloom import db
+
+    dagbag = load_dagbag(subdir)
+    conn = db.connect()
+    paused = {row[0]: bool(row[1]) for row in conn.execute("SELECT dag_id, is_paused FROM dag")}
+    conn.close()
+    rows = [
+        {
+            "dag_id": dag.dag_id,
+            "fileloc": dag.fileloc,
+            "schedule": dag.timetable.summary if dag.schedule is not None else None,
+            "paused": paused.get(dag.dag_id, False),
+            "tags": ", ".join(dag.tags) if output == "table" else dag.tags,
+        }
+        for dag in sorted(dagbag.dags.values(), key=lambda d: d.dag_id)
+    ]
+    render(rows, ["dag_id", "fileloc", "schedule", "paused", "tags"], output)
+    for path, error in sorted(dagbag.import_errors.items()):
+        click.echo(f"\nBroken DAG file {path}:\n{error.rstrip()}", err=True)
+    echo_warnings(dagbag)
+
+
+def _graph_lines(dag: DAG) -> list[str]:
+    """The DAG as an indented tree from its roots; a task reached twice is shown once, then referenced."""
+    lines: list[str] = []
+    shown: set[str] = set()
+
+    def walk(task_id: str, prefix: str, last: bool, top: bool) -> None:
+        task = dag.task_dict[task_id]
+        connector = "" if top else ("└── " if last else "├── ")
+        label = f"{task_id} ({type(task).__name__})"
+        if task.trigger_rule != "all_success":
+            label += f" [{task.trigger_rule}]"
+        if task_id in shown:
+            lines.append(f"{prefix}{connector}{task_id} ↑ (see above)")
+            return
+        lines.append(f"{prefix}{connector}{label}")
+        shown.add(task_id)
+        children = sorted(task.downstream_task_ids)
+        child_prefix = prefix if top else prefix + ("    " if last else "│   ")
+        for index, child in enumerate(children):
+            walk(child, child_prefix, index == len(children) - 1, False)
+
+    for root in sorted(t.task_id for t in dag.roots):
+        walk(root, "", True, True)
+    return lines
+
+
+@dags_group.command("show")
+@click.argument("dag_id")
+@subdir_option
+def show_command(dag_id: str, subdir: Path | None) -> None:
+    """Print the task graph of DAG_ID as text."""
+    dag = get_dag(load_dagbag(subdir), dag_id)
+    schedule = dag.timetable.summary if dag.schedule is not None else "None (manual runs only)"
+    click.echo(f"{dag.dag_id}  schedule: {schedule}  tasks: {len(dag.task_dict)}")
+    for line in _graph_lines(dag):
+        click.echo(line)
+
+
+def _print_task_event(rs: RunState, task_id: str, state: str, result: TaskRunResult | None) -> None:
+    colour = {
+        "success": "green",
+        "failed": "red",
+        "upstream_failed": "red",
+        "up_for_retry": "yellow",
+        "skipped": "magenta",
+    }
+    try_info = f"  try {result.try_number}" if result is not None else ""
+    click.echo(f"  {task_id:<40} " + click.style(state, fg=colour.get(state)) + try_info)
+    if result is not None and result.error:
+        for line in result.error.splitlines():
+            click.echo(f"      {line}")
+
+
+@dags_group.command("test")
+@click.argument("dag_id")
+@click.argument("logical_date", required=False)
+@subdir_option
+@click.option("-c", "--conf", default=None, help="JSON object passed to the run as dag_run.conf.")
+@click.option(
+    "-x",
+    "--executor",
+    "executor_name",
+    default="sequential",
+    show_default=True,
+    help="sequential (in this process), local, or an executor class path.",
+)
+@click.pass_context
+def test_command(
+    ctx: click.Context,
+    dag_id: str,
+    logical_date: str | None,
+    subdir: Path | None,
+    conf: str | None,
+    executor_name: str,
+) -> None:
+    """Run one run of DAG_ID now (replacing an earlier run with that date) and print each task's state.
+
+    Exits 1 if the run failed.  State and logs are kept: inspect them with
+    `taskloom tasks state` and `taskloom tasks logs`.
+    """
+    from taskloom import db
+    from taskloom.executors import load_executor
+    from taskloom.jobs.dagrun_loop import DagRunLoop
+    from taskloom.models import dagrun
+    from taskloom.utils.dates import utcnow
+
+    dagbag = load_dagbag(subdir)
+    dag = get_dag(dagbag, dag_id)
+    echo_warnings(dagbag, dag.fileloc)
+    date = parse_date(logical_date, "LOGICAL_DATE") or utcnow()
+    conf_dict = parse_conf(conf)
+    conn = db.connect()
+    with conn:
+        conn.execute(
+            "DELETE FROM dag_run WHERE dag_id = ? AND logical_date = ?",
+            (dag.dag_id, date.isoformat()),
+        )
+    info = dag.infer_manual_data_interval(date)
+    run = dagrun.create(
+        conn,
+        dag,
+        logical_date=date,
+        data_interval=(info.data_interval_start, info.data_interval_end),
+        run_type="manual",
+        conf=conf_dict,
+    )
+    click.echo(f"Running {dag.dag_id} run {run.run_id}")
+    executor = load_executor(executor_name)
+    loop = DagRunLoop(conn, executor, on_task_done=_print_task_event)
+    loop.add_run(dag, run)
+    executor.start()
+    try:
+        loop.run_until_done(poll=0.05)
+    except BaseException:
+        executor.end(terminate=True)
+        raise
+    executor.end()
+    run = dagrun.get(conn, dag.dag_id, run.run_id)
+    conn.close()
+    colour = "green" if run.state == "success" else "red"
+    click.echo(f"Run {run.run_id}: " + click.style(str(run.state), fg=colour, bold=True))
+    if run.state != "success":
+        ctx.exit(ExitCode.FAILED)
+
+
+@dags_group.command("trigger")
+@click.argument("dag_id")
+@subdir_option
+@click.option("-r", "--run-id", default=None, help="Run id (default: manual__<logical date>).")
+@click.option("-c", "--conf", default=None, help="JSON object passed to the run as dag_run.conf.")
+@click.option("-e", "--logical-date", default=None, help="Logical date (default: now).")
+@output_option
+def trigger_command(
+    dag_id: str,
+    subdir: Path | None,
+    run_id: str | None,
+    conf: str | None,
+    logical_date: str | None,
+    output: str,
+) -> None:
+    """Queue a manual run of DAG_ID; the scheduler runs it."""
+    from taskloom import db
+    from taskloom.jobs.scheduler import sync_dags
+    from taskloom.models import dagrun
+    from taskloom.utils.dates import utcnow
+
+    dagbag = load_dagbag(subdir)
+    dag = get_dag(dagbag, dag_id)
+    date = parse_date(logical_date, "--logical-date") or utcnow()
+    conn = db.connect()
+    sync_dags(conn, dagbag)
+    info = dag.infer_manual_data_interval(date)
+    try:
+        run = dagrun.create(
+            conn,
+            dag,
+            logical_date=date,
+            data_interval=(info.data_interval_start, info.data_interval_end),
+            run_type="manual",
+            run_id=run_id,
+            conf=parse_conf(conf),
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    finally:
+        conn.close()
+    render([_run_row(run)], ["dag_id", "run_id", "logical_date", "run_type", "state"], output)
+
+
+def _run_row(run: DagRun) -> dict[str, Any]:
+    return {
+        "dag_id": run.dag_id,
+        "run_id": run.run_id,
+        "logical_date": run.logical_date.isoformat(),
+        "run_type": run.run_type,
+        "state": run.state,
+        "start_date": run.start_date.isoformat() if run.start_date else None,
+        "end_date": run.end_date.isoformat() if run.end_date else None,
+    }
+
+
+@dags_group.command("backfill")
+@click.argument("dag_id")
+@click.option("-s", "--start-date", required=True, help="First logical date (ISO 8601).")
+@click.option("-e", "--end-date", required=True, help="Last logical date (ISO 8601).")
+@subdir_option
+@click.option(
+    "--rerun-failed-tasks", is_flag=True, help="Clear and re-run runs that failed before."
+)
+@click.option("-c", "--conf", default=None, help="JSON object passed to each run as dag_run.conf.")
+@click.option(
+    "-x", "--executor", "executor_name", default=None, help="Default: setting [core] executor."
+)
+@output_option
+@click.pass_context
+def backfill_command(
+    ctx: click.Context,
+    dag_id: str,
+    start_date: str,
+    end_date: str,
+    subdir: Path | None,
+    rerun_failed_tasks: bool,
+    conf: str | None,
+    executor_name: str | None,
+    output: str,
+) -> None:
+    """Run DAG_ID for every schedule interval between START and END, showing progress.
+
+    Runs that already succeeded are kept.  Exits 1 if a run failed.
+    """
+    from taskloom import db
+    from taskloom.executors import load_executor
+    from taskloom.jobs.backfill import plan_runs
+    from taskloom.jobs.backfill import run_backfill
+
+    dagbag = load_dagbag(subdir)
+    dag = get_dag(dagbag, dag_id)
+    start = parse_date(start_date, "--start-date")
+    end = parse_date(end_date, "--end-date")
+    assert start is not None
+    assert end is not None
+    if start > end:
+        raise click.BadParameter("must not be after --end-date", param_hint="--start-date")
+    conn = db.connect()
+    try:
+        runs = plan_runs(
+            conn, dag, start, end, rerun_failed=rerun_failed_tasks, conf=parse_conf(conf)
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    total_tasks = len(runs) * len(dag.task_dict)
+    progress = {"tasks": 0, "runs": 0}
+    # Progress goes to stderr so that --output json on stdout stays parseable.
+    click.echo(f"Backfilling {dag.dag_id}: {len(runs)} run(s), {total_tasks} task(s)", err=True)
+
+    def on_task(rs: RunState, task_id: str, state: str, result: TaskRunResult | None) -> None:
+        if state in ("success", "failed", "skipped", "upstream_failed"):
+            progress["tasks"] += 1
+        if result is not None and result.error:
+            click.echo(
+                f"  {rs.run.run_id} {task_id}: {state}\n      "
+                + result.error.replace("\n", "\n      "),
+                err=True,
+            )
+
+    def on_run(rs: RunState) -> None:
+        progress["runs"] += 1
+        click.echo(
+            f"[{progress['runs']}/{len(runs)} runs, {progress['tasks']}/{total_tasks} tasks] "
+            f"{rs.run.run_id}: {rs.run.state}",
+            err=True,
+        )
+
+    executor = load_executor(executor_name)
+    run_backfill(conn, dag, runs, executor, on_task_done=on_task, on_run_done=on_run)
+    from taskloom.models import dagrun
+
+    finished = [dagrun.get(conn, r.dag_id, r.run_id) for r in runs]
+    conn.close()
+    render([_run_row(r) for r in finished], ["run_id", "logical_date", "state"], output)
+    if any(r.state != "success" for r in finished):
+        ctx.exit(ExitCode.FAILED)
+
+
+def _set_paused(dag_id: str, subdir: Path | None, paused: bool) -> None:
+    from taskloom import db
+    from taskloom.jobs.scheduler import sync_dags
+
+    dagbag = load_dagbag(subdir)
+    get_dag(dagbag, dag_id)
+    conn = db.connect()
+    sync_dags(conn, dagbag)
+    with conn:
+        conn.execute("UPDATE dag SET is_paused = ? WHERE dag_id = ?", (int(paused), dag_id))
+    conn.close()
+    click.echo(f"DAG {dag_id} {'paused' if paused else 'unpaused'}.")
+
+
+@dags_group.command("pause")
+@click.argument("dag_id")
+@subdir_option
+def pause_command(dag_id: str, subdir: Path | None) -> None:
+    """Pause DAG_ID: the scheduler creates and starts no runs for it."""
+    _set_paused(dag_id, subdir, True)
+
+
+@dags_group.command("unpause")
+@click.argument("dag_id")
+@subdir_option
+def unpause_command(dag_id: str, subdir: Path | None) -> None:
+    """Unpause DAG_ID."""
+    _set_paused(dag_id, subdir, False)
+
+
+@dags_group.command("state")
+@click.argument("dag_id")
+@click.argument("run", required=False)
+@output_option
+def state_command(dag_id: str, run: str | None, output: str) -> None:
+    """Without RUN: list the runs of DAG_ID.  With RUN (run id or logical date): its tasks' states."""
+    from taskloom import db
+    from taskloom.models import dagrun
+
+    conn = db.connect()
+    try:
+        if run is None:
+            runs = dagrun.find(conn, dag_id)
+            render(
+                [_run_row(r) for r in runs],
+                ["run_id", "logical_date", "run_type", "state", "start_date", "end_date"],
+                output,
+            )
+            return
+        found = find_run(conn, dag_id, run)
+        rows = [
+            dict(row)
+            for row in conn.execute(
+                "SELECT task_id, state, try_number, start_date, end_date, duration FROM task_instance "
+                "WHERE dag_id = ? AND run_id = ? ORDER BY start_date IS NULL, start_date, task_id",
+                (dag_id, found.run_id),
+            )
+        ]
+    finally:
+        conn.close()
+    if output == "table":
+        click.echo(f"{found.run_id}: {found.state}")
+    render(rows, ["task_id", "state", "try_number", "start_date", "end_date", "duration"], output)

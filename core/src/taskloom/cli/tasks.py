@@ -1,0 +1,255 @@
+"""``taskloom tasks``: list, test, inspect, read the logs of and clear task instances."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+
+from taskloom.cli import ExitCode
+from taskloom.cli.dags import find_run
+from taskloom.cli.dags import get_dag
+from taskloom.cli.dags import load_dagbag
+from taskloom.cli.dags import parse_date
+from taskloom.cli.dags import subdir_option
+from taskloom.cli.output import output_option
+from taskloom.cli.output import render
+
+
+class TaskNotFoundUsageError(click.UsageError):
+    """The task id given on the command line is not in the DAG."""
+
+
+@click.group("tasks")
+def tasks_group() -> None:
+    """Run and inspect single tasks."""
+
+
+@tasks_group.command("list")
+@click.argument("dag_id")
+@subdir_option
+@output_option
+def list_command(dag_id: str, subdir: Path | None, output: str) -> None:
+    """List the tasks of DAG_ID in dependency order."""
+    dag = get_dag(load_dagbag(subdir), dag_id)
+    rows = [
+        {
+            "task_id": task.task_id,
+            "operator": type(task).__name__,
+            "trigger_rule": str(task.trigger_rule),
+            "upstream": sorted(task.upstream_task_ids)
+            if output == "json"
+            else ", ".join(sorted(task.upstream_task_ids)),
+        }
+        for task in dag.topological_sort()
+    ]
+    render(rows, ["task_id", "operator", "trigger_rule", "upstream"], output)
+
+
+@tasks_group.command("test")
+@click.argument("dag_id")
+@click.argument("task_id")
+@click.argument("logical_date", required=False)
+@subdir_option
+@click.pass_context
+def test_command(
+    ctx: click.Context, dag_id: str, task_id: str, logical_date: str | None, subdir: Path | None
+) -> None:
+    """Run one try of TASK_ID in this process, ignoring its dependencies, and print its log.
+
+    Uses the run of DAG_ID at LOGICAL_DATE (default: now), created if needed.  Exits 1 if
+    the try did not succeed.
+    """
+    from taskloom import db
+    from taskloom.jobs.task_runner import run_task
+    from taskloom.models import dagrun
+    from taskloom.utils.dates import utcnow
+    from taskloom.utils.log import log_path
+
+    dag = get_dag(load_dagbag(subdir), dag_id)
+    if task_id not in dag.task_dict:
+        raise TaskNotFoundUsageError(
+            f"DAG {dag_id!r} has no task {task_id!r}; its tasks: {', '.join(dag.task_dict)}"
+        )
+    date = parse_date(logical_date, "LOGICAL_DATE") or utcnow()
+    conn = db.connect()
+    runs = dagrun.find(conn, dag_id, logical_date=date)
+    if runs:
+        run = runs[0]
+    else:
+        info = dag.infer_manual_data_interval(date)
+        run = dagrun.create(
+            conn,
+            dag,
+            logical_date=date,
+            data_interval=(info.data_interval_start, info.data_interval_end),
+            run_type="manual",
+            state="running",
+        )
+    result = run_task(conn, dag.task_dict[task_id], run, test_mode=True)
+    conn.close()
+    click.echo(
+        log_path(dag_id, run.run_id, task_id, result.try_number).read_text(encoding="utf-8"),
+        nl=False,
+    )
+    click.echo(f"Task {task_id}: {result.state}")
+    if result.state != "success":
+        ctx.exit(ExitCode.FAILED)
+
+
+@tasks_group.command("state")
+@click.argument("dag_id")
+@click.argument("task_id")
+@click.argument("run", required=False)
+@output_option
+def state_command(dag_id: str, task_id: str, run: str | None, output: str) -> None:
+    """Print the state of TASK_ID in RUN (run id or logical date; default: the latest run)."""
+    from taskloom import db
+
+    conn = db.connect()
+    try:
+        found = find_run(conn, dag_id, run)
+        row = conn.execute(
+            "SELECT task_id, state, try_number, start_date, end_date, duration FROM task_instance "
+            "WHERE dag_id = ? AND run_id = ? AND task_id = ?",
+            (dag_id, found.run_id, task_id),
+        ).fetchone()
+    finally:
+        conn.close()
+    if row is None:
+        raise TaskNotFoundUsageError(
+            f"run {found.run_id!r} of DAG {dag_id!r} has no task {task_id!r}"
+        )
+    if output == "table":
+        click.echo(row["state"] or "none")
+    else:
+        render(
+            [dict(row, run_id=found.run_id)],
+            ["task_id", "run_id", "state", "try_number", "start_date", "end_date", "duration"],
+            output,
+        )
+
+
+@tasks_group.command("logs")
+@click.argument("dag_id")
+@click.argument("task_id")
+@click.argument("run", required=False)
+@click.option(
+    "-t", "--try", "try_number", type=int, default=None, help="Which try (default: the last one)."
+)
+@click.option("-a", "--all-tries", is_flag=True, help="Print every try's log, oldest first.")
+def logs_command(
+    dag_id: str, task_id: str, run: str | None, try_number: int | None, all_tries: bool
+) -> None:
+    """Print the log of TASK_ID in RUN (run id or logical date; default: the latest run)."""
+    from taskloom import db
+    from taskloom.utils.log import attempts
+    from taskloom.utils.log import log_path
+
+    conn = db.connect()
+    try:
+        found = find_run(conn, dag_id, run)
+    finally:
+        conn.close()
+    tries = attempts(dag_id, found.run_id, task_id)
+    if not tries:
+        raise click.UsageError(
+            f"no log for task {task_id!r} in run {found.run_id!r} of DAG {dag_id!r} (it has not run yet, or the id is wrong)"
+        )
+    if try_number is not None and try_number not in tries:
+        raise click.BadParameter(
+            f"no try {try_number}; tries with logs: {', '.join(map(str, tries))}",
+            param_hint="--try",
+        )
+    selected = tries if all_tries else [try_number or tries[-1]]
+    for number in selected:
+        if len(selected) > 1:
+            click.echo(f"--- try {number} ---")
+        click.echo(
+            log_path(dag_id, found.run_id, task_id, number).read_text(encoding="utf-8"), nl=False
+        )
+
+
+@tasks_group.command("clear")
+@click.argument("dag_id")
+@click.option(
+    "-t", "--task-regex", default=None, help="Only tasks whose id matches this regular expression."
+)
+@click.option("-r", "--run-id", default=None, help="Only this run.")
+@click.option(
+    "-s", "--start-date", default=None, help="Only runs with a logical date on or after this."
+)
+@click.option(
+    "-e", "--end-date", default=None, help="Only runs with a logical date on or before this."
+)
+@click.option("-f", "--only-failed", is_flag=True, help="Only failed and upstream_failed tasks.")
+@click.option(
+    "-d", "--downstream", is_flag=True, help="Also clear the downstream tasks of the matched ones."
+)
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@subdir_option
+@output_option
+def clear_command(
+    dag_id: str,
+    task_regex: str | None,
+    run_id: str | None,
+    start_date: str | None,
+    end_date: str | None,
+    only_failed: bool,
+    downstream: bool,
+    yes: bool,
+    subdir: Path | None,
+    output: str,
+) -> None:
+    """Reset task instances so they run again; their runs go back to queued for the scheduler."""
+    from taskloom import db
+    from taskloom.db import transaction
+
+    dag = get_dag(load_dagbag(subdir), dag_id)
+    try:
+        pattern = re.compile(task_regex) if task_regex else None
+    except re.error as exc:
+        raise click.BadParameter(
+            f"not a valid regular expression ({exc})", param_hint="--task-regex"
+        ) from None
+    task_ids = {tid for tid in dag.task_dict if pattern is None or pattern.search(tid)}
+    if downstream:
+        for tid in list(task_ids):
+            task_ids |= dag.task_dict[tid].get_flat_relative_ids(upstream=False)
+    if not task_ids:
+        raise click.UsageError(f"no task of DAG {dag_id!r} matches {task_regex!r}")
+    sql = "SELECT ti.run_id, ti.task_id, ti.state FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id WHERE ti.dag_id = ?"
+    args: list[object] = [dag_id]
+    if run_id:
+        sql += " AND ti.run_id = ?"
+        args.append(run_id)
+    start, end = parse_date(start_date, "--start-date"), parse_date(end_date, "--end-date")
+    if start:
+        sql += " AND r.logical_date >= ?"
+        args.append(start.isoformat())
+    if end:
+        sql += " AND r.logical_date <= ?"
+        args.append(end.isoformat())
+    if only_failed:
+        sql += " AND ti.state IN ('failed', 'upstream_failed')"
+    conn = db.connect()
+    rows = [dict(row) for row in conn.execute(sql, args) if row["task_id"] in task_ids]
+    if not rows:
+        click.echo("Nothing to clear.")
+        conn.close()
+        return
+    render(rows, ["run_id", "task_id", "state"], output)
+    if not yes:
+        click.confirm(f"Clear these {len(rows)} task instance(s)?", abort=True)
+    with transaction(conn):
+        conn.executemany(
+            "UPDATE task_instance SET state = NULL, next_try_at = NULL, end_date = NULL WHERE dag_id = ? AND run_id = ? AND task_id = ?",
+            [(dag_id, row["run_id"], row["task_id"]) for row in rows],
+        )
+        conn.executemany(
+            "UPDATE dag_run SET state = 'queued', end_date = NULL WHERE dag_id = ? AND run_id = ? AND state IN ('success', 'failed')",
+            sorted({(dag_id, row["run_id"]) for row in rows}),
+        )
+    conn.close()
+    click.echo(f"Cleared {len(rows)} task instance(s).", err=output == "json")

@@ -1,0 +1,248 @@
+"""The scheduler: turn schedules into DAG runs and drive them to completion.
+
+One loop iteration creates the runs whose schedule interval has ended (every missed
+interval with ``catchup=True``), starts queued runs while ``max_active_runs`` allows,
+and advances active runs through the executor (:class:`~taskloom.jobs.dagrun_loop.DagRunLoop`).
+
+Crash safety: every decision is committed before work is handed out, and a worker only
+reports a task after committing its outcome.  On start the scheduler adopts the runs
+left ``running`` by a previous scheduler; their task instances left ``queued`` or
+``running`` are reset and run again, succeeded ones are never re-run.  A lock file
+(``$TASKLOOM_HOME/scheduler.lock``) keeps a second scheduler from adopting the same runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import signal
+import sqlite3
+import time
+from collections.abc import Callable
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from taskloom import configuration
+from taskloom import db
+from taskloom.exceptions import TaskloomError
+from taskloom.jobs.dagrun_loop import DagRunLoop
+from taskloom.models import dagrun as dagrun_model
+from taskloom.timetables import DagRunInfo
+from taskloom.utils.dates import utcnow
+
+if TYPE_CHECKING:
+    from taskloom.dag_processing import DagBag
+    from taskloom.executors.base import BaseExecutor
+    from taskloom.jobs.run_state import RunState
+    from taskloom.models.dag import DAG
+
+log = logging.getLogger("taskloom.scheduler")
+
+
+class SchedulerAlreadyRunningError(TaskloomError):
+    """Another scheduler holds the lock of this ``TASKLOOM_HOME``."""
+
+
+@contextlib.contextmanager
+def scheduler_lock() -> Iterator[None]:
+    """Hold ``$TASKLOOM_HOME/scheduler.lock`` (released by the OS if the process dies)."""
+    path = configuration.home() / "scheduler.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SchedulerAlreadyRunningError(
+                f"another scheduler is running for {configuration.home()} (it holds {path}); "
+                "stop it first, or point TASKLOOM_HOME elsewhere"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield
+
+
+def sync_dags(conn: sqlite3.Connection, dagbag: DagBag) -> None:
+    """Record the loaded DAGs in the ``dag`` table (new DAGs start paused if they ask to)."""
+    default_paused = configuration.get_bool("core", "dags_are_paused_at_creation", False)
+    now = utcnow().isoformat()
+    with db.transaction(conn):
+        conn.executemany(
+            "INSERT INTO dag(dag_id, fileloc, is_paused, last_parsed) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(dag_id) DO UPDATE SET fileloc = excluded.fileloc, last_parsed = excluded.last_parsed",
+            [
+                (
+                    dag.dag_id,
+                    dag.fileloc,
+                    int(
+                        default_paused
+                        if dag.is_paused_upon_creation is None
+                        else dag.is_paused_upon_creation
+                    ),
+                    now,
+                )
+                for dag in dagbag.dags.values()
+            ],
+        )
+
+
+def paused_dag_ids(conn: sqlite3.Connection) -> set[str]:
+    """The ids of paused DAGs."""
+    return {row[0] for row in conn.execute("SELECT dag_id FROM dag WHERE is_paused = 1")}
+
+
+def _last_info(conn: sqlite3.Connection, dag: DAG) -> DagRunInfo | None:
+    run = dagrun_model.latest(conn, dag.dag_id)
+    if run is None:
+        return None
+    return DagRunInfo(
+        run.logical_date,
+        run.data_interval_start or run.logical_date,
+        run.data_interval_end or run.logical_date,
+    )
+
+
+def create_due_runs(conn: sqlite3.Connection, dag: DAG, active: int) -> int:
+    """Create the scheduled runs of ``dag`` that are due, up to ``max_active_runs``; return how many."""
+    now = utcnow()
+    created = 0
+    info = dag.next_dagrun_info(_last_info(conn, dag), now=now)
+    while info is not None and info.is_due(now) and active + created < dag.max_active_runs:
+        dagrun_model.create(
+            conn,
+            dag,
+            logical_date=info.logical_date,
+            data_interval=(info.data_interval_start, info.data_interval_end),
+            run_type="scheduled",
+        )
+        created += 1
+        info = dag.next_dagrun_info(info, now=now)
+    return created
+
+
+class SchedulerJob:
+    """The ``taskloom scheduler`` loop.
+
+    :param dag_folder: where DAG files are (default: the configured DAG folder).
+    :param executor: default: setting ``[core] executor``.
+    :param num_runs: stop after this many loop iterations (``-1``: never).
+    :param once: stop when every due run has finished.
+    :param on_run_done: called with each run that finished (CLI output).
+    """
+
+    def __init__(
+        self,
+        dag_folder: Path | str | None = None,
+        *,
+        executor: BaseExecutor | None = None,
+        num_runs: int = -1,
+        once: bool = False,
+        on_run_done: Callable[[RunState], None] | None = None,
+    ) -> None:
+        from taskloom.executors import load_executor
+
+        self.dag_folder = dag_folder
+        self.executor = executor or load_executor()
+        self.num_runs = num_runs
+        self.once = once
+        self.on_run_done = on_run_done
+        #: Seconds between DAG folder re-reads.
+        self.parse_interval = configuration.get_int("scheduler", "dag_dir_list_interval", 30)
+        #: Seconds the loop waits for the executor when there is nothing else to do.
+        self.heartbeat = float(configuration.get("scheduler", "heartbeat_seconds", 0.2))
+        self._stop = False
+
+    def _load(self) -> DagBag:
+        from taskloom.dag_processing import DagBag
+
+        dagbag = DagBag(self.dag_folder)
+        for path, error in dagbag.import_errors.items():
+            log.error("DAG file %s could not be loaded:\n%s", path, error)
+        return dagbag
+
+    def _request_stop(self, signum: int, frame: FrameType | None) -> None:
+        self._stop = True
+
+    def run(self) -> None:
+        """Run the loop until ``num_runs``/``once`` say stop, or SIGTERM/SIGINT."""
+        with scheduler_lock():
+            previous = signal.signal(signal.SIGTERM, self._request_stop)
+            try:
+                self._run()
+            finally:
+                signal.signal(signal.SIGTERM, previous)
+
+    def _run(self) -> None:
+        conn = db.connect()
+        dagbag = self._load()
+        sync_dags(conn, dagbag)
+        self.executor.dags.update(dagbag.dags)
+        self.executor.start()
+        loop = DagRunLoop(conn, self.executor, on_run_done=self.on_run_done)
+        # Adopt the runs a previous scheduler left running (crash recovery).
+        for run in dagrun_model.find(conn, states=("running",)):
+            dag = dagbag.dags.get(run.dag_id)
+            if dag is not None and run.run_type != "backfill":
+                loop.add_run(dag, run)
+        iterations = 0
+        last_parse = time.monotonic()
+        last_plan = 0.0
+        try:
+            while not self._stop:
+                if time.monotonic() - last_parse > self.parse_interval:
+                    dagbag = self._load()
+                    sync_dags(conn, dagbag)
+                    self.executor.dags.update(dagbag.dags)
+                    last_parse = time.monotonic()
+                planned = 0
+                if time.monotonic() - last_plan >= self.heartbeat:
+                    planned = self._plan(conn, dagbag, loop)
+                    last_plan = time.monotonic()
+                changes = loop.step(timeout=self.heartbeat)
+                iterations += 1
+                if 0 < self.num_runs <= iterations:
+                    break
+                if self.once and loop.idle and not planned and not changes:
+                    break
+        except KeyboardInterrupt:
+            log.info("interrupted: stopping the workers")
+            self.executor.end(terminate=True)
+            raise
+        self.executor.end()
+        conn.close()
+
+    def _plan(self, conn: sqlite3.Connection, dagbag: DagBag, loop: DagRunLoop) -> int:
+        """Create due runs and start queued ones; return how many runs were created or started."""
+        paused = paused_dag_ids(conn)
+        active = {
+            row[0]: row[1]
+            for row in conn.execute(
+                "SELECT dag_id, count(*) FROM dag_run WHERE state IN ('queued', 'running') AND run_type != 'backfill' GROUP BY dag_id"
+            )
+        }
+        running = {
+            row[0]: row[1]
+            for row in conn.execute(
+                "SELECT dag_id, count(*) FROM dag_run WHERE state = 'running' GROUP BY dag_id"
+            )
+        }
+        changed = 0
+        for dag in dagbag.dags.values():
+            if dag.dag_id in paused or dag.schedule is None:
+                continue
+            changed += create_due_runs(conn, dag, active.get(dag.dag_id, 0))
+        for run in dagrun_model.find(conn, states=("queued",)):
+            dag = dagbag.dags.get(run.dag_id)
+            if dag is None or run.dag_id in paused or run.run_type == "backfill":
+                continue
+            if running.get(run.dag_id, 0) >= dag.max_active_runs:
+                continue
+            running[run.dag_id] = running.get(run.dag_id, 0) + 1
+            loop.add_run(dag, run)
+            changed += 1
+        return changed
