@@ -1,0 +1,194 @@
+"""Tests of ``taskloom providers new`` (taskloom/_scaffold).
+
+The end-to-end test builds the scaffolded provider's wheel, installs it next to core's
+wheel in a fresh environment, and shows discovery, ``BaseHook.get_hook`` and the
+provider's own test suite working there, with no change to core.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from provider_envs import Env
+from provider_envs import build_wheel
+from provider_envs import new_env
+
+from taskloom._provider_info import load_provider_json
+from taskloom._scaffold import ScaffoldError
+from taskloom._scaffold import write_provider
+from taskloom.cli import cli
+
+EXPECTED_FILES = [
+    "CHANGELOG.md",
+    "README.md",
+    "changelog.d/+first-release.feature.md",
+    "pyproject.toml",
+    "src/taskloom/providers/acme_crm/__init__.py",
+    "src/taskloom/providers/acme_crm/hooks/__init__.py",
+    "src/taskloom/providers/acme_crm/hooks/acme_crm.py",
+    "src/taskloom/providers/acme_crm/operators/__init__.py",
+    "src/taskloom/providers/acme_crm/operators/acme_crm.py",
+    "src/taskloom/providers/acme_crm/provider.json",
+    "src/taskloom/providers/acme_crm/py.typed",
+    "test-requirements.txt",
+    "tests/conftest.py",
+    "tests/test_hooks.py",
+    "tests/test_operators.py",
+    "tests/test_provider.py",
+]
+
+
+def test_writes_a_complete_distribution(tmp_path: Path) -> None:
+    """Every file of a provider distribution is written, and nothing else."""
+    scaffold = write_provider("acme_crm", tmp_path / "out")
+    assert scaffold.files == EXPECTED_FILES
+    written = sorted(
+        str(p.relative_to(scaffold.root)) for p in scaffold.root.rglob("*") if p.is_file()
+    )
+    assert written == EXPECTED_FILES
+
+
+def test_generated_metadata_and_packaging_follow_the_contract(tmp_path: Path) -> None:
+    """provider.json passes the schema; pyproject has the entry point, the core range and an explicit include."""
+    root = write_provider("acme_crm", tmp_path / "out").root
+    package = root / "src" / "taskloom" / "providers" / "acme_crm"
+    info = load_provider_json(str(package / "provider.json"), provider_id="acme_crm")
+    conn = info.connection_types["acme_crm"]
+    assert conn.hook_class == "taskloom.providers.acme_crm.hooks.acme_crm.AcmeCrmHook"
+    assert conn.secret_extra_fields == frozenset({"api_secret"})
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["name"] == "taskloom-provider-acme-crm"
+    assert project["project"]["entry-points"]["taskloom.providers"] == {
+        "acme_crm": "taskloom.providers.acme_crm"
+    }
+    assert "taskloom>=2.0,<3" in project["project"]["dependencies"]
+    assert project["tool"]["setuptools"]["packages"]["find"]["include"] == [
+        "taskloom.providers.acme_crm*"
+    ]
+    assert not (root / "src" / "taskloom" / "__init__.py").exists()
+    assert not (root / "src" / "taskloom" / "providers" / "__init__.py").exists()
+    for source in root.rglob("*.py"):
+        compile(source.read_text(encoding="utf-8"), str(source), "exec")
+
+
+@pytest.mark.parametrize(
+    ("provider_id", "message"),
+    [
+        ("Acme", "cannot be a provider id: use lower-case letters"),
+        ("acme-crm", "cannot be a provider id"),
+        ("9lives", "cannot be a provider id"),
+        ("class", "cannot be a provider id"),
+        ("core", "reserved for core's built-in provider"),
+    ],
+)
+def test_bad_ids_are_refused_with_the_rule(provider_id: str, message: str, tmp_path: Path) -> None:
+    """An id that cannot name a package is refused before anything is written."""
+    with pytest.raises(ScaffoldError, match=message):
+        write_provider(provider_id, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_never_writes_into_a_non_empty_directory(tmp_path: Path) -> None:
+    """An existing non-empty target is refused, so nothing of the user's is overwritten."""
+    (tmp_path / "keep.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(ScaffoldError, match="already exists and is not an empty directory"):
+        write_provider("acme", tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
+
+
+def test_cli_writes_into_the_current_directory_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """taskloom providers new <id> creates ./taskloom-provider-<id>; bad ids are usage errors."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["providers", "new", "acme", "--output", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["directory"] == str(tmp_path / "taskloom-provider-acme")
+    assert (
+        tmp_path
+        / "taskloom-provider-acme"
+        / "src"
+        / "taskloom"
+        / "providers"
+        / "acme"
+        / "provider.json"
+    ).is_file()
+    result = CliRunner().invoke(cli, ["providers", "new", "Bad"])
+    assert result.exit_code == 2
+    assert "'Bad' cannot be a provider id" in result.output
+
+
+# --- end to end ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def scaffolded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Env]:
+    """A scaffolded provider and a fresh environment with its wheel and core's wheel installed."""
+    base = tmp_path_factory.getbasetemp()
+    root = write_provider("acme_crm", base / "scaffold" / "taskloom-provider-acme-crm").root
+    wheel = build_wheel(root, base)
+    env = new_env(base, "scaffold-env", str(wheel), "pytest==9.2.0")
+    return root, env
+
+
+def test_scaffolded_provider_is_discovered_from_its_wheel(
+    scaffolded: tuple[Path, Env], tmp_path: Path
+) -> None:
+    """providers list shows it ok, and providers check finds nothing wrong."""
+    _, env = scaffolded
+    result = env.run(["taskloom", "providers", "list", "--output", "json"], tmp_path / "home")
+    assert result.returncode == 0, result.stderr
+    rows = {row["id"]: row for row in json.loads(result.stdout)}
+    assert (
+        rows["acme_crm"]["distribution"],
+        rows["acme_crm"]["version"],
+        rows["acme_crm"]["state"],
+    ) == (
+        "taskloom-provider-acme-crm",
+        "0.1.0",
+        "ok",
+    )
+    result = env.run(["taskloom", "providers", "check"], tmp_path / "home")
+    assert (result.returncode, result.stdout.strip()) == (
+        0,
+        "2 provider(s) checked: no problems.",
+    ), result.stderr
+
+
+def test_base_hook_resolves_the_scaffolded_hook(
+    scaffolded: tuple[Path, Env], tmp_path: Path
+) -> None:
+    """BaseHook.get_hook builds the new provider's hook from a connection of its type."""
+    _, env = scaffolded
+    script = (
+        "import sys; from taskloom.hooks.base import BaseHook; "
+        "hook = BaseHook.get_hook('crm'); "
+        "print(type(hook).__module__, type(hook).__name__, hook.base_url())"
+    )
+    conn = {"conn_type": "acme_crm", "host": "crm.example", "port": 8443, "password": "t"}
+    result = env.run(
+        ["python", "-c", script], tmp_path / "home", TASKLOOM_CONN_CRM=json.dumps(conn)
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "taskloom.providers.acme_crm.hooks.acme_crm",
+        "AcmeCrmHook",
+        "https://crm.example:8443",
+    ]
+
+
+def test_scaffolded_provider_passes_its_own_tests(
+    scaffolded: tuple[Path, Env], tmp_path: Path
+) -> None:
+    """The generated test suite passes against the installed wheel, straight away."""
+    root, env = scaffolded
+    result = env.run(
+        ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider"], tmp_path / "home", cwd=root
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "6 passed" in result.stdout
