@@ -16,7 +16,9 @@ import psycopg
 import pytest
 
 from taskloom_testing.postgres import PostgresServer
+from taskloom_testing.postgres import PostgresSslServer
 from taskloom_testing.postgres import postgres_server  # noqa: F401  (fixture)
+from taskloom_testing.postgres import postgres_ssl_server  # noqa: F401  (fixture)
 
 
 @pytest.fixture(autouse=True)
@@ -101,3 +103,37 @@ def run_sql(pg: PostgresServer) -> Callable[[str], list[tuple[Any, ...]]]:
             return cur.fetchall() if cur.description else []
 
     return run
+
+
+@pytest.fixture
+def set_ssl_connection(
+    postgres_ssl_server: PostgresSslServer,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> ConnectionSetter:
+    """Define a ``postgres`` connection to the SSL-only server, extras from keyword ``extra``.
+
+    The default extra logs in with everything that server demands: ``verify-full``
+    against the test CA, the client certificate and its encrypted key with its password.
+    """
+    server = postgres_ssl_server
+
+    def define(conn_id: str = "postgres_default", /, **fields: Any) -> None:
+        value: dict[str, Any] = {
+            "conn_type": "postgres",
+            "host": server.host,
+            "port": server.port,
+            "login": server.user,
+            "password": server.password,
+            "schema": server.database,
+            "extra": {
+                "sslmode": "verify-full",
+                "sslrootcert": str(server.ca_cert),
+                "sslcert": str(server.client_cert),
+                "sslkey": str(server.client_key),
+                "sslkey_password": server.client_key_password,
+            },
+            **fields,
+        }
+        monkeypatch.setenv(f"TASKLOOM_CONN_{conn_id.upper()}", json.dumps(value))
+
+    return define

@@ -12,6 +12,7 @@ import pytest
 from taskloom.providers.postgres.hooks.conninfo import PostgresExtraError
 from taskloom.providers.postgres.hooks.postgres import PostgresHook
 from taskloom_testing.postgres import PostgresServer
+from taskloom_testing.postgres import PostgresSslServer
 from tests.conftest import ConnectionSetter
 
 RunSql = Callable[[str], list[tuple[Any, ...]]]
@@ -141,6 +142,56 @@ def test_test_connection_failure_is_reported_not_raised(
     assert message.startswith("OperationalError: ")
     assert "password authentication failed" in message
     assert wrong not in message
+
+
+# --- SSL ------------------------------------------------------------------------------------
+
+
+def test_ssl_extras_log_in_with_a_client_certificate(
+    postgres_ssl_server: PostgresSslServer, set_ssl_connection: ConnectionSetter
+) -> None:
+    """sslmode=verify-full, sslrootcert, sslcert, sslkey and sslkey_password get through an SSL-only server."""
+    set_ssl_connection()
+    row = PostgresHook().get_first(
+        "SELECT ssl, client_dn FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+    )
+    assert row == (True, f"/CN={postgres_ssl_server.user}")
+
+
+def test_ssl_wrong_key_password_is_clear_and_secret_free(
+    postgres_ssl_server: PostgresSslServer, set_ssl_connection: ConnectionSetter
+) -> None:
+    """A wrong sslkey_password names the key file that could not be loaded, never a password."""
+    wrong = "not-the-key-password"
+    server = postgres_ssl_server
+    extra = {
+        "sslmode": "verify-full",
+        "sslrootcert": str(server.ca_cert),
+        "sslcert": str(server.client_cert),
+    }
+    set_ssl_connection(extra={**extra, "sslkey": str(server.client_key), "sslkey_password": wrong})
+    ok, message = PostgresHook().test_connection()
+    assert not ok
+    assert f'could not load private key file "{postgres_ssl_server.client_key}"' in message
+    for secret in (wrong, postgres_ssl_server.client_key_password, postgres_ssl_server.password):
+        assert secret not in message
+
+
+@pytest.mark.parametrize(
+    ("extra", "reason"),
+    [
+        ({"sslmode": "disable"}, "no encryption"),
+        ({"sslmode": "require"}, "connection requires a valid client certificate"),
+        ({"sslmode": "verify-full"}, "root certificate file"),
+    ],
+)
+def test_ssl_settings_are_enforced(
+    set_ssl_connection: ConnectionSetter, extra: dict[str, str], reason: str
+) -> None:
+    """Without the right SSL extras the SSL-only server (or libpq itself) refuses, saying why."""
+    set_ssl_connection(extra=extra)
+    with pytest.raises(psycopg.OperationalError, match=reason):
+        PostgresHook().get_conn()
 
 
 # --- get_uri -------------------------------------------------------------------------------
