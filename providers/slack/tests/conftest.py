@@ -1,0 +1,69 @@
+"""Fixtures of the Slack provider's tests: a recording HTTP server and connections to it."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from taskloom_testing.http_recorder import HttpRecorder
+from taskloom_testing.http_recorder import http_recorder  # noqa: F401  (fixture)
+
+#: The webhook token of the test connections (secret: tests check it never reaches a log).
+WEBHOOK_TOKEN = "T0TASKLOOM/B0WEBHOOK/s3cretW3bhookT0ken"
+#: The bot token of the test API connections.
+BOT_TOKEN = "xoxb-taskloom-s3cret-b0t-t0ken"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point TASKLOOM_HOME at a fresh folder and drop the caller's TASKLOOM_* settings."""
+    for name in list(os.environ):
+        if name.startswith("TASKLOOM") and not name.startswith("TASKLOOM_TEST_"):
+            monkeypatch.delenv(name)
+    home = tmp_path / "taskloom-home"
+    monkeypatch.setenv("TASKLOOM_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def webhook_conn(
+    http_recorder: HttpRecorder,  # noqa: F811 (the fixture imported above)
+    monkeypatch: pytest.MonkeyPatch,
+) -> Callable[..., str]:
+    """Define a ``slack_webhook`` connection to the recorder; return the webhook's path."""
+
+    def define(conn_id: str = "slack_default", **extra: object) -> str:
+        fields = {
+            "conn_type": "slack_webhook",
+            "host": http_recorder.host,
+            "port": http_recorder.port,
+            "schema": "http",
+            "password": WEBHOOK_TOKEN,
+            "extra": extra,
+        }
+        monkeypatch.setenv(f"TASKLOOM_CONN_{conn_id.upper()}", json.dumps(fields))
+        return f"/services/{WEBHOOK_TOKEN}"
+
+    return define
+
+
+@pytest.fixture
+def api_conn(
+    http_recorder: HttpRecorder,  # noqa: F811 (the fixture imported above)
+    monkeypatch: pytest.MonkeyPatch,
+) -> Callable[..., None]:
+    """Define a ``slack`` (Web API) connection whose base URL is the recorder's ``/api/``."""
+
+    def define(conn_id: str = "slack_api_default", **extra: object) -> None:
+        fields = {
+            "conn_type": "slack",
+            "password": BOT_TOKEN,
+            "extra": {"base_url": f"{http_recorder.url}/api/", **extra},
+        }
+        monkeypatch.setenv(f"TASKLOOM_CONN_{conn_id.upper()}", json.dumps(fields))
+
+    return define
