@@ -11,9 +11,9 @@ class PostgresOperator(SQLExecuteQueryOperator):
     """Run SQL (a string, a list of statements, or a ``.sql`` file) on PostgreSQL.
 
     Everything :class:`~taskloom.operators.sql.SQLExecuteQueryOperator` offers
-    (templated ``sql``, ``parameters``, ``autocommit``, ``handler``, ``split_statements``,
-    results through XCom) works unchanged; this class keeps DAGs written for Airflow's
-    ``PostgresOperator`` running by accepting its argument names.
+    (templated ``sql`` and ``parameters``, ``autocommit``, ``handler``,
+    ``split_statements``, results through XCom) works unchanged; this class keeps DAGs
+    written for Airflow's ``PostgresOperator`` running by accepting its argument names.
 
     :param postgres_conn_id: id of the ``postgres`` connection, default ``postgres_default``.
     :param database: a database to use instead of the connection's schema.
@@ -26,6 +26,4 @@ class PostgresOperator(SQLExecuteQueryOperator):
         database: str | None = None,
         **kwargs: Any,
     ) -> None:
-        if database is not None:
-            kwargs["hook_params"] = {"database": database, **(kwargs.get("hook_params") or {})}
-        super().__init__(conn_id=postgres_conn_id, **kwargs)
+        super().__init__(conn_id=postgres_conn_id, database=database, **kwargs)
