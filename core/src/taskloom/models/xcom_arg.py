@@ -71,13 +71,23 @@ class XComArg:
         self.operator.set_downstream(other)
 
 
-def iter_xcom_args(value: Any) -> Iterator[XComArg]:
-    """Every :class:`XComArg` inside ``value`` (lists, tuples, sets and dict values, nested)."""
+def iter_xcom_args(value: Any) -> list[XComArg]:
+    """Every :class:`XComArg` inside ``value`` (lists, tuples, sets and dict values, nested).
+
+    Called for every templated field of every operator, so the common cases (plain
+    values, empty containers) return at once.
+    """
+    found: list[XComArg] = []
+    _collect(value, found)
+    return found
+
+
+def _collect(value: Any, found: list[XComArg]) -> None:
     if isinstance(value, XComArg):
-        yield value
+        found.append(value)
     elif isinstance(value, (list, tuple, set, frozenset)):
         for item in value:
-            yield from iter_xcom_args(item)
+            _collect(item, found)
     elif isinstance(value, dict):
         for item in value.values():
-            yield from iter_xcom_args(item)
+            _collect(item, found)

@@ -35,6 +35,8 @@ class TriggerRule(StrEnum):
 
         :raises InvalidTriggerRuleError: naming the value and listing the valid rules.
         """
+        if isinstance(value, cls):
+            return value
         try:
             return cls(value)
         except ValueError:
