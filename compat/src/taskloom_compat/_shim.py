@@ -11,6 +11,7 @@ from typing import Any
 
 import deprecation
 
+from taskloom._moved import DEPRECATED_IN
 from taskloom._moved import REMOVED_IN
 from taskloom._moved import Move
 from taskloom._moved import moves_by_module
@@ -29,7 +30,7 @@ def _warning(move: Move) -> MovedWarning:
         )
     if move.distribution != "taskloom":
         details += f" It is provided by {move.distribution}."
-    return MovedWarning(move.old, move.deprecated_in, REMOVED_IN, details)
+    return MovedWarning(move.old, DEPRECATED_IN, REMOVED_IN, details)
 
 
 def _distribution_installed(name: str) -> bool:
@@ -69,7 +70,7 @@ def _renaming_subclass(cls: type, move: Move) -> type:
                 warnings.warn(
                     MovedWarning(
                         f"{move.old_name}({old}=...)",
-                        move.deprecated_in,
+                        DEPRECATED_IN,
                         REMOVED_IN,
                         f"Use {move.new_name}({new}=...).",
                     ),
