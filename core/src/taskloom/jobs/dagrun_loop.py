@@ -200,20 +200,27 @@ class DagRunLoop:
             return 0
         result = event.result
         if result is None:
-            state, next_try = self._fail_dead_try(rs, task_id, event.info)
+            from taskloom.jobs.task_runner import TaskRunResult
+
+            state, next_try, try_number = self._fail_dead_try(rs, task_id, event.info)
+            result = TaskRunResult(
+                state, try_number, next_try_at=next_try, error=f"task died: {event.info}"
+            )
         else:
             state, next_try = result.state, result.next_try_at
         rs.set_state(task_id, state)
         if state in ("up_for_retry", "up_for_reschedule"):
             heapq.heappush(self._waiting, (next_try or utcnow(), rs.key, task_id))
         self._notify(rs, task_id, state, result)
-        for skipped in result.skipped if result is not None else ():
+        for skipped in result.skipped:
             if skipped in rs.states and rs.states[skipped] not in FINISHED:
                 rs.set_state(skipped, "skipped")
                 self._notify(rs, skipped, "skipped", None)
         return 1
 
-    def _fail_dead_try(self, rs: RunState, task_id: str, info: str) -> tuple[str, datetime | None]:
+    def _fail_dead_try(
+        self, rs: RunState, task_id: str, info: str
+    ) -> tuple[str, datetime | None, int]:
         """A workload ended without reporting: fail its try (retrying if tries are left)."""
         row = self.conn.execute(
             "SELECT state, try_number, max_tries, next_try_at FROM task_instance WHERE dag_id = ? AND run_id = ? AND task_id = ?",
@@ -222,7 +229,7 @@ class DagRunLoop:
         state, try_number, max_tries, next_try = row
         if state not in ("queued", "running"):
             # The runner committed an outcome before the process died: keep it.
-            return state, parse_next_try(next_try)
+            return state, parse_next_try(next_try), try_number
         if state == "queued":
             try_number += 1
         task = rs.dag.task_dict[task_id]
@@ -250,7 +257,7 @@ class DagRunLoop:
         writer.logger.error("Task died: %s; marked %s", info, new_state)
         writer.close()
         log.error("task %s of run %s died: %s; marked %s", task_id, rs.run.run_id, info, new_state)
-        return new_state, when
+        return new_state, when, try_number
 
     def _notify(self, rs: RunState, task_id: str, state: str, result: TaskRunResult | None) -> None:
         if self.on_task_done is not None:
