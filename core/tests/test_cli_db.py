@@ -54,5 +54,6 @@ def test_reset_needs_confirmation(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Aborted" in result.output
     assert len(db.connect().execute("SELECT * FROM variable").fetchall()) == 1
     code, out, _ = run_cli(capsys, "db", "reset", "-y")
+    assert "Reset" in out
     assert code == 0
     assert db.connect().execute("SELECT count(*) FROM variable").fetchone()[0] == 0
