@@ -1,0 +1,265 @@
+"""SQL operators that run on any provider's :class:`~taskloom.hooks.dbapi.DbApiHook`.
+
+The connection's conn_type picks the hook (through the provider registry), so the same
+operator runs SQL on SQLite, PostgreSQL, DuckDB... -- whatever provider is installed::
+
+    SQLExecuteQueryOperator(
+        task_id="load",
+        conn_id="warehouse",
+        sql="sql/load_day.sql",              # a .sql file next to the DAG, rendered with Jinja
+        parameters={"day": "{{ ds }}"},
+    )
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import Any
+
+from taskloom.exceptions import InvalidConnectionError
+from taskloom.exceptions import SQLCheckError
+from taskloom.hooks.base import BaseHook
+from taskloom.hooks.dbapi import DbApiHook
+from taskloom.hooks.dbapi import fetch_all_handler
+from taskloom.hooks.dbapi import split_sql_string
+from taskloom.models.baseoperator import BaseOperator
+from taskloom.models.baseoperator import Context
+
+__all__ = [
+    "BaseSQLOperator",
+    "SQLCheckOperator",
+    "SQLExecuteQueryOperator",
+    "SQLValueCheckOperator",
+]
+
+
+class BaseSQLOperator(BaseOperator):
+    """Base of operators that run SQL through the hook of a connection.
+
+    :param conn_id: the connection; its conn_type must resolve to a ``DbApiHook``.
+    :param database: the database (schema) to use instead of the connection's.
+    :param hook_params: extra keyword arguments for the hook's constructor.
+    """
+
+    template_fields: Sequence[str] = ("conn_id", "database", "hook_params")
+
+    def __init__(
+        self,
+        *,
+        conn_id: str,
+        database: str | None = None,
+        hook_params: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.conn_id = conn_id
+        self.database = database
+        self.hook_params = dict(hook_params or {})
+
+    def get_db_hook(self) -> DbApiHook:
+        """Build the SQL hook of :attr:`conn_id` (with :attr:`database` as its schema).
+
+        :raises InvalidConnectionError: if the connection's hook is not a SQL hook.
+        """
+        params = dict(self.hook_params)
+        if self.database:
+            params["schema"] = self.database
+        hook = BaseHook.get_hook(self.conn_id, **params)
+        if not isinstance(hook, DbApiHook):
+            raise InvalidConnectionError(
+                f"its hook {type(hook).__name__} (conn_type {hook.conn_type!r}) does not run SQL; "
+                f"give task {self.task_id!r} the connection of a SQL database",
+                conn_id=self.conn_id,
+            )
+        return hook
+
+
+class SQLExecuteQueryOperator(BaseSQLOperator):
+    """Run SQL and push its result as XCom.
+
+    :param sql: a statement, a script, a list of statements, or the name of a ``.sql``
+        file (searched beside the DAG file and in its ``template_searchpath``); all are
+        Jinja templates.
+    :param parameters: bound to every statement (templated).
+    :param autocommit: commit each statement by itself instead of one transaction.
+    :param handler: turns the cursor into a result (default: all rows).
+    :param output_processor: ``f(results, descriptions)`` turning the results into the
+        XCom value (default: the results).
+    :param split_statements: split a string on ``;``; default: split when it holds
+        more than one statement.
+    :param return_last: with a split script, push only the last statement's result.
+    :param show_return_value_in_logs: log the result (it may be large).
+    """
+
+    template_fields: Sequence[str] = ("sql", "parameters", "conn_id", "database", "hook_params")
+    template_ext: Sequence[str] = (".sql",)
+    template_fields_renderers = {"sql": "sql", "parameters": "json"}
+
+    def __init__(
+        self,
+        *,
+        sql: str | list[str],
+        autocommit: bool = False,
+        parameters: Sequence[Any] | Mapping[str, Any] | None = None,
+        handler: Callable[[Any], Any] = fetch_all_handler,
+        output_processor: Callable[[Any, list[Any]], Any] | None = None,
+        split_statements: bool | None = None,
+        return_last: bool = True,
+        show_return_value_in_logs: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.sql = sql
+        self.autocommit = autocommit
+        self.parameters = parameters
+        self.handler = handler
+        self.output_processor = output_processor
+        self.split_statements = split_statements
+        self.return_last = return_last
+        self.show_return_value_in_logs = show_return_value_in_logs
+
+    def execute(self, context: Context) -> Any:
+        """Run :attr:`sql`; return the (processed) result when ``do_xcom_push``."""
+        log = self.task_log(context)
+        hook = self.get_db_hook()
+        split = self.split_statements
+        if split is None:
+            split = isinstance(self.sql, str) and len(split_sql_string(self.sql)) > 1
+        log.info("running SQL on connection %r", self.conn_id)
+        output = hook.run(
+            sql=self.sql,
+            autocommit=self.autocommit,
+            parameters=self.parameters,
+            handler=self.handler if self.do_xcom_push else None,
+            split_statements=split,
+            return_last=self.return_last,
+        )
+        if not self.do_xcom_push:
+            return None
+        if self.output_processor is not None:
+            output = self.output_processor(output, hook.descriptions)
+        if self.show_return_value_in_logs:
+            log.info("result: %s", output)
+        return output
+
+
+class SQLCheckOperator(BaseSQLOperator):
+    """Fail unless the first row of a query has only truthy values.
+
+    Typical checks return counts or booleans: ``SELECT count(*) > 0 FROM t WHERE ds =
+    '{{ ds }}'``.  A row with a 0, ``False``, ``NULL`` or empty value, or no row at
+    all, fails the task with :class:`~taskloom.exceptions.SQLCheckError`.
+
+    :param sql: the query (templated; may name a ``.sql`` file).
+    :param parameters: bound to the query.
+    """
+
+    template_fields: Sequence[str] = ("sql", "parameters", "conn_id", "database", "hook_params")
+    template_ext: Sequence[str] = (".sql",)
+    ui_color = "#fff7e6"
+
+    def __init__(
+        self,
+        *,
+        sql: str,
+        parameters: Sequence[Any] | Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.sql = sql
+        self.parameters = parameters
+
+    def execute(self, context: Context) -> Any:
+        """Run the check; return the row when it passes."""
+        record = self.get_db_hook().get_first(self.sql, self.parameters)
+        if not record:
+            raise SQLCheckError(
+                f"check {self.task_id!r}: the query returned no row.\nQuery:\n{self.sql}"
+            )
+        if not all(record):
+            raise SQLCheckError(
+                f"check {self.task_id!r} failed: a value of the first row is false, 0, empty or NULL.\n"
+                f"Query:\n{self.sql}\nRow: {record!r}"
+            )
+        self.task_log(context).info("check passed: %r", record)
+        return list(record)
+
+
+class SQLValueCheckOperator(BaseSQLOperator):
+    """Fail unless every value of a query's first row equals ``pass_value``.
+
+    Numbers are compared within a relative ``tolerance`` (0.1 = ±10 %); other values
+    are compared as text.
+
+    :param sql: the query (templated; may name a ``.sql`` file).
+    :param pass_value: the expected value (templated).
+    :param tolerance: the relative tolerance for numbers, e.g. ``0.05``.
+    """
+
+    template_fields: Sequence[str] = (
+        "sql",
+        "pass_value",
+        "parameters",
+        "conn_id",
+        "database",
+        "hook_params",
+    )
+    template_ext: Sequence[str] = (".sql",)
+    ui_color = "#fff7e6"
+
+    def __init__(
+        self,
+        *,
+        sql: str,
+        pass_value: Any,
+        tolerance: float | None = None,
+        parameters: Sequence[Any] | Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if tolerance is not None and tolerance < 0:
+            raise ValueError(f"task {self.task_id!r}: tolerance must be >= 0, got {tolerance}")
+        self.sql = sql
+        self.pass_value = pass_value
+        self.tolerance = tolerance
+        self.parameters = parameters
+
+    def _matches(self, value: Any) -> bool:
+        expected = _as_number(self.pass_value)
+        actual = _as_number(value)
+        if expected is None or actual is None:
+            return str(value) == str(self.pass_value)
+        if self.tolerance is None:
+            return actual == expected
+        return expected * (1 - self.tolerance) <= actual <= expected * (1 + self.tolerance) or (
+            expected * (1 + self.tolerance) <= actual <= expected * (1 - self.tolerance)
+        )
+
+    def execute(self, context: Context) -> Any:
+        """Run the check; return the row when it passes."""
+        record = self.get_db_hook().get_first(self.sql, self.parameters)
+        if not record:
+            raise SQLCheckError(
+                f"check {self.task_id!r}: the query returned no row.\nQuery:\n{self.sql}"
+            )
+        if not all(self._matches(value) for value in record):
+            within = f" within ±{self.tolerance:.0%}" if self.tolerance is not None else ""
+            raise SQLCheckError(
+                f"check {self.task_id!r} failed: expected {self.pass_value!r}{within}, got {list(record)!r}.\n"
+                f"Query:\n{self.sql}"
+            )
+        self.task_log(context).info("value check passed: %r", record)
+        return list(record)
+
+
+def _as_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(str(value))
+    except ValueError:
+        return None
