@@ -46,3 +46,13 @@ def query(sql: str, *args: object) -> list[sqlite3.Row]:
         return conn.execute(sql, args).fetchall()
     finally:
         conn.close()
+
+
+#: Mails "sent" through :func:`record_mail` (the email backend the runtime tests configure).
+SENT_MAILS: list[dict[str, object]] = []
+
+
+def record_mail(to: list[str], subject: str, html_content: str, **kwargs: object) -> str:
+    """An email backend that records what it is asked to send."""
+    SENT_MAILS.append({"to": to, "subject": subject, "html_content": html_content, **kwargs})
+    return "<recorded>"
