@@ -55,6 +55,20 @@ class MotoServer:
         """The URL to hand boto3 as ``endpoint_url``."""
         return f"http://{self.host}:{self.port}"
 
+    def connection_json(self, **extra: object) -> str:
+        """The JSON form of a taskloom ``aws`` connection to this server, ``extra`` merged in.
+
+        Set it as ``TASKLOOM_CONN_<ID>`` to point hooks at the server.
+        """
+        return json.dumps(
+            {
+                "conn_type": "aws",
+                "login": ACCESS_KEY_ID,
+                "password": SECRET_ACCESS_KEY,
+                "extra": {"region_name": REGION, "endpoint_url": self.endpoint_url, **extra},
+            }
+        )
+
     def _post(self, path: str, body: bytes = b"") -> dict[str, str]:
         # text/plain: with urllib's default form content type the server reads no body.
         request = urllib.request.Request(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 import gzip as gzip_module
 import io
+import itertools
 import os
 import re
 import shutil
@@ -32,6 +33,7 @@ from taskloom.providers.amazon.hooks.base_aws import AwsBaseHook
 #: S3 deletes at most this many keys per DeleteObjects request.
 DELETE_BATCH_SIZE = 1000
 
+_S3_SCHEME = re.compile(r"^s3[an]?://(?P<bucket>[^/]+)/?(?P<key>.*)$", re.DOTALL)
 _WILDCARD = re.compile(r"[*?\[]")
 # https://BUCKET.s3[.-]REGION.amazonaws.com/KEY (virtual-hosted style)
 _VIRTUAL_HOST = re.compile(r"^(?P<bucket>.+)\.s3[.-]([a-z0-9-]+\.)?amazonaws\.com(\.cn)?$")
@@ -92,9 +94,11 @@ class S3Hook(AwsBaseHook):
 
         :raises ValueError: ``s3url`` is none of these.
         """
+        s3_scheme = _S3_SCHEME.match(s3url)
+        if s3_scheme:
+            # Not urlsplit: "?" and "#" are ordinary characters of keys (and wildcards).
+            return s3_scheme.group("bucket"), s3_scheme.group("key")
         parts = urlsplit(s3url)
-        if parts.scheme in {"s3", "s3a", "s3n"} and parts.netloc:
-            return parts.netloc, parts.path.lstrip("/")
         if parts.scheme in {"http", "https"} and parts.hostname:
             path = unquote(parts.path.lstrip("/"))
             virtual = _VIRTUAL_HOST.match(parts.hostname)
@@ -180,17 +184,15 @@ class S3Hook(AwsBaseHook):
         prefix: str,
         delimiter: str,
         page_size: int | None,
-        max_items: int | None,
         start_after_key: str = "",
     ) -> Iterator[dict[str, Any]]:
+        """ListObjectsV2 pages, fetched lazily: a caller that stops early sends no more requests."""
         paginator = self.conn.get_paginator("list_objects_v2")
         request: dict[str, Any] = {"Bucket": bucket_name, "Prefix": prefix, "Delimiter": delimiter}
         if start_after_key:
             request["StartAfter"] = start_after_key
-        pagination = {"PageSize": page_size, "MaxItems": max_items}
-        yield from paginator.paginate(
-            **request, PaginationConfig={k: v for k, v in pagination.items() if v is not None}
-        )
+        config = {"PageSize": page_size} if page_size is not None else {}
+        yield from paginator.paginate(**request, PaginationConfig=config)
 
     def list_prefixes(
         self,
@@ -202,14 +204,15 @@ class S3Hook(AwsBaseHook):
     ) -> list[str]:
         """The common prefixes ("folders") under ``prefix``, split at ``delimiter``.
 
-        :param page_size: keys per ListObjectsV2 request (S3's maximum is 1000).
-        :param max_items: stop after this many entries in total.
+        :param page_size: entries per ListObjectsV2 request (S3's maximum is 1000).
+        :param max_items: return at most this many prefixes.
         """
-        return [
+        prefixes = (
             entry["Prefix"]
-            for page in self._pages(bucket_name, prefix, delimiter, page_size, max_items)
+            for page in self._pages(bucket_name, prefix, delimiter, page_size)
             for entry in page.get("CommonPrefixes", [])
-        ]
+        )
+        return list(itertools.islice(prefixes, max_items))
 
     def list_keys(
         self,
@@ -225,22 +228,14 @@ class S3Hook(AwsBaseHook):
 
         :param delimiter: leave out keys below the next ``delimiter`` (list one "folder").
         :param page_size: keys per ListObjectsV2 request (S3's maximum is 1000).
-        :param max_items: stop after this many keys in total (before wildcard filtering).
+        :param max_items: return at most this many keys.
         :param start_after_key: list only keys after this one.
         :param apply_wildcard: treat ``prefix`` as an fnmatch pattern (``data/*.csv``).
         """
-        return [
-            entry["Key"]
-            for entry in self._objects(
-                bucket_name,
-                prefix,
-                delimiter,
-                page_size,
-                max_items,
-                start_after_key,
-                apply_wildcard,
-            )
-        ]
+        objects = self._objects(
+            bucket_name, prefix, delimiter, page_size, start_after_key, apply_wildcard
+        )
+        return [entry["Key"] for entry in itertools.islice(objects, max_items)]
 
     def get_file_metadata(
         self,
@@ -254,9 +249,8 @@ class S3Hook(AwsBaseHook):
 
         :param apply_wildcard: treat ``prefix`` as an fnmatch pattern (``data/*.csv``).
         """
-        return list(
-            self._objects(bucket_name, prefix, "", page_size, max_items, "", apply_wildcard)
-        )
+        objects = self._objects(bucket_name, prefix, "", page_size, "", apply_wildcard)
+        return list(itertools.islice(objects, max_items))
 
     def _objects(
         self,
@@ -264,7 +258,6 @@ class S3Hook(AwsBaseHook):
         prefix: str,
         delimiter: str,
         page_size: int | None,
-        max_items: int | None,
         start_after_key: str,
         apply_wildcard: bool,
     ) -> Iterator[dict[str, Any]]:
@@ -272,9 +265,7 @@ class S3Hook(AwsBaseHook):
         if pattern is not None:
             # S3 filters on the literal part; fnmatch does the rest here.
             prefix = _wildcard_prefix(pattern)
-        for page in self._pages(
-            bucket_name, prefix, delimiter, page_size, max_items, start_after_key
-        ):
+        for page in self._pages(bucket_name, prefix, delimiter, page_size, start_after_key):
             for entry in page.get("Contents", []):
                 if pattern is None or fnmatch.fnmatchcase(entry["Key"], pattern):
                     yield entry

@@ -1,0 +1,1 @@
+"""Tests of the Amazon provider, against moto's server on 127.0.0.1."""

@@ -1,0 +1,1 @@
+"""Tests of taskloom.providers.amazon.operators."""
