@@ -19,7 +19,6 @@ file. Every statement replaces what it creates, so the DAG can run again and aga
 from __future__ import annotations
 
 import datetime
-import logging
 from importlib import resources
 from typing import Any
 
@@ -29,8 +28,6 @@ from taskloom.operators.sql import SQLExecuteQueryOperator
 from taskloom.operators.sql import SQLValueCheckOperator
 from taskloom.providers.duckdb.hooks.duckdb import IN_MEMORY
 from taskloom.providers.duckdb.hooks.duckdb import DuckDBHook
-
-log = logging.getLogger(__name__)
 
 CONN_ID = "duckdb_default"
 #: The orders file shipped as package data: 16 orders over 6 days, 13 of them shipped.
@@ -56,7 +53,7 @@ def extract_orders() -> int:
         )
     row = hook.get_first("SELECT count(*) FROM raw_orders")
     count = int(row[0]) if row else 0
-    log.info("extracted %d orders from %s into %s", count, ORDERS_CSV.name, hook.database)
+    print(f"extracted {count} orders from {ORDERS_CSV.name} into {hook.database}")
     return count
 
 
@@ -102,7 +99,7 @@ def summarize() -> dict[str, Any]:
     lines.append(
         f"{'total':<10}  {sum(r[1] for r in rows):>6}  {sum(r[2] for r in rows):>5}  {total:>9.2f}"
     )
-    log.info("daily revenue:\n%s", "\n".join(lines))
+    print("daily revenue:", *lines, sep="\n")
     best = max(rows, key=lambda row: row[3])
     return {
         "days": len(rows),
