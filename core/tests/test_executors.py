@@ -1,0 +1,106 @@
+"""Tests for taskloom.executors: loading by setting, the sequential and local executors, dead workers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+from runtime_helpers import DAGS
+from runtime_helpers import query
+from runtime_helpers import run_cli
+from runtime_helpers import task_states
+
+from taskloom.exceptions import ExecutorLoadError
+from taskloom.executors import load_executor
+from taskloom.executors.base import BaseExecutor
+from taskloom.executors.local import LocalExecutor
+from taskloom.executors.sequential import SequentialExecutor
+
+CONTROL = str(DAGS / "control.py")
+BASIC = str(DAGS / "basic.py")
+
+
+class ProviderStyleExecutor(SequentialExecutor):
+    """Stands for an executor a provider ships, named by its dotted path."""
+
+
+def test_load_by_name_setting_and_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Short names, [core] executor and dotted class paths all load; parallelism comes from settings."""
+    assert isinstance(load_executor("sequential"), SequentialExecutor)
+    monkeypatch.setenv("TASKLOOM__CORE__EXECUTOR", "local")
+    monkeypatch.setenv("TASKLOOM__CORE__PARALLELISM", "3")
+    executor = load_executor()
+    assert isinstance(executor, LocalExecutor)
+    assert executor.parallelism == 3
+    assert isinstance(load_executor("test_executors.ProviderStyleExecutor"), ProviderStyleExecutor)
+
+
+def test_load_errors_name_the_setting() -> None:
+    """An unknown executor or a class that is not an executor is refused with the fix."""
+    with pytest.raises(ExecutorLoadError, match=r"set \[core\] executor"):
+        load_executor("kubernetes")
+    with pytest.raises(ExecutorLoadError, match="not a BaseExecutor subclass"):
+        load_executor("collections.OrderedDict")
+
+
+def test_default_parallelism_is_cpu_count() -> None:
+    """Without a setting, parallelism is the number of CPUs."""
+    assert BaseExecutor().parallelism == (os.cpu_count() or 1)
+
+
+def test_local_executor_runs_a_dag(capsys: pytest.CaptureFixture[str]) -> None:
+    """The local executor runs a DAG with XComs and retries in worker processes."""
+    assert run_cli(capsys, "dags", "test", "xcom_flow", "-S", BASIC, "-x", "local")[0] == 0
+    assert task_states("xcom_flow") == {"produce": "success", "consume": "success"}
+    code, _, _ = run_cli(capsys, "dags", "test", "retries", "-S", BASIC, "-x", "local")
+    assert code == 1
+    assert task_states("retries")["flaky"] == "success"
+
+
+def test_killed_worker_is_failed_retried_and_replaced(capsys: pytest.CaptureFixture[str]) -> None:
+    """A worker killed by SIGKILL (as the OOM killer does) fails that try, the retry runs on a fresh worker."""
+    code, out, _ = run_cli(capsys, "dags", "test", "crashing", "-S", CONTROL, "-x", "local")
+    assert code == 1  # 'exits' has no retries left
+    states = task_states("crashing")
+    assert states == {
+        "killed_once": "success",
+        "exits": "failed",
+        "after_exit": "upstream_failed",
+        "bystander": "success",
+    }
+    assert "task died: the worker process was killed by SIGKILL" in out
+    assert "task died: the worker process exited with status 3" in out
+    assert query("SELECT try_number FROM task_instance WHERE task_id = 'killed_once'")[0][0] == 2
+
+
+def test_local_executor_api_reports_dead_worker_directly() -> None:
+    """Through the public API: sync() reports a workload whose worker vanished, with no result."""
+    from taskloom.executors.base import Workload
+
+    executor = LocalExecutor(parallelism=1)
+    executor.start()
+    try:
+        # A workload whose DAG file does not exist: the worker reports it could not start.
+        executor.queue(Workload("ghost", "run", "task", "/nonexistent/ghost.py"))
+        events = []
+        deadline = time.monotonic() + 30
+        while not events and time.monotonic() < deadline:
+            events = executor.sync(timeout=0.5)
+        assert len(events) == 1
+        assert events[0].result is None
+        assert "could not start" in events[0].info
+        worker = executor._workers[0].process
+        assert worker.pid is not None
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.join(10)
+        executor.queue(Workload("ghost", "run", "task2", "/nonexistent/ghost.py"))
+        events = []
+        deadline = time.monotonic() + 30
+        while not events and time.monotonic() < deadline:
+            events = executor.sync(timeout=0.5)
+        assert len(events) == 1
+        assert executor._workers[0].process.is_alive()
+    finally:
+        executor.end(terminate=True)
