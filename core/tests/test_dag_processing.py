@@ -172,3 +172,22 @@ def test_from_file_default_folder_and_missing_folder(
     assert DagBag().dag_ids == ["good", "other"]
     empty = DagBag(tmp_path / "nowhere", include_examples=True)
     assert (empty.dags, empty.import_errors) == ({}, {})
+
+
+def test_dag_files_import_helpers_beside_them(tmp_path: Path) -> None:
+    """A helper module in the DAG folder can be imported by DAG files (it is not loaded itself)."""
+    write(tmp_path, "team_helpers.py", "OWNER = 'data-team'\n")
+    write(
+        tmp_path,
+        "uses_helper.py",
+        """
+        from team_helpers import OWNER
+        from taskloom import DAG
+        from taskloom.operators.empty import EmptyOperator
+        with DAG("helped", default_args={"owner": OWNER}) as dag:
+            EmptyOperator(task_id="t")
+        """,
+    )
+    bag = DagBag(tmp_path)
+    assert bag.import_errors == {}
+    assert bag.get_dag("helped").get_task("t").owner == "data-team"  # type: ignore[union-attr]

@@ -68,6 +68,8 @@ class DagBag:
         self.import_errors: dict[str, str] = {}
         #: Warnings raised while importing the files, in load order.
         self.warnings: list[DagFileWarning] = []
+        _add_to_sys_path(self.dag_folder if self.dag_folder.is_dir() else self.dag_folder.parent)
+        _add_to_sys_path(configuration.dags_folder())
         self.collect_dags(self.dag_folder)
         if include_examples:
             examples = Path(__file__).parent / "example_dags"
@@ -160,6 +162,14 @@ class DagBag:
             if isinstance(value, DAG):
                 found.setdefault(id(value), value)
         return module, list(found.values())
+
+
+def _add_to_sys_path(folder: Path) -> None:
+    """Let DAG files import helper modules kept beside them (``from common import x``), as
+    Airflow does with its DAG folder.  Appended, so a helper never shadows an installed module."""
+    entry = str(folder)
+    if folder.is_dir() and entry not in sys.path:
+        sys.path.append(entry)
 
 
 def _dag_files(folder: Path) -> Iterator[Path]:
