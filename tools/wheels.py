@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -55,10 +56,53 @@ def build(source: Path, out_dir: Path, *, sdist: bool = False) -> list[Path]:
     return built
 
 
+#: Directories and files never part of a distribution's source (build by-products, caches).
+_NOT_SOURCE = {
+    "build",
+    "dist",
+    "__pycache__",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".hypothesis",
+}
+
+
+def source_digest(path: Path) -> str:
+    """A digest of every source file under ``path`` (names and contents)."""
+    digest = hashlib.sha256()
+    for file in sorted(path.rglob("*")):
+        rel = file.relative_to(path)
+        if not file.is_file() or _NOT_SOURCE & set(rel.parts) or rel.parts[0].endswith(".egg-info"):
+            continue
+        if any(part.endswith(".egg-info") for part in rel.parts):
+            continue
+        digest.update(rel.as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
 def build_dist(dist: Dist, out_dir: Path) -> Path:
-    """Build ``dist``'s wheel from the working tree; return its path."""
-    (wheel,) = [p for p in build(dist.path, out_dir) if p.suffix == ".whl"]
-    return wheel
+    """``dist``'s wheel as the working tree is now, copied into ``out_dir``; return its path.
+
+    Wheels are cached by a digest of the distribution's source files, so an unchanged
+    distribution is built once per change, and a changed one is always rebuilt: an
+    environment never gets a stale wheel.
+    """
+    cached = CACHE / "wheelhouse" / f"{dist.name}-{source_digest(dist.path)}"
+    wheels = sorted(cached.glob("*.whl")) if cached.exists() else []
+    if not wheels:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        # Parallel tox environments may build the same wheel: each builds in its own
+        # directory and the first rename wins.
+        tmp = Path(tempfile.mkdtemp(dir=cached.parent, prefix=f"{cached.name}.tmp-"))
+        build(dist.path, tmp)
+        try:
+            tmp.rename(cached)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+        wheels = sorted(cached.glob("*.whl"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copy2(wheels[0], out_dir / wheels[0].name))
 
 
 def build_core_min(dist: Dist) -> Path:
