@@ -8,8 +8,13 @@ provider's own test suite working there, with no change to core.
 from __future__ import annotations
 
 import json
+import threading
 import tomllib
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -192,3 +197,72 @@ def test_scaffolded_provider_passes_its_own_tests(
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "6 passed" in result.stdout
+
+
+DAG_FILE = """
+from datetime import datetime
+
+from taskloom import DAG
+from taskloom.providers.acme_crm.operators.acme_crm import AcmeCrmOperator
+
+with DAG("acme_crm_demo", schedule=None, start_date=datetime(2026, 1, 1)):
+    AcmeCrmOperator(task_id="fetch", endpoint="items/{{ ds }}")
+    AcmeCrmOperator(task_id="broken", endpoint="fail")
+"""
+
+
+class _CrmHandler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.server.paths.append(self.path)  # type: ignore[attr-defined]
+        status = 500 if self.path == "/fail" else 200
+        body = json.dumps({"path": self.path}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def crm_server() -> Iterator[ThreadingHTTPServer]:
+    """A real HTTP server on loopback: JSON for /items/*, a 500 for /fail."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _CrmHandler)
+    server.paths = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_a_dag_using_the_scaffolded_operator_runs_and_failures_point_at_the_provider(
+    scaffolded: tuple[Path, Env], crm_server: ThreadingHTTPServer, tmp_path: Path
+) -> None:
+    """taskloom dags test runs the new operator; its failing task ends with the provider's issue tracker line."""
+    _, env = scaffolded
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    (dags / "acme_crm_demo.py").write_text(DAG_FILE, encoding="utf-8")
+    conn = {
+        "conn_type": "acme_crm",
+        "host": "127.0.0.1",
+        "port": crm_server.server_address[1],
+        "extra": {"scheme": "http"},
+    }
+    result = env.run(
+        ["taskloom", "dags", "test", "acme_crm_demo", "2026-01-02", "--subdir", str(dags)],
+        tmp_path / "home",
+        TASKLOOM_CONN_ACME_CRM_DEFAULT=json.dumps(conn),
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = [line.split() for line in result.stdout.splitlines()]
+    assert ["fetch", "success", "try", "1"] in lines, result.stdout + result.stderr
+    assert "/items/2026-01-02" in crm_server.paths  # type: ignore[attr-defined]
+    assert (
+        "This error came from taskloom-provider-acme-crm 0.1.0; "
+        "report it at https://example.com/taskloom-provider-acme-crm/issues"
+    ) in result.stdout
