@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +174,12 @@ def test_short_circuit_false_respects_trigger_rules_when_asked() -> None:
     """Otherwise only direct downstream tasks are skipped; all_done below still runs."""
     result = run_dag(short_circuit_dag([], ignore=False))
     assert result.states == {"check": "success", "direct": "skipped", "always": "success"}
+
+
+def test_each_run_renders_its_own_dates() -> None:
+    """Two runs of the same DAG object in one process each see their own ds."""
+    with DAG("two_runs") as dag:
+        PythonOperator(task_id="p", python_callable=lambda day: day, op_args=["{{ ds }}"])
+    first = run_dag(dag, logical_date=datetime(2024, 1, 1, tzinfo=UTC))
+    second = run_dag(dag, logical_date=datetime(2024, 1, 2, tzinfo=UTC))
+    assert (first.xcom("p"), second.xcom("p")) == ("2024-01-01", "2024-01-02")

@@ -118,3 +118,16 @@ def test_macros() -> None:
     assert ds_add("2024-03-01", -1) == "2024-02-29"
     assert ds_format("2024-03-05", "%Y-%m-%d", "%d/%m/%Y") == "05/03/2024"
     assert macros.timedelta(days=1).days == 1
+
+
+def test_rendering_again_starts_from_the_template() -> None:
+    """A second run of the same task object renders its own context, not the first run's text."""
+    op = SqlOperator(task_id="q", sql="{{ ds }}", parameters=["{{ ds_nodash }}"])
+    op.render_template_fields(context())
+    assert (op.sql, op.parameters) == ("2024-03-05", ["20240305"])
+    later = {**context(), "ds": "2024-03-06", "ds_nodash": "20240306"}
+    op.render_template_fields(later)
+    assert (op.sql, op.parameters) == ("2024-03-06", ["20240306"])
+    op.sql = "{{ run_id }}"
+    op.render_template_fields(later)
+    assert op.sql == "manual__1"

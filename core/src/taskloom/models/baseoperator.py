@@ -418,6 +418,9 @@ class BaseOperator:
     ) -> None:
         """Render every field in :attr:`template_fields` in place, from ``context``.
 
+        Rendering again (the next run of the same task object) starts from the templates,
+        unless a field was assigned a new value since.
+
         :raises TemplateRenderError: naming the task, the field and the cause (for an
             undefined variable, its name).
         """
@@ -428,9 +431,17 @@ class BaseOperator:
                 from taskloom.utils.templating import create_environment
 
                 jinja_env = create_environment()
+        # The same task object may run several times in one process (sequential executor,
+        # catchup): render from the template each time, not from the previous run's result.
+        sources: dict[str, tuple[Any, Any]] = self.__dict__.setdefault("_rendered_from", {})
         for field in self.template_fields:
             value = getattr(self, field)
-            setattr(self, field, self.render_template(value, context, jinja_env, field=field))
+            previous = sources.get(field)
+            if previous is not None and value is previous[1]:
+                value = previous[0]
+            rendered = self.render_template(value, context, jinja_env, field=field)
+            sources[field] = (value, rendered)
+            setattr(self, field, rendered)
 
     def render_template(
         self, content: Any, context: Context, jinja_env: Environment, *, field: str = "?"
