@@ -311,7 +311,7 @@ def test_validate_against_provider_metadata() -> None:
     """validate() rejects unknown conn_types and extra values outside their choices."""
     Connection(conn_id="a", conn_type="acme", extra={"region": "eu"}).validate()
     with pytest.raises(
-        UnknownConnectionTypeError, match="no installed provider declares conn_type 'nope'"
+        UnknownConnectionTypeError, match="no installed provider handles conn_type 'nope'"
     ):
         Connection(conn_id="a", conn_type="nope").validate()
     with pytest.raises(

@@ -462,15 +462,17 @@ class Connection:
         :raises InvalidConnectionError: for an extra value outside its choices.
         """
         from taskloom.exceptions import UnknownConnectionTypeError
+        from taskloom.providers_manager import get_registry
 
-        info = connection_type_info(self.conn_type)
-        if info is None:
-            raise UnknownConnectionTypeError(
-                f"no installed provider declares conn_type {self.conn_type!r}; install the "
-                "provider that does (`taskloom providers list` shows the installed types), "
-                "or fix the conn_type",
-                conn_id=self.conn_id,
+        if not self.conn_type:
+            raise InvalidConnectionError(
+                "has no conn_type; set one (e.g. http, sqlite)", conn_id=self.conn_id
             )
+        try:
+            info = get_registry().connection_type(self.conn_type)
+        except LookupError as exc:
+            # The registry's message lists the known types and, when known, the distribution to install.
+            raise UnknownConnectionTypeError(str(exc), conn_id=self.conn_id) from None
         extra = self.extra_dejson
         for key, field in info.extra_fields.items():
             if field.choices is not None and key in extra and extra[key] not in field.choices:

@@ -35,6 +35,7 @@ from taskloom.utils.secrets_masker import redact
 __all__ = [
     "BaseSecretsBackend",
     "ensure_secrets_backends",
+    "find_connection",
     "get_connection",
     "get_variable",
 ]
@@ -98,6 +99,14 @@ def get_connection(conn_id: str) -> Connection:
     :raises ConnectionNotFoundError: naming every place searched.
     :raises InvalidConnectionError: if the first definition found is malformed.
     """
+    return find_connection(conn_id)[0]
+
+
+def find_connection(conn_id: str) -> tuple[Connection, str]:
+    """Like :func:`get_connection`, and also say where the connection was found.
+
+    :returns: the connection and the place (``"environment variable TASKLOOM_CONN_X"``).
+    """
     searched: list[str] = []
     for backend in ensure_secrets_backends():
         where = backend.describe_lookup(conn_id)
@@ -118,7 +127,7 @@ def get_connection(conn_id: str) -> Connection:
         searched.append(where)
         if connection is not None:
             connection.mask_secrets()
-            return connection
+            return connection, where
     raise ConnectionNotFoundError(conn_id, searched)
 
 
