@@ -1,4 +1,4 @@
-"""Scheduled DAGs for the scheduler and backfill tests."""
+"""Scheduled DAGs for the scheduler, backfill and crash-recovery tests."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 from taskloom.models.baseoperator import chain
 from taskloom.models.dag import DAG
+from taskloom.models.variable import Variable
 from taskloom.operators.empty import EmptyOperator
 from taskloom.operators.latest_only import LatestOnlyOperator
 from taskloom.operators.python import PythonOperator
@@ -28,24 +29,41 @@ with DAG(
     catchup=True,
     max_active_runs=2,
 ) as daily_catchup:
-    latest = LatestOnlyOperator(task_id="latest_only")
-    work = PythonOperator(task_id="work", python_callable=record)
-    latest >> EmptyOperator(task_id="notify")
-    work >> EmptyOperator(task_id="done")
+    LatestOnlyOperator(task_id="latest_only") >> EmptyOperator(task_id="notify")
+    PythonOperator(task_id="work", python_callable=record) >> EmptyOperator(task_id="done")
 
 
-with DAG("no_catchup", start_date=datetime(2024, 1, 1), schedule="@daily") as no_catchup:
+with DAG("latest_daily", start_date=datetime(2024, 1, 1), schedule="@daily") as latest_daily:
+    LatestOnlyOperator(task_id="latest_only") >> EmptyOperator(task_id="notify")
+
+
+with DAG(
+    "paused_daily", start_date=datetime(2024, 1, 1), schedule="@daily", is_paused_upon_creation=True
+) as paused:
     PythonOperator(task_id="work", python_callable=record)
+
+
+def needs_permission() -> None:
+    if Variable.get("allow", default_var=None) is None:
+        raise RuntimeError("not allowed yet: set the variable 'allow'")
+
+
+with DAG(
+    "flaky_daily",
+    start_date=datetime(2024, 1, 1),
+    end_date=datetime(2024, 1, 2),
+    schedule="@daily",
+    catchup=True,
+) as flaky_daily:
+    PythonOperator(task_id="guarded", python_callable=needs_permission)
 
 
 def slow_record(ds: str, task) -> None:  # type: ignore[no-untyped-def]
     record(ds, task)
-    time.sleep(0.4)
+    time.sleep(0.3)
 
 
-with DAG(
-    "slow_chain", start_date=datetime(2024, 1, 1), schedule=None, max_active_tasks=4
-) as slow_chain:
+with DAG("slow_chain", start_date=datetime(2024, 1, 1), schedule=None) as slow_chain:
     chain(
         *[PythonOperator(task_id=f"step_{i:02d}", python_callable=slow_record) for i in range(12)]
     )

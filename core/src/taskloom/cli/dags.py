@@ -382,10 +382,12 @@ def backfill_command(
 ) -> None:
     """Run DAG_ID for every schedule interval between START and END, showing progress.
 
-    Runs that already succeeded are kept.  Exits 1 if a run failed.
+    Finished runs are kept (failed ones re-run with --rerun-failed-tasks).  Exits 1 if a
+    run of the range is failed.
     """
     from taskloom import db
     from taskloom.executors import load_executor
+    from taskloom.jobs.backfill import FINISHED_RUN_STATES
     from taskloom.jobs.backfill import plan_runs
     from taskloom.jobs.backfill import run_backfill
 
@@ -404,10 +406,14 @@ def backfill_command(
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    total_tasks = len(runs) * len(dag.task_dict)
+    to_run = [run for run in runs if run.state not in FINISHED_RUN_STATES]
+    total_tasks = len(to_run) * len(dag.task_dict)
     progress = {"tasks": 0, "runs": 0}
     # Progress goes to stderr so that --output json on stdout stays parseable.
-    click.echo(f"Backfilling {dag.dag_id}: {len(runs)} run(s), {total_tasks} task(s)", err=True)
+    kept = f" ({len(runs) - len(to_run)} already finished, kept)" if len(runs) > len(to_run) else ""
+    click.echo(
+        f"Backfilling {dag.dag_id}: {len(to_run)} run(s), {total_tasks} task(s){kept}", err=True
+    )
 
     def on_task(rs: RunState, task_id: str, state: str, result: TaskRunResult | None) -> None:
         if state in ("success", "failed", "skipped", "upstream_failed"):
@@ -422,7 +428,7 @@ def backfill_command(
     def on_run(rs: RunState) -> None:
         progress["runs"] += 1
         click.echo(
-            f"[{progress['runs']}/{len(runs)} runs, {progress['tasks']}/{total_tasks} tasks] "
+            f"[{progress['runs']}/{len(to_run)} runs, {progress['tasks']}/{total_tasks} tasks] "
             f"{rs.run.run_id}: {rs.run.state}",
             err=True,
         )

@@ -21,6 +21,9 @@ from taskloom.jobs.dagrun_loop import DagRunLoop
 from taskloom.jobs.dagrun_loop import TaskCallback
 from taskloom.models import dagrun as dagrun_model
 
+#: Run states a backfill leaves alone.
+FINISHED_RUN_STATES = ("success", "failed")
+
 if TYPE_CHECKING:
     from taskloom.executors.base import BaseExecutor
     from taskloom.jobs.run_state import RunState
@@ -37,7 +40,10 @@ def plan_runs(
     rerun_failed: bool = False,
     conf: dict[str, Any] | None = None,
 ) -> list[DagRun]:
-    """The runs a backfill of ``[start, end]`` must drive, created or reused.
+    """Every run of ``[start, end]``, created or reused, oldest first.
+
+    Finished runs are returned as they are (the backfill does not drive them); failed
+    ones are cleared first with ``rerun_failed``.
 
     :raises ValueError: if the range holds no schedule interval of the DAG.
     """
@@ -52,15 +58,14 @@ def plan_runs(
         existing = dagrun_model.find(conn, dag.dag_id, logical_date=info.logical_date)
         if existing:
             run = existing[0]
-            if run.state == "success" or (run.state == "failed" and not rerun_failed):
-                continue
-            if run.state == "failed":
+            if run.state == "failed" and rerun_failed:
                 with transaction(conn):
                     conn.execute(
                         "UPDATE task_instance SET state = NULL, next_try_at = NULL WHERE dag_id = ? AND run_id = ? "
                         "AND state IN ('failed', 'upstream_failed', 'skipped')",
                         (run.dag_id, run.run_id),
                     )
+                    dagrun_model.set_state(conn, run, "queued")
             runs.append(run)
             continue
         runs.append(
@@ -85,8 +90,8 @@ def run_backfill(
     on_task_done: TaskCallback | None = None,
     on_run_done: Callable[[RunState], None] | None = None,
 ) -> list[DagRun]:
-    """Drive ``runs`` to completion, ``dag.max_active_runs`` at a time; return them finished."""
-    pending = deque(runs)
+    """Drive the unfinished ``runs`` to completion, ``dag.max_active_runs`` at a time."""
+    pending = deque(run for run in runs if run.state not in FINISHED_RUN_STATES)
     executor.dags[dag.dag_id] = dag
     loop = DagRunLoop(conn, executor, on_task_done=on_task_done, on_run_done=on_run_done)
     executor.start()

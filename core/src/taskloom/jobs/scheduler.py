@@ -199,15 +199,15 @@ class SchedulerJob:
                     sync_dags(conn, dagbag)
                     self.executor.dags.update(dagbag.dags)
                     last_parse = time.monotonic()
-                planned = 0
                 if time.monotonic() - last_plan >= self.heartbeat:
-                    planned = self._plan(conn, dagbag, loop)
+                    self._plan(conn, dagbag, loop)
                     last_plan = time.monotonic()
-                changes = loop.step(timeout=self.heartbeat)
+                loop.step(timeout=self.heartbeat)
                 iterations += 1
                 if 0 < self.num_runs <= iterations:
                     break
-                if self.once and loop.idle and not planned and not changes:
+                # --once: stop when nothing runs and planning finds nothing more to do.
+                if self.once and loop.idle and not self._plan(conn, dagbag, loop):
                     break
         except KeyboardInterrupt:
             log.info("interrupted: stopping the workers")
