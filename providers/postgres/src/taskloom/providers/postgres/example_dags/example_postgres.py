@@ -18,7 +18,6 @@ Each run starts from an empty table, so the DAG can run again and again.
 from __future__ import annotations
 
 import datetime
-import logging
 from pathlib import Path
 
 from taskloom import configuration
@@ -27,8 +26,6 @@ from taskloom.models.dag import DAG
 from taskloom.operators.python import PythonOperator
 from taskloom.providers.postgres.hooks.postgres import PostgresHook
 from taskloom.providers.postgres.operators.postgres import PostgresOperator
-
-log = logging.getLogger(__name__)
 
 CONN_ID = "postgres_default"
 #: (name, country, population) rows that ``load_cities`` loads.
@@ -52,9 +49,11 @@ def export_path(ds_nodash: str) -> Path:
 def load_cities() -> int:
     """Stream :data:`CITIES` into ``cities`` with COPY; return the number of rows."""
     hook = PostgresHook(postgres_conn_id=CONN_ID)
-    return hook.insert_rows(
+    written = hook.insert_rows(
         "cities", CITIES, target_fields=["name", "country", "population"], use_copy=True
     )
+    print(f"loaded {written} cities with COPY")
+    return written
 
 
 def export_cities(ds_nodash: str) -> str:
@@ -66,7 +65,7 @@ def export_cities(ds_nodash: str) -> str:
         "TO STDOUT WITH (FORMAT csv, HEADER)",
         path,
     )
-    log.info("exported cities to %s", path)
+    print(f"exported cities to {path}")  # task code's stdout goes to the task log
     return str(path)
 
 
