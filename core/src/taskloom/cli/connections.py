@@ -356,7 +356,8 @@ def import_command(file: str, overwrite: bool, skip_validation: bool) -> None:
             for warning in _validate(conn):
                 click.echo(f"warning: {conn.conn_id}: {warning}", err=True)
     store = MetastoreBackend()
-    added, skipped = [], []
+    added: list[str] = []
+    skipped: list[str] = []
     for conn_id, conn in connections.items():
         (added if store.set_connection(conn, overwrite=overwrite) else skipped).append(conn_id)
     click.echo(f"Imported {len(added)} connection(s) from {file}.")
