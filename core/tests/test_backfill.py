@@ -93,7 +93,8 @@ def test_failed_runs_rerun_only_when_asked(capsys: pytest.CaptureFixture[str]) -
     assert "not allowed yet" in err
     Variable.set("allow", "yes")
     assert run_cli(capsys, *args)[0] == 1
-    code, out, _ = run_cli(capsys, *args, "--rerun-failed-tasks")
+    code, _, err = run_cli(capsys, *args, "--rerun-failed-tasks")
+    assert "Backfilling flaky_daily: 2 run(s)" in err
     assert code == 0
     assert {r[0] for r in query("SELECT state FROM dag_run")} == {"success"}
 
