@@ -68,7 +68,7 @@ def test_unknown_argument_names_operator_and_argument() -> None:
 def test_positional_arguments_are_rejected() -> None:
     """Operators take keywords only, as in Airflow."""
     with pytest.raises(TypeError, match="by keyword"):
-        EmptyOperator("t")  # type: ignore[misc]
+        EmptyOperator("t")  # type: ignore[call-arg]
 
 
 def test_unknown_trigger_rule() -> None:

@@ -14,7 +14,9 @@ from taskloom.exceptions import DagCycleError
 from taskloom.exceptions import DagDefinitionError
 from taskloom.exceptions import DuplicateTaskIdError
 from taskloom.exceptions import InvalidIdError
+from taskloom.exceptions import ParamValidationError
 from taskloom.models.baseoperator import chain
+from taskloom.models.param import Param
 from taskloom.operators.empty import EmptyOperator
 
 
@@ -180,3 +182,14 @@ def test_large_linear_dag_builds_and_sorts() -> None:
     assert order[0].task_id == "t0"
     assert order[-1].task_id == "t9999"
     assert len(tasks[0].get_flat_relative_ids()) == 9_999
+
+
+def test_validate_checks_param_defaults() -> None:
+    """A default breaking its Param, or a required param on a scheduled DAG, is reported."""
+    with pytest.raises(
+        ParamValidationError, match=r"DAG 'p'.*param 'n': value 'x' is not of type integer"
+    ):
+        DAG("p", params={"n": Param("x", type="integer")}).validate()
+    with pytest.raises(DagDefinitionError, match="'needed' has no default"):
+        DAG("q", schedule="@daily", params={"needed": Param(type="string")}).validate()
+    DAG("r", params={"needed": Param(type="string")}).validate()

@@ -136,7 +136,7 @@ def test_bad_call_names_the_function() -> None:
         def f(a: int) -> None: ...
 
         with pytest.raises(TypeError, match=r"@task f\(\)"):
-            f(1, 2)  # type: ignore[call-arg]
+            f(1, 2)
 
 
 def test_xcom_arg_is_not_iterable() -> None:

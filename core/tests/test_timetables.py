@@ -14,8 +14,8 @@ from taskloom.exceptions import InvalidScheduleError
 from taskloom.models.dag import DagRunInfo
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_daily_catchup_walks_every_interval_from_start() -> None:

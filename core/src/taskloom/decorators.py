@@ -70,7 +70,9 @@ class TaskDecorator(Generic[_P, _R]):
     def __repr__(self) -> str:
         return f"<@task {self.function.__qualname__}>"
 
-    def __call__(self, *args: _P.args, **kwargs: _P.kwargs) -> XComArg:
+    def __call__(self, *args: Any, **kwargs: Any) -> XComArg:
+        # Arguments are typed Any, not _P: a DAG file passes XComArgs where the function
+        # expects the values they resolve to.
         try:
             self._signature.bind_partial(*args, **kwargs)
         except TypeError as exc:

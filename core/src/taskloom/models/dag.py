@@ -27,6 +27,8 @@ from taskloom.exceptions import DagCycleError
 from taskloom.exceptions import DagDefinitionError
 from taskloom.exceptions import DuplicateTaskIdError
 from taskloom.exceptions import InvalidIdError
+from taskloom.exceptions import ParamValidationError
+from taskloom.models.param import NOTSET
 from taskloom.models.param import ParamsDict
 from taskloom.timetables import DagRunInfo as DagRunInfo
 from taskloom.timetables import Restriction
@@ -338,7 +340,24 @@ class DAG:
                 f"DAG {self.dag_id!r} ({self.fileloc}) has catchup=True but no start_date; "
                 "give it a start_date"
             )
+        self._validate_params()
         self.topological_sort()
+
+    def _validate_params(self) -> None:
+        """Defaults must satisfy their Param; a scheduled DAG cannot have required params."""
+        for key in self.params:
+            param = self.params.get_param(key)
+            if param.value is NOTSET:
+                if self.schedule is not None:
+                    raise DagDefinitionError(
+                        f"DAG {self.dag_id!r} ({self.fileloc}): param {key!r} has no default, but "
+                        "scheduled runs have no conf to fill it; give it a default or use schedule=None"
+                    )
+                continue
+            try:
+                param.resolve(name=key)
+            except ParamValidationError as exc:
+                raise ParamValidationError(f"DAG {self.dag_id!r} ({self.fileloc}): {exc}") from None
 
     # --- schedule ------------------------------------------------------------------------
 
