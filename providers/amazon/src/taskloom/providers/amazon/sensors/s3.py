@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from collections.abc import Sequence
@@ -51,6 +52,11 @@ class S3KeySensor(BaseSensorOperator):
         self.check_fn = check_fn
         self.aws_conn_id = aws_conn_id
 
+    @functools.cached_property
+    def hook(self) -> S3Hook:
+        """One hook (and client) for every poke of this task."""
+        return S3Hook(aws_conn_id=self.aws_conn_id)
+
     def _matches(self, hook: S3Hook, bucket_key: str) -> list[ObjectInfo]:
         bucket, key = hook.get_s3_bucket_key(
             self.bucket_name, bucket_key, "bucket_name", "bucket_key"
@@ -67,7 +73,7 @@ class S3KeySensor(BaseSensorOperator):
 
     def poke(self, context: Context) -> bool:
         keys = [self.bucket_key] if isinstance(self.bucket_key, str) else list(self.bucket_key)
-        hook = S3Hook(aws_conn_id=self.aws_conn_id)
+        hook = self.hook
         found: list[ObjectInfo] = []
         for bucket_key in keys:
             log.info("Poking for %s", bucket_key)
