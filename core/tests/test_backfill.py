@@ -13,6 +13,7 @@ from taskloom import configuration
 from taskloom.models.variable import Variable
 
 SCHEDULED = str(DAGS / "scheduled.py")
+SLOW = str(DAGS / "slow.py")
 
 
 def test_backfill_runs_each_interval_with_progress(capsys: pytest.CaptureFixture[str]) -> None:
@@ -125,7 +126,7 @@ def test_bad_ranges_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None
         "-e",
         "2024-01-02",
         "-S",
-        SCHEDULED,
+        SLOW,
     )
     assert code == 2
     assert "no schedule interval" in err

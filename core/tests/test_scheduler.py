@@ -14,6 +14,7 @@ from taskloom import configuration
 from taskloom.jobs.scheduler import scheduler_lock
 
 SCHEDULED = str(DAGS / "scheduled.py")
+SLOW = str(DAGS / "slow.py")
 
 
 @pytest.fixture
@@ -87,10 +88,10 @@ def test_paused_dag_gets_no_runs(scheduled_once: str) -> None:
 
 def test_manual_trigger_is_run_by_the_scheduler(capsys: pytest.CaptureFixture[str]) -> None:
     """A run queued by `dags trigger` is picked up and run; runs of a paused DAG wait."""
-    run_cli(capsys, "dags", "trigger", "slow_chain", "-S", SCHEDULED, "-r", "manual_one")
+    run_cli(capsys, "dags", "trigger", "slow_chain", "-S", SLOW, "-r", "manual_one")
     run_cli(capsys, "dags", "pause", "latest_daily", "-S", SCHEDULED)
     run_cli(capsys, "dags", "trigger", "latest_daily", "-S", SCHEDULED, "-r", "waits")
-    code, out, _ = run_cli(capsys, "scheduler", "--once", "-S", SCHEDULED, "-x", "sequential")
+    code, out, _ = run_cli(capsys, "scheduler", "--once", "-S", str(DAGS), "-x", "sequential")
     assert code == 0
     assert "slow_chain manual_one: success" in out
     assert query("SELECT state FROM dag_run WHERE run_id = 'waits'")[0][0] == "queued"

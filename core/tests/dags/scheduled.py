@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import time
 from datetime import datetime
 from pathlib import Path
 
-from taskloom.models.baseoperator import chain
 from taskloom.models.dag import DAG
 from taskloom.models.variable import Variable
 from taskloom.operators.empty import EmptyOperator
@@ -56,14 +54,3 @@ with DAG(
     catchup=True,
 ) as flaky_daily:
     PythonOperator(task_id="guarded", python_callable=needs_permission)
-
-
-def slow_record(ds: str, task) -> None:  # type: ignore[no-untyped-def]
-    record(ds, task)
-    time.sleep(0.3)
-
-
-with DAG("slow_chain", start_date=datetime(2024, 1, 1), schedule=None) as slow_chain:
-    chain(
-        *[PythonOperator(task_id=f"step_{i:02d}", python_callable=slow_record) for i in range(12)]
-    )
