@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
@@ -29,7 +31,7 @@ class RunResult:
 
     def xcom(self, task_id: str, key: str = "return_value") -> Any:
         """The XCom ``key`` pushed by ``task_id`` in this run."""
-        with db.connect() as conn:
+        with closing(db.connect()) as conn:
             return xcom.pull(conn, self.dag.dag_id, self.run_id, task_id, key)
 
 
@@ -42,7 +44,18 @@ def run_dag(
     conf: dict[str, Any] | None = None,
 ) -> RunResult:
     """Create one run of ``dag`` and drive it to the end in this process."""
-    conn = db.connect()
+    with closing(db.connect()) as conn:
+        return _run(conn, dag, logical_date, run_type, data_interval, conf)
+
+
+def _run(
+    conn: sqlite3.Connection,
+    dag: DAG,
+    logical_date: datetime,
+    run_type: str,
+    data_interval: tuple[datetime, datetime] | None,
+    conf: dict[str, Any] | None,
+) -> RunResult:
     if data_interval is None:
         info = dag.infer_manual_data_interval(logical_date)
         data_interval = (info.data_interval_start, info.data_interval_end)
@@ -59,5 +72,4 @@ def run_dag(
     loop.run_until_done(poll=0.01)
     states = {ti.task_id: ti.state for ti in taskinstance.for_run(conn, dag.dag_id, run.run_id)}
     final = dagrun.get(conn, dag.dag_id, run.run_id).state
-    conn.close()
     return RunResult(dag, run.run_id, final, states)
