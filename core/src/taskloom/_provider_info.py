@@ -17,8 +17,7 @@ from typing import Any
 from typing import Final
 from typing import final
 
-from taskloom._json_schema import compile_schema
-from taskloom._json_schema import validate
+from taskloom._json_schema import Validator
 from taskloom.exceptions import ProviderValidationError
 
 #: File name of a provider's metadata, beside its package's ``__init__.py``.
@@ -188,7 +187,13 @@ class ProviderInfo:
 def provider_schema() -> Mapping[str, Any]:
     """The published JSON Schema of ``provider.json`` (``taskloom/provider.schema.json``)."""
     text = files("taskloom").joinpath("provider.schema.json").read_text(encoding="utf-8")
-    return compile_schema(json.loads(text))
+    schema: Mapping[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
+def _validator() -> Validator:
+    return Validator(provider_schema())
 
 
 def _fields(raw: Mapping[str, Any]) -> Mapping[str, FieldInfo]:
@@ -214,7 +219,7 @@ def parse_provider_info(data: Any, *, source: str, provider_id: str) -> Provider
     :param provider_id: the id the provider is registered under, for the error.
     :raises ProviderValidationError: listing every error with its JSON path.
     """
-    errors = validate(data, provider_schema())
+    errors = _validator().validate(data)
     if errors:
         listed = "; ".join(errors[:10])
         more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""

@@ -154,6 +154,17 @@ def grouped_entry_points() -> Mapping[str, tuple[EntryPoint, ...]]:
     return MappingProxyType({group: tuple(eps) for group, eps in grouped.items()})
 
 
+@functools.cache
+def _specifier(text: str) -> SpecifierSet:
+    # Most providers declare the same range (taskloom>=2.0,<3): parse each text once.
+    return SpecifierSet(text)
+
+
+@functools.cache
+def _core_allowed(specifier: SpecifierSet) -> bool:
+    return specifier.contains(__version__, prereleases=True)
+
+
 def _core_specifier(requires: Iterable[str]) -> SpecifierSet | None:
     """The version range on ``taskloom`` among ``Requires-Dist`` lines, ``None`` if there is none.
 
@@ -168,7 +179,7 @@ def _core_specifier(requires: Iterable[str]) -> SpecifierSet | None:
         if match is None:
             continue
         if match["marker"] is None:
-            return SpecifierSet(match["spec"].strip())
+            return _specifier(match["spec"].strip())
         from packaging.requirements import Requirement
 
         requirement = Requirement(line)
@@ -195,14 +206,71 @@ def _incompatibility_fix(distribution: str, version: str, specifier: SpecifierSe
     )
 
 
-def _package_dir(module: str) -> str | None:
-    spec = importlib.util.find_spec(module)
+def _namespace_dirs() -> dict[str, str]:
+    """provider id -> its package directory, from one listing of each ``taskloom.providers`` path entry.
+
+    Covers wheels and path-based editable installs with one ``scandir`` per entry instead of
+    a ``find_spec`` per provider; the first entry on the path wins, as it would on import.
+    """
+    try:
+        namespace = importlib.import_module(PROVIDER_NAMESPACE)
+    except ImportError:
+        return {}
+    found: dict[str, str] = {}
+    for entry in getattr(namespace, "__path__", ()):
+        try:
+            with os.scandir(entry) as listing:
+                for item in listing:
+                    if item.is_dir() and item.name not in found:
+                        found[item.name] = item.path
+        except OSError:
+            continue
+    return found
+
+
+def _package_dir(provider_id: str, listed: Mapping[str, str]) -> str | None:
+    """The directory of ``taskloom.providers.<provider_id>``, executing none of its code.
+
+    Falls back to :func:`importlib.util.find_spec` (which imports only the parent
+    namespace) for packages served by an import hook, such as some editable installs.
+    """
+    directory = listed.get(provider_id)
+    if directory is not None and os.path.isfile(os.path.join(directory, METADATA_FILE)):
+        return directory
+    spec = importlib.util.find_spec(f"{PROVIDER_NAMESPACE}.{provider_id}")
     if spec is None or not spec.submodule_search_locations:
         return None
     for location in spec.submodule_search_locations:
         if os.path.isfile(os.path.join(location, METADATA_FILE)):
-            return os.path.realpath(location)
-    return os.path.realpath(next(iter(spec.submodule_search_locations)))
+            return str(location)
+    return str(next(iter(spec.submodule_search_locations)))
+
+
+def _read_metadata(dist: Distribution) -> tuple[str, str | None, list[str]]:
+    """Name, Version and Requires-Dist of ``dist``.
+
+    Reads the header block of ``METADATA`` directly: the email parser behind
+    ``Distribution.metadata`` costs more than the rest of discovery per provider.
+    """
+    text = dist.read_text("METADATA")
+    if text is None:
+        metadata = dist.metadata
+        return metadata["Name"], metadata["Version"], metadata.get_all("Requires-Dist") or []
+    name = ""
+    version: str | None = None
+    requires: list[str] = []
+    for line in text.splitlines():
+        if not line:
+            break
+        key, _, value = line.partition(":")
+        key = key.lower()
+        if key == "name":
+            name = value.strip()
+        elif key == "version":
+            version = value.strip()
+        elif key == "requires-dist":
+            requires.append(value.strip())
+    return name, version, requires
 
 
 class ProviderRegistry:
@@ -225,6 +293,8 @@ class ProviderRegistry:
         self._problems: list[Problem] = []
         self._blocked: set[str] = set()
         self._hook_classes: dict[str, type] = {}
+        #: package_dir -> its resolved form, for :meth:`provider_for_file`.
+        self._real_dirs: dict[str, str] = {}
 
     # --- building ---------------------------------------------------------------------
 
@@ -324,7 +394,9 @@ class ProviderRegistry:
         (see :meth:`providers`) and does not count as added.
         """
         added = 0
-        for ep in sorted(grouped_entry_points().get(group, ()), key=lambda ep: ep.name):
+        candidates = sorted(grouped_entry_points().get(group, ()), key=lambda ep: ep.name)
+        listed = _namespace_dirs() if candidates else {}
+        for ep in candidates:
             distribution, version, requires = self._distribution_metadata(ep)
             current = self._providers.get(ep.name)
             if current is not None:
@@ -350,7 +422,7 @@ class ProviderRegistry:
                 )
                 continue
             try:
-                added += self._load_one(ep, distribution, version, requires)
+                added += self._load_one(ep, distribution, version, requires, listed)
             except Exception as exc:  # noqa: BLE001 -- one bad provider must not break discovery
                 self._set_unusable(
                     ProviderStatus(
@@ -369,11 +441,15 @@ class ProviderRegistry:
         dist = ep.dist
         if dist is None:  # pragma: no cover -- entry_points() always sets it
             return f"<unknown distribution of {ep.value}>", None, []
-        metadata = dist.metadata
-        return metadata["Name"], metadata["Version"], metadata.get_all("Requires-Dist") or []
+        return _read_metadata(dist)
 
     def _load_one(
-        self, ep: EntryPoint, distribution: str, version: str | None, requires: list[str]
+        self,
+        ep: EntryPoint,
+        distribution: str,
+        version: str | None,
+        requires: list[str],
+        listed: Mapping[str, str],
     ) -> int:
         provider_id = ep.name
         broken = functools.partial(
@@ -390,7 +466,7 @@ class ProviderRegistry:
                 )
             )
             return 0
-        package_dir = _package_dir(expected)
+        package_dir = _package_dir(provider_id, listed)
         if package_dir is None:
             self._set_unusable(broken(reason=f"package {expected} is not installed", fix=reinstall))
             return 0
@@ -415,7 +491,7 @@ class ProviderRegistry:
                 )
             )
             return 0
-        if specifier is not None and not specifier.contains(__version__, prereleases=True):
+        if specifier is not None and not _core_allowed(specifier):
             self._set_unusable(
                 replace(
                     status,
@@ -617,6 +693,14 @@ class ProviderRegistry:
         """The provider whose package holds ``filename`` (a traceback frame's file), if any."""
         path = os.path.realpath(filename)
         for status in self._providers.values():
-            if status.package_dir and path.startswith(status.package_dir + os.sep):
+            if status.package_dir is None:
+                continue
+            # Resolved on first use, not at discovery: discovery must stay cheap.
+            root = self._real_dirs.get(status.package_dir)
+            if root is None:
+                root = self._real_dirs[status.package_dir] = (
+                    os.path.realpath(status.package_dir) + os.sep
+                )
+            if path.startswith(root):
                 return status
         return None
