@@ -43,7 +43,7 @@ def test_send_email(
 def test_send_email_unknown_argument() -> None:
     """An argument the hook does not take is named, with the ones it does."""
     with pytest.raises(
-        TypeError, match="unknown argument.*dryrun; it takes custom_headers, from_email"
+        TypeError, match=r"unknown argument.*dryrun; it takes custom_headers, from_email"
     ):
         send_email("a@example.com", "s", "h", dryrun=True)
 
