@@ -391,9 +391,8 @@ class Bench:
         run_env = {
             **env.env,
             "TASKLOOM_DAGS_FOLDER": str(folder),
-            "TASKLOOM__CORE__EXECUTOR": executor,
         }
-        cmd = [env.bin("taskloom"), "dags", "test", did]
+        cmd = [env.bin("taskloom"), "dags", "test", did, "--executor", executor]
         runs = 1 if n >= 10_000 or self.quick else max(3, self.runs // 2)
         return harness.measure(cmd, runs=runs, env=run_env, warmup=0 if n >= 10_000 else 1), did
 
