@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import pytest
+from authoring_runs import run_dag
 
+from taskloom import DAG
 from taskloom.exceptions import InvalidTriggerRuleError
+from taskloom.exceptions import TaskloomSkipException
+from taskloom.operators.empty import EmptyOperator
+from taskloom.operators.python import PythonOperator
 from taskloom.utils.trigger_rule import Decision
 from taskloom.utils.trigger_rule import TriggerRule
 from taskloom.utils.trigger_rule import UpstreamStates
@@ -119,3 +125,53 @@ def test_unknown_rule_lists_valid_rules() -> None:
         TriggerRule.coerce("all_sucess")
     with pytest.raises(InvalidTriggerRuleError):
         evaluate("nope", UpstreamStates())
+
+
+def test_trigger_rules_end_to_end() -> None:
+    """Through the real runtime: a failed and a skipped upstream steer each rule as documented."""
+
+    def fail() -> None:
+        raise RuntimeError("task fails on purpose")
+
+    def skip() -> None:
+        raise TaskloomSkipException("nothing to do")
+
+    with DAG("rules") as dag:
+        ok = EmptyOperator(task_id="ok")
+        bad = PythonOperator(task_id="bad", python_callable=fail)
+        skipped = PythonOperator(task_id="skipped", python_callable=skip)
+
+        def node(rule: str, *upstream: Any) -> EmptyOperator:
+            task = EmptyOperator(
+                task_id=f"{rule}_{'_'.join(u.task_id for u in upstream)}", trigger_rule=rule
+            )
+            task.set_upstream(list(upstream))
+            return task
+
+        node("all_done", ok, bad, skipped)
+        node("one_failed", ok, bad)
+        below = node("all_success", ok, bad)
+        EmptyOperator(task_id="below").set_upstream(below)
+        node("none_failed", ok, skipped)
+        node("none_skipped", ok, skipped)
+        node("all_failed", bad)
+        node("one_success", bad, skipped)
+        node("always", bad)
+        node("none_failed_min_one_success", skipped)
+    result = run_dag(dag)
+    assert result.states == {
+        "ok": "success",
+        "bad": "failed",
+        "skipped": "skipped",
+        "all_done_ok_bad_skipped": "success",
+        "one_failed_ok_bad": "success",
+        "all_success_ok_bad": "upstream_failed",
+        "below": "upstream_failed",
+        "none_failed_ok_skipped": "success",
+        "none_skipped_ok_skipped": "skipped",
+        "all_failed_bad": "success",
+        "one_success_bad_skipped": "upstream_failed",
+        "always_bad": "success",
+        "none_failed_min_one_success_skipped": "skipped",
+    }
+    assert result.state == "failed"
