@@ -7,11 +7,11 @@ They are built only from a document that already passed ``provider.schema.json``
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from functools import cache
-from importlib.resources import files
 from types import MappingProxyType
 from typing import Any
 from typing import Final
@@ -186,7 +186,12 @@ class ProviderInfo:
 @cache
 def provider_schema() -> Mapping[str, Any]:
     """The published JSON Schema of ``provider.json`` (``taskloom/provider.schema.json``)."""
-    text = files("taskloom").joinpath("provider.schema.json").read_text(encoding="utf-8")
+    # A plain file read beside this module: importlib.resources would cost more to import
+    # than discovery itself, and core is never imported from a zip.
+    with open(
+        os.path.join(os.path.dirname(__file__), "provider.schema.json"), encoding="utf-8"
+    ) as fh:
+        text = fh.read()
     schema: Mapping[str, Any] = json.loads(text)
     return schema
 

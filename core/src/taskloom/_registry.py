@@ -17,7 +17,6 @@ from __future__ import annotations
 import enum
 import functools
 import importlib
-import importlib.util
 import os
 import re
 from collections import defaultdict
@@ -237,6 +236,8 @@ def _package_dir(provider_id: str, listed: Mapping[str, str]) -> str | None:
     directory = listed.get(provider_id)
     if directory is not None and os.path.isfile(os.path.join(directory, METADATA_FILE)):
         return directory
+    import importlib.util
+
     spec = importlib.util.find_spec(f"{PROVIDER_NAMESPACE}.{provider_id}")
     if spec is None or not spec.submodule_search_locations:
         return None

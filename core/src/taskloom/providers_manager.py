@@ -25,7 +25,6 @@ import json
 import logging
 import os
 import threading
-from importlib.resources import files
 from types import TracebackType
 from typing import Final
 
@@ -76,7 +75,10 @@ _lock = threading.Lock()
 
 def builtin_provider() -> ProviderInfo:
     """The metadata of core's built-in provider (``taskloom/_builtin_provider.json``)."""
-    text = files("taskloom").joinpath("_builtin_provider.json").read_text(encoding="utf-8")
+    with open(
+        os.path.join(os.path.dirname(__file__), "_builtin_provider.json"), encoding="utf-8"
+    ) as fh:
+        text = fh.read()
     return parse_provider_info(
         json.loads(text), source="taskloom/_builtin_provider.json", provider_id=BUILTIN_PROVIDER_ID
     )
