@@ -97,8 +97,12 @@ def postgres_default(pg: PostgresServer, set_connection: ConnectionSetter) -> Po
     return pg
 
 
+#: Runs one SQL string on the test's database and returns its rows.
+RunSql = Callable[[str], list[tuple[Any, ...]]]
+
+
 @pytest.fixture
-def run_sql(pg: PostgresServer) -> Callable[[str], list[tuple[Any, ...]]]:
+def run_sql(pg: PostgresServer) -> RunSql:
     """Run SQL on this test's database with psycopg itself, not through the code under test."""
 
     def run(statement: str) -> list[tuple[Any, ...]]:

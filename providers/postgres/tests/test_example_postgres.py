@@ -8,7 +8,7 @@ from urllib.parse import quote
 from taskloom.providers.postgres.example_dags import example_postgres
 from taskloom_testing.postgres import PostgresServer
 from tests.conftest import DagRunner
-from tests.hooks.test_postgres import RunSql
+from tests.conftest import RunSql
 
 DAG_FILE = Path(example_postgres.__file__)
 

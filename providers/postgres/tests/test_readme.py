@@ -10,6 +10,8 @@ import pytest
 
 from taskloom.models.connection import Connection
 from taskloom_testing.postgres import PostgresServer
+from tests.conftest import DagRunner
+from tests.conftest import RunSql
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 _BLOCK = re.compile(r"^```(\w+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
@@ -64,6 +66,18 @@ def test_python_example_runs(
     assert len(printed) == len(expected), printed
     for line, start in zip(printed, expected, strict=True):
         assert line.startswith(start), (line, start)
+
+
+def test_dag_example_runs(
+    postgres_default: PostgresServer, dags_test: DagRunner, run_sql: RunSql, tmp_path: Path
+) -> None:
+    """The operator example is a DAG that ``taskloom dags test`` runs as the README says."""
+    (example,) = [code for code in PYTHON_EXAMPLES if 'with DAG("readme_postgres"' in code]
+    dag_file = tmp_path / "readme_postgres.py"
+    dag_file.write_text(example)
+    outcome = dags_test(dag_file, "readme_postgres")
+    assert outcome.returncode == 0, outcome.output
+    assert run_sql("SELECT day::text, note FROM readme_runs") == [("2026-01-02", "loaded")]
 
 
 def test_uri_example_parses_to_the_documented_fields() -> None:

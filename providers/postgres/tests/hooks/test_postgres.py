@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +13,7 @@ from taskloom.providers.postgres.hooks.postgres import PostgresHook
 from taskloom_testing.postgres import PostgresServer
 from taskloom_testing.postgres import PostgresSslServer
 from tests.conftest import ConnectionSetter
-
-RunSql = Callable[[str], list[tuple[Any, ...]]]
-
+from tests.conftest import RunSql
 
 # --- connecting ----------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from taskloom.providers.postgres.operators.postgres import PostgresOperator
 from taskloom_testing.postgres import PostgresServer
 from tests.conftest import ConnectionSetter
 from tests.conftest import DagRunner
-from tests.hooks.test_postgres import RunSql
+from tests.conftest import RunSql
 
 DAG_HEADER = """
 import datetime
