@@ -20,6 +20,8 @@ from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait
+from multiprocessing.context import ForkContext
+from multiprocessing.context import SpawnContext
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -104,7 +106,9 @@ class LocalExecutor(BaseExecutor):
         self._workers: list[_Worker] = []
         methods = multiprocessing.get_all_start_methods()
         # fork: workers inherit the DAGs the scheduler already parsed (no re-parse per worker).
-        self._ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self._ctx: ForkContext | SpawnContext = multiprocessing.get_context(
+            "fork" if "fork" in methods else "spawn"
+        )  # type: ignore[assignment]
 
     def start(self) -> None:
         """Start the worker processes."""

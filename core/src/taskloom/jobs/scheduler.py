@@ -237,12 +237,12 @@ class SchedulerJob:
                 continue
             changed += create_due_runs(conn, dag, active.get(dag.dag_id, 0))
         for run in dagrun_model.find(conn, states=("queued",)):
-            dag = dagbag.dags.get(run.dag_id)
-            if dag is None or run.dag_id in paused or run.run_type == "backfill":
+            run_dag = dagbag.dags.get(run.dag_id)
+            if run_dag is None or run.dag_id in paused or run.run_type == "backfill":
                 continue
-            if running.get(run.dag_id, 0) >= dag.max_active_runs:
+            if running.get(run.dag_id, 0) >= run_dag.max_active_runs:
                 continue
             running[run.dag_id] = running.get(run.dag_id, 0) + 1
-            loop.add_run(dag, run)
+            loop.add_run(run_dag, run)
             changed += 1
         return changed

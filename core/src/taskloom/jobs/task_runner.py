@@ -88,13 +88,6 @@ def _timeout(limit: timedelta | None, task_id: str) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _retry_delay(task: BaseOperator, try_number: int) -> timedelta:
-    delay_for = getattr(task, "retry_delay_for", None)
-    if delay_for is not None:
-        return delay_for(try_number)  # type: ignore[no-any-return]
-    return getattr(task, "retry_delay", timedelta(seconds=300))  # type: ignore[no-any-return]
-
-
 def provider_report_line(exc: BaseException) -> str | None:
     """The provider feedback line for ``exc`` (which provider, version, issue tracker), or ``None``."""
     try:
@@ -124,7 +117,7 @@ def _send_email(task: BaseOperator, subject: str, body: str, log: logging.Logger
     try:
         from taskloom.utils.email import send_email
 
-        send_email(task.email, subject, body)  # type: ignore[attr-defined]
+        send_email(task.email, subject, body)
     except Exception:  # noqa: BLE001 -- a mail server being down must not change the task's state
         log.error("could not send the %r mail:\n%s", subject, redact(traceback.format_exc()))
 
@@ -234,7 +227,7 @@ def _run(
         finish_try(conn, ti, "skipped")
         return TaskRunResult("skipped", ti.try_number, ti.skipped_task_ids)
     except TaskloomRescheduleException as exc:
-        when = to_utc(exc.reschedule_date)  # type: ignore[arg-type]
+        when = to_utc(exc.reschedule_date)
         log.info("Rescheduled: the task runs again at %s", when.isoformat())
         finish_try(conn, ti, "up_for_reschedule", next_try_at=when)
         return TaskRunResult(
@@ -267,7 +260,7 @@ def _handle_failure(
     text = redact("".join(traceback.format_exception(exc)))
     writer.write_raw(text)
     retry = not isinstance(exc, TaskloomFailException) and ti.try_number <= ti.max_tries
-    next_try_at = utcnow() + _retry_delay(task, ti.try_number) if retry else None
+    next_try_at = utcnow() + task.retry_delay_for(ti.try_number) if retry else None
     state = "up_for_retry" if retry else "failed"
     finish_try(conn, ti, state, next_try_at=next_try_at)
     if retry:

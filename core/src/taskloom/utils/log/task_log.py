@@ -71,7 +71,7 @@ def redact(text: str) -> str:
         from taskloom.utils import secrets_masker
     except ImportError:  # pragma: no cover -- the masker ships with core; keep logs flowing if not
         return text
-    return secrets_masker.redact(text)
+    return str(secrets_masker.redact(text))
 
 
 def _masker_filter() -> logging.Filter | None:
