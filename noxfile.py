@@ -112,7 +112,7 @@ def build(session: nox.Session) -> None:
         str(Path(TOOLS_PYTHON).parent / "twine"),
         "check",
         "--strict",
-        *map(str, sorted(DIST.iterdir())),
+        *map(str, sorted([*DIST.glob("*.whl"), *DIST.glob("*.tar.gz")])),
         external=True,
     )
     _tool(session, "check_wheels.py", *map(str, built))
