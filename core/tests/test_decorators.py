@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +12,7 @@ from authoring_runs import run_dag
 import taskloom
 from taskloom import DAG
 from taskloom import task
+from taskloom.dag_processing import DagBag
 from taskloom.decorators import DecoratedPythonOperator
 from taskloom.models.xcom_arg import XComArg
 from taskloom.operators.empty import EmptyOperator
@@ -167,3 +170,43 @@ def test_retries_then_success() -> None:
     result = run_dag(dag)
     assert result.states == {"flaky": "success"}
     assert result.xcom("flaky") == 2
+
+
+def test_dag_decorator_builds_a_dag_the_loader_finds(tmp_path: Path) -> None:
+    """@dag turns a function into a DAG factory; a DAG file calling it is loaded."""
+    (tmp_path / "factory.py").write_text(
+        textwrap.dedent(
+            '''
+            from datetime import datetime
+            from taskloom import task
+            from taskloom.decorators import dag
+
+            @dag(schedule="@daily", start_date=datetime(2024, 1, 1), tags=["x"])
+            def etl(limit):
+                """Extract then load."""
+
+                @task
+                def extract():
+                    return list(range(limit))
+
+                @task
+                def load(rows):
+                    return len(rows)
+
+                load(extract())
+
+            etl(3)
+            '''
+        )
+    )
+    bag = DagBag(tmp_path)
+    assert bag.import_errors == {}
+    built = bag.get_dag("etl")
+    assert built is not None
+    assert (built.tags, built.doc_md, built.fileloc) == (
+        ["x"],
+        "Extract then load.",
+        str(tmp_path / "factory.py"),
+    )
+    assert built.get_task("load").upstream_task_ids == {"extract"}
+    assert run_dag(built).xcom("load") == 3

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 
 from taskloom import DAG
 from taskloom.exceptions import InvalidScheduleError
@@ -182,3 +186,31 @@ def test_schedule_interval_is_deprecated() -> None:
     with pytest.deprecated_call(match="schedule="):
         dag = DAG("d", schedule_interval="@daily")
     assert dag.timetable.summary == "@daily"
+
+
+@given(
+    schedule=st.sampled_from(
+        ["@hourly", "@daily", "@weekly", "@monthly", "0 6 * * 1-5", "30 2 1,15 * *", "15 */4 * * *"]
+    ),
+    start=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1)),
+    span_days=st.integers(min_value=0, max_value=10),
+)
+@settings(max_examples=40, deadline=None)
+def test_catchup_runs_are_contiguous_and_match_backfill(
+    schedule: str, start: datetime, span_days: int
+) -> None:
+    """With catchup, runs tile time from start_date without gaps; backfill yields the same runs."""
+    end = start + timedelta(days=span_days)
+    dag = DAG("prop", schedule=schedule, start_date=start, end_date=end, catchup=True)
+    now = end + timedelta(days=400)
+    infos = []
+    info = dag.next_dagrun_info(None, now=now)
+    while info is not None:
+        infos.append(info)
+        info = dag.next_dagrun_info(info, now=now)
+    for run in infos:
+        assert run.logical_date == run.data_interval_start < run.data_interval_end
+        assert start.replace(tzinfo=UTC) <= run.logical_date <= end.replace(tzinfo=UTC)
+    for earlier, later in itertools.pairwise(infos):
+        assert earlier.data_interval_end == later.data_interval_start
+    assert list(dag.iter_dagrun_infos_between(start, end)) == infos

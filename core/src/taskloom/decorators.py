@@ -32,6 +32,7 @@ from typing import ParamSpec
 from typing import TypeVar
 from typing import overload
 
+from taskloom.models.dag import DAG
 from taskloom.models.dag import current_dag
 from taskloom.models.xcom_arg import XComArg
 from taskloom.operators.python import PythonOperator
@@ -128,3 +129,36 @@ class TaskDecoratorCollection:
 
 #: The ``@task`` decorator (``from taskloom import task``).
 task = TaskDecoratorCollection()
+
+
+def dag(
+    dag_id: str | None = None, **dag_kwargs: Any
+) -> Callable[[Callable[_P, object]], Callable[_P, DAG]]:
+    """Turn a function that builds tasks into a DAG factory (Airflow's ``@dag``)::
+
+        @dag(schedule="@daily", start_date=datetime(2024, 1, 1))
+        def etl():
+            load(extract())
+
+        etl()   # creates the DAG "etl"; the DAG folder loader finds it
+
+    :param dag_id: defaults to the function's name.
+    :param dag_kwargs: any :class:`~taskloom.models.dag.DAG` argument; the function's
+        docstring becomes ``doc_md`` unless given.  The function's own arguments are passed
+        through when the factory is called; unlike Airflow they do not become DAG params
+        (use ``params=``).
+    """
+
+    def decorate(function: Callable[_P, object]) -> Callable[_P, DAG]:
+        @functools.wraps(function)
+        def factory(*args: _P.args, **kwargs: _P.kwargs) -> DAG:
+            options = dict(dag_kwargs)
+            if "doc_md" not in options and function.__doc__:
+                options["doc_md"] = inspect.cleandoc(function.__doc__)
+            with DAG(dag_id or function.__name__, **options) as built:
+                function(*args, **kwargs)
+            return built
+
+        return factory
+
+    return decorate
