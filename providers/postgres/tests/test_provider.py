@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from importlib import metadata
 from importlib import resources
 
@@ -72,3 +74,57 @@ def test_password_and_key_password_are_masked(
     assert key_password not in masked
     assert "sslpassword=***" in masked
     assert "application_name=masking" in masked
+
+
+def _taskloom(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the ``taskloom`` command line in a new process, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "taskloom", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_cli_connections_add_and_test(pg: PostgresServer) -> None:
+    """A connection stored with ``connections add`` passes ``connections test`` through PostgresHook."""
+    added = _taskloom(
+        "connections", "add", "pg_cli", "--conn-uri", pg.uri + "?application_name=cli"
+    )
+    assert added.returncode == 0, added.stderr
+    tested = _taskloom("connections", "test", "pg_cli")
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert "Connection successfully tested: PostgreSQL" in tested.stdout
+    assert pg.password not in tested.stdout + tested.stderr
+
+
+def test_cli_connections_add_checks_the_sslmode_choices(pg: PostgresServer) -> None:
+    """``connections add`` validates extras against provider.json: an unknown sslmode is refused."""
+    result = _taskloom("connections", "add", "pg_bad", "--conn-uri", pg.uri + "?sslmode=always")
+    assert result.returncode != 0
+    assert "sslmode" in result.stderr
+    assert pg.password not in result.stdout + result.stderr
+
+
+def test_cli_connections_test_wrong_password(
+    pg: PostgresServer, set_connection: ConnectionSetter
+) -> None:
+    """``connections test`` reports a wrong password with libpq's reason, no secret, non-zero exit."""
+    wrong = "Wr0ng-CLI-Secret"
+    set_connection("pg_wrong", password=wrong)
+    result = _taskloom("connections", "test", "pg_wrong")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "password authentication failed" in output
+    assert wrong not in output
+
+
+def test_cli_connections_get_masks_the_key_password(set_connection: ConnectionSetter) -> None:
+    """``connections get`` shows the extras but masks sslkey_password, which provider.json marks secret."""
+    key_password = "k3y-CLI-secret"
+    set_connection("pg_ssl", extra={"sslmode": "verify-full", "sslkey_password": key_password})
+    result = _taskloom("connections", "get", "pg_ssl", "--output", "json")
+    assert result.returncode == 0, result.stderr
+    assert "verify-full" in result.stdout
+    assert key_password not in result.stdout
