@@ -17,7 +17,7 @@ BUCKET = "taskloom-test-bucket"
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def taskloom_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A private TASKLOOM_HOME, and no TASKLOOM_* or AWS_* settings from the caller.
 
     The AWS config files point into the temp dir and instance metadata is off, so boto3

@@ -22,8 +22,10 @@ from urllib.parse import unquote
 from urllib.parse import urlsplit
 
 import botocore.config
+from botocore.exceptions import BotoCoreError
 from botocore.exceptions import ClientError
 
+from taskloom.providers.amazon.exceptions import AwsCredentialsError
 from taskloom.providers.amazon.exceptions import S3BucketNotEmptyError
 from taskloom.providers.amazon.exceptions import S3DeleteObjectsError
 from taskloom.providers.amazon.exceptions import S3KeyExistsError
@@ -141,6 +143,23 @@ class S3Hook(AwsBaseHook):
 
     # --- buckets -------------------------------------------------------------------
 
+    def _check_forbidden(self, error: ClientError) -> None:
+        """Tell wrong credentials from a missing permission after a HEAD request's bare 403.
+
+        HEAD responses have no body, so AWS answers both with "403 Forbidden". STS's
+        GetCallerIdentity needs no permission: if it refuses the credentials too, raise
+        its :class:`AwsCredentialsError` (which names the connection to fix); otherwise
+        the 403 was a permission problem and the caller re-raises it.
+        """
+        if str(error.response.get("Error", {}).get("Code")) != "403":
+            return
+        try:
+            self.get_client_type("sts").get_caller_identity()
+        except AwsCredentialsError:
+            raise
+        except (ClientError, BotoCoreError):
+            return  # an endpoint without STS (an S3-compatible store): keep the 403
+
     def check_for_bucket(self, bucket_name: str) -> bool:
         """Whether ``bucket_name`` exists (and these credentials may see it)."""
         try:
@@ -148,6 +167,7 @@ class S3Hook(AwsBaseHook):
         except ClientError as exc:
             if _not_found(exc):
                 return False
+            self._check_forbidden(exc)
             raise
         return True
 
@@ -286,6 +306,7 @@ class S3Hook(AwsBaseHook):
         except ClientError as exc:
             if _not_found(exc):
                 return None
+            self._check_forbidden(exc)
             raise
         return response
 

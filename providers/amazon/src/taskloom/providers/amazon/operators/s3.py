@@ -8,14 +8,11 @@ boto3's default credential chain).
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from taskloom.models.baseoperator import BaseOperator
 from taskloom.models.baseoperator import Context
 from taskloom.providers.amazon.hooks.s3 import S3Hook
-
-log = logging.getLogger(__name__)
 
 
 class S3CreateBucketOperator(BaseOperator):
@@ -43,10 +40,10 @@ class S3CreateBucketOperator(BaseOperator):
     def execute(self, context: Context) -> None:
         hook = S3Hook(aws_conn_id=self.aws_conn_id, region_name=self.region_name)
         if hook.check_for_bucket(self.bucket_name):
-            log.info("Bucket %s already exists", self.bucket_name)
+            self.task_log(context).info("Bucket %s already exists", self.bucket_name)
             return
         hook.create_bucket(self.bucket_name, self.region_name)
-        log.info("Created bucket %s", self.bucket_name)
+        self.task_log(context).info("Created bucket %s", self.bucket_name)
 
 
 class S3DeleteBucketOperator(BaseOperator):
@@ -75,10 +72,12 @@ class S3DeleteBucketOperator(BaseOperator):
     def execute(self, context: Context) -> None:
         hook = S3Hook(aws_conn_id=self.aws_conn_id)
         if not hook.check_for_bucket(self.bucket_name):
-            log.info("Bucket %s does not exist; nothing to delete", self.bucket_name)
+            self.task_log(context).info(
+                "Bucket %s does not exist; nothing to delete", self.bucket_name
+            )
             return
         hook.delete_bucket(self.bucket_name, force_delete=self.force_delete)
-        log.info("Deleted bucket %s", self.bucket_name)
+        self.task_log(context).info("Deleted bucket %s", self.bucket_name)
 
 
 class S3ListOperator(BaseOperator):
@@ -117,7 +116,9 @@ class S3ListOperator(BaseOperator):
             delimiter=self.delimiter,
             apply_wildcard=self.apply_wildcard,
         )
-        log.info("Found %d key(s) in s3://%s/%s", len(keys), self.bucket, self.prefix)
+        self.task_log(context).info(
+            "Found %d key(s) in s3://%s/%s", len(keys), self.bucket, self.prefix
+        )
         return keys
 
 
@@ -173,7 +174,7 @@ class S3CopyObjectOperator(BaseOperator):
             self.acl_policy,
             self.meta_data_directive,
         )
-        log.info("Copied %s to %s", self.source_bucket_key, self.dest_bucket_key)
+        self.task_log(context).info("Copied %s to %s", self.source_bucket_key, self.dest_bucket_key)
 
 
 class S3DeleteObjectsOperator(BaseOperator):
@@ -216,7 +217,7 @@ class S3DeleteObjectsOperator(BaseOperator):
         else:
             keys = hook.list_keys(self.bucket, prefix=self.prefix or "")
         if not keys:
-            log.info("No objects to delete in bucket %s", self.bucket)
+            self.task_log(context).info("No objects to delete in bucket %s", self.bucket)
             return
         hook.delete_objects(self.bucket, keys)
-        log.info("Deleted %d object(s) in bucket %s", len(keys), self.bucket)
+        self.task_log(context).info("Deleted %d object(s) in bucket %s", len(keys), self.bucket)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import Callable
 from collections.abc import Sequence
 from typing import Any
@@ -11,8 +10,6 @@ from typing import Any
 from taskloom.models.baseoperator import Context
 from taskloom.providers.amazon.hooks.s3 import S3Hook
 from taskloom.sensors.base import BaseSensorOperator
-
-log = logging.getLogger(__name__)
 
 #: What ``check_fn`` receives: one dict per matching object, with ``Key``, ``Size``
 #: (bytes) and ``LastModified`` (a timezone-aware datetime).
@@ -76,7 +73,7 @@ class S3KeySensor(BaseSensorOperator):
         hook = self.hook
         found: list[ObjectInfo] = []
         for bucket_key in keys:
-            log.info("Poking for %s", bucket_key)
+            self.task_log(context).info("Poking for %s", bucket_key)
             matches = self._matches(hook, bucket_key)
             if not matches:
                 return False

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from taskloom.models.baseoperator import BaseOperator
 from taskloom.models.baseoperator import Context
 from taskloom.providers.amazon.hooks.s3 import S3Hook
-
-log = logging.getLogger(__name__)
 
 
 class LocalFilesystemToS3Operator(BaseOperator):
@@ -64,4 +61,4 @@ class LocalFilesystemToS3Operator(BaseOperator):
             gzip=self.gzip,
             acl_policy=self.acl_policy,
         )
-        log.info("Uploaded %s to s3://%s/%s", self.filename, bucket, key)
+        self.task_log(context).info("Uploaded %s to s3://%s/%s", self.filename, bucket, key)

@@ -1,0 +1,112 @@
+"""Tests of ``example_dags/example_s3.py``: the example DAG, run end to end against moto."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from taskloom.providers.amazon.example_dags import example_s3
+from taskloom.providers.amazon.hooks.s3 import S3Hook
+from taskloom_testing.moto import SECRET_ACCESS_KEY
+from taskloom_testing.moto import MotoServer
+
+DAG_FILE = Path(example_s3.__file__)
+#: The logical date every run of these tests uses.
+LOGICAL_DATE = "2026-01-02"
+
+
+@dataclass(frozen=True)
+class DagRunOutcome:
+    """What ``taskloom dags test`` did: its exit status, output, run id and task logs."""
+
+    returncode: int
+    output: str
+    run_id: str
+    home: Path
+
+    def xcom(self, task_id: str) -> Any:
+        """The return value ``task_id`` pushed in this run (from the metadata DB)."""
+        from taskloom import db
+        from taskloom.models import xcom
+
+        conn = db.connect()
+        try:
+            return xcom.pull(conn, "example_s3", self.run_id, task_id, "return_value")
+        finally:
+            conn.close()
+
+    def logs(self) -> str:
+        """Every task log file of the run, concatenated (``$TASKLOOM_HOME/logs/``)."""
+        files = sorted(p for p in (self.home / "logs").rglob("*") if p.is_file())
+        return "\n".join(p.read_text(errors="replace") for p in files)
+
+
+def _dags_test(home: Path) -> DagRunOutcome:
+    """Run ``taskloom dags test example_s3 2026-01-02 -S FILE`` in a new process, as a user would."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "taskloom",
+        "dags",
+        "test",
+        "example_s3",
+        LOGICAL_DATE,
+        "-S",
+        str(DAG_FILE),
+    ]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=240, check=False)
+    output = result.stdout + result.stderr
+    match = re.search(r"Running example_s3 run (\S+)", output)
+    assert match, f"taskloom dags test did not start a run:\n{output}"
+    return DagRunOutcome(result.returncode, output, match.group(1), home)
+
+
+def test_example_dag_runs_end_to_end(aws: MotoServer, taskloom_home: Path) -> None:
+    """Every task succeeds, twice in a row, and the run leaves no bucket behind."""
+    for _ in range(2):
+        outcome = _dags_test(taskloom_home)
+        assert outcome.returncode == 0, outcome.output
+    assert outcome.xcom("list_archive") == ["archive/2026-01-02/report.csv"]
+    assert outcome.xcom("read_archive") == "region,orders\nnorth,120\nsouth,95\n"
+    assert outcome.xcom("write_report") == str(taskloom_home / "example_s3" / "report_20260102.csv")
+    assert not S3Hook().check_for_bucket(example_s3.BUCKET)
+
+
+def test_example_dag_logs_never_show_the_secret_key(aws: MotoServer, taskloom_home: Path) -> None:
+    """The task logs say what happened but hold the secret access key in no encoding."""
+    outcome = _dags_test(taskloom_home)
+    assert outcome.returncode == 0, outcome.output
+    logs = outcome.logs()
+    assert (
+        f"Uploaded {taskloom_home / 'example_s3' / 'report_20260102.csv'} to s3://{example_s3.BUCKET}/incoming/2026-01-02/report.csv"
+        in logs
+    )
+    assert "archived report has 3 lines" in logs
+    for form in (SECRET_ACCESS_KEY, quote(SECRET_ACCESS_KEY, safe="")):
+        assert form not in logs
+        assert form not in outcome.output
+
+
+def test_example_dag_fails_clearly_on_wrong_credentials(
+    aws: MotoServer, taskloom_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a wrong secret key the run fails, the log says which connection to fix, and shows no secret."""
+    wrong = "wrong-secret-key-that-must-not-leak"
+    monkeypatch.setenv(
+        "TASKLOOM_CONN_AWS_DEFAULT", aws.connection_json().replace(SECRET_ACCESS_KEY, wrong)
+    )
+    with aws.authentication():
+        outcome = _dags_test(taskloom_home)
+    assert outcome.returncode != 0
+    logs = outcome.logs()
+    assert "AWS refused the credentials of connection 'aws_default'" in logs
+    for text in (logs, outcome.output):
+        assert wrong not in text
+        assert SECRET_ACCESS_KEY not in text
