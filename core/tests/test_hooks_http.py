@@ -359,3 +359,13 @@ def test_tls_verify_options(
     monkeypatch.setenv("TASKLOOM_CONN_TLS", json.dumps({**base, "extra": {"verify": False}}))
     with pytest.warns(Warning, match="Unverified HTTPS request"):
         assert HttpHook(method="GET", http_conn_id="tls").run("/secure").text == "tls ok"
+
+
+def test_http_error_pickles() -> None:
+    """HttpError keeps its status and body through pickling."""
+    import pickle
+
+    error = pickle.loads(
+        pickle.dumps(HttpError("GET / returned HTTP 503", status_code=503, body="down"))
+    )
+    assert (str(error), error.status_code, error.body) == ("GET / returned HTTP 503", 503, "down")

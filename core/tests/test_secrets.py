@@ -256,3 +256,14 @@ def test_environment_iteration_and_file_backend_defaults(monkeypatch: pytest.Mon
     assert backend.connections() == {}
     assert backend.describe_lookup("x") == "connections file (TASKLOOM_CONNECTIONS_FILE is not set)"
     assert "TASKLOOM_CONNECTIONS_FILE" not in os.environ
+
+
+def test_errors_pickle_with_their_attributes() -> None:
+    """Connection errors survive pickling (worker processes report them to the parent)."""
+    import pickle
+
+    missing = pickle.loads(pickle.dumps(ConnectionNotFoundError("c", ["env", "db"])))
+    assert (missing.conn_id, missing.searched) == ("c", ["env", "db"])
+    assert str(missing).startswith("connection 'c' is not defined. Looked in: env; db.")
+    invalid = pickle.loads(pickle.dumps(InvalidConnectionError("bad port", conn_id="c")))
+    assert (str(invalid), invalid.conn_id) == ("connection 'c': bad port", "c")

@@ -139,7 +139,27 @@ class EmailBackendError(TaskloomError):
 # --- connections, secrets and hooks (issue 4) ---------------------------------------------
 
 
-class ConnectionNotFoundError(TaskloomError, LookupError):
+def _restore_error(
+    cls: type[BaseException], args: tuple[object, ...], state: dict[str, object]
+) -> BaseException:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
+class _PicklableError(Exception):
+    """Pickles with its attributes: an error raised in a worker process reaches the parent whole.
+
+    (The default pickling calls ``cls(*args)``, which fails for constructors with
+    keyword-only or extra arguments.)
+    """
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_restore_error, (type(self), self.args, dict(self.__dict__)))
+
+
+class ConnectionNotFoundError(_PicklableError, TaskloomError, LookupError):
     """No secrets backend, variable, connections file or DB row defines this connection."""
 
     def __init__(self, conn_id: str, searched: list[str]) -> None:
@@ -155,7 +175,7 @@ class ConnectionNotFoundError(TaskloomError, LookupError):
         self.searched = searched
 
 
-class InvalidConnectionError(TaskloomError, ValueError):
+class InvalidConnectionError(_PicklableError, TaskloomError, ValueError):
     """A connection (URI, JSON, field value or connections file) is malformed.
 
     The message names the part at fault and how to fix it; it never repeats a value that
@@ -177,7 +197,7 @@ class OptionalDependencyError(TaskloomError, ImportError):
     """A feature needs a library that is not installed; the message names the package."""
 
 
-class HttpError(TaskloomError):
+class HttpError(_PicklableError, TaskloomError):
     """An HTTP request answered with an error status (4xx/5xx).
 
     The message holds the method, the URL without credentials, the status and the first
