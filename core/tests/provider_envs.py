@@ -205,3 +205,28 @@ def provider_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     _registry.grouped_entry_points.cache_clear()
     for name in [m for m in sys.modules if m.startswith("taskloom.providers.fixture_")]:
         del sys.modules[name]
+
+
+@functools.cache
+def editable_env(base: Path) -> Env:
+    """Core from its wheel plus the good fixture provider installed editable (``pip install -e``).
+
+    setuptools serves an editable namespace package through an import hook, so its
+    directory is not in ``taskloom.providers.__path__``: discovery must still find it.
+    """
+    env = new_env(base, "editable-env")
+    source = _copy(FIXTURE_PROVIDERS / "good", base / "src" / "editable-good")
+    run(
+        [
+            *find_uv(),
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--python",
+            env.python,
+            "-e",
+            str(source),
+        ]
+    )
+    return env

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from provider_envs import Env
+from provider_envs import editable_env
 from provider_envs import fixture_env
 from provider_envs import install_into_site
 from provider_envs import provider_site
@@ -229,3 +230,21 @@ def test_hook_module_is_imported_only_when_get_hook_is_used(env: Env, tmp_path: 
         "This error came from taskloom-provider-fixture-good 1.0.0; "
         "report it at https://example.invalid/issues/fixture_good"
     )
+
+
+def test_editable_install_is_discovered_and_resolved(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """A provider installed with pip install -e (served by an import hook) is listed and its hook resolves."""
+    env = editable_env(tmp_path_factory.getbasetemp())
+    script = (
+        "import json; from taskloom.providers_manager import get_registry; r = get_registry(); "
+        "s = r.status('fixture_good'); h = r.hook_class('fixture_good'); "
+        "print(json.dumps([str(s.state), s.package_dir, h.__module__]))"
+    )
+    result = env.run(["python", "-c", script], tmp_path / "home")
+    assert result.returncode == 0, result.stderr
+    state, package_dir, module = json.loads(result.stdout)
+    assert state == "ok"
+    assert package_dir.endswith("editable-good/src/taskloom/providers/fixture_good")
+    assert module == "taskloom.providers.fixture_good.hooks.good"

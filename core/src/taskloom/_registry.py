@@ -55,16 +55,13 @@ PROVIDER_NAMESPACE: Final = "taskloom.providers"
 #: named in the error (``pip install taskloom-provider-postgres``).
 KNOWN_CONNECTION_TYPES: Final[Mapping[str, str]] = MappingProxyType(
     {
-        "postgres": "taskloom-provider-postgres",
-        "postgresql": "taskloom-provider-postgres",
-        "redis": "taskloom-provider-redis",
         "aws": "taskloom-provider-amazon",
-        "s3": "taskloom-provider-amazon",
+        "duckdb": "taskloom-provider-duckdb",
+        "postgres": "taskloom-provider-postgres",
+        "redis": "taskloom-provider-redis",
         "slack": "taskloom-provider-slack",
         "slack_webhook": "taskloom-provider-slack",
         "smtp": "taskloom-provider-smtp",
-        "email": "taskloom-provider-smtp",
-        "duckdb": "taskloom-provider-duckdb",
     }
 )
 
