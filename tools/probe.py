@@ -29,7 +29,9 @@ def record_problems() -> list[str]:
     problems = []
     for dist in md.distributions():
         name = (dist.metadata["Name"] or "").lower()
-        if not name.startswith("taskloom"):
+        # Only installed wheels have a RECORD; a source tree's *.egg-info (seen on sys.path
+        # through an editable install) lists sources, not installed files.
+        if not name.startswith("taskloom") or dist.read_text("RECORD") is None:
             continue
         for f in dist.files or ():
             if f.suffix == ".pyc" or "__pycache__" in f.parts:
