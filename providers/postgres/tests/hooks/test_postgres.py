@@ -462,3 +462,10 @@ def test_core_sql_methods_work_on_postgres(postgres_default: PostgresServer) -> 
     assert hook.get_records("SELECT x FROM t WHERE x > %s ORDER BY x", [1]) == [(2,), (3,)]
     assert hook.get_first("SELECT count(*) FROM t WHERE x <> %(skip)s", {"skip": 2}) == (2,)
     assert hook.run(["SELECT 1", "SELECT 2"], handler=lambda cur: cur.fetchone()) == [(1,), (2,)]
+
+
+def test_test_connection_reports_a_missing_connection() -> None:
+    """test_connection() on an undefined connection returns False with core's lookup message."""
+    ok, message = PostgresHook(postgres_conn_id="nowhere").test_connection()
+    assert not ok
+    assert "nowhere" in message
