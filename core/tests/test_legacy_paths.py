@@ -31,7 +31,7 @@ def test_old_name_in_a_core_package() -> None:
 
 def test_unknown_module_is_a_plain_error() -> None:
     """A path that never existed gets Python's usual error."""
-    with pytest.raises(ModuleNotFoundError, match="No module named 'taskloom.hooks.nothing'"):
+    with pytest.raises(ModuleNotFoundError, match=r"No module named 'taskloom\.hooks\.nothing'"):
         importlib.import_module("taskloom.hooks.nothing")
 
 
