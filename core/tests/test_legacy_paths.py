@@ -37,7 +37,10 @@ def test_unknown_module_is_a_plain_error() -> None:
 
 def test_attribute_access_imports_submodules() -> None:
     """``import taskloom`` then ``taskloom.utils.module_loading`` works without an explicit import."""
-    assert taskloom.utils.module_loading.import_string("os.path.join") is importlib.import_module("os.path").join
+    assert (
+        taskloom.utils.module_loading.import_string("os.path.join")
+        is importlib.import_module("os.path").join
+    )
 
 
 def test_table_is_consistent() -> None:

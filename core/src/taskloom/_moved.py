@@ -72,8 +72,13 @@ MOVES: Final[tuple[Move, ...]] = (
     Move("taskloom.hooks.http_hook.HttpHook", "taskloom.hooks.http.HttpHook"),
     Move("taskloom.hooks.sqlite_hook.SqliteHook", "taskloom.hooks.sqlite.SqliteHook"),
     # --- core operators and sensors
-    Move("taskloom.operators.dummy_operator.DummyOperator", "taskloom.operators.empty.EmptyOperator"),
-    Move("taskloom.operators.python_operator.PythonOperator", "taskloom.operators.python.PythonOperator"),
+    Move(
+        "taskloom.operators.dummy_operator.DummyOperator", "taskloom.operators.empty.EmptyOperator"
+    ),
+    Move(
+        "taskloom.operators.python_operator.PythonOperator",
+        "taskloom.operators.python.PythonOperator",
+    ),
     Move(
         "taskloom.operators.python_operator.BranchPythonOperator",
         "taskloom.operators.python.BranchPythonOperator",
@@ -86,7 +91,10 @@ MOVES: Final[tuple[Move, ...]] = (
         "taskloom.operators.latest_only_operator.LatestOnlyOperator",
         "taskloom.operators.latest_only.LatestOnlyOperator",
     ),
-    Move("taskloom.operators.http_operator.SimpleHttpOperator", "taskloom.operators.http.HttpOperator"),
+    Move(
+        "taskloom.operators.http_operator.SimpleHttpOperator",
+        "taskloom.operators.http.HttpOperator",
+    ),
     Move("taskloom.sensors.http_sensor.HttpSensor", "taskloom.sensors.http.HttpSensor"),
     Move(
         "taskloom.operators.sqlite_operator.SqliteOperator",
@@ -110,7 +118,11 @@ MOVES: Final[tuple[Move, ...]] = (
         _provider("postgres"),
     ),
     # --- amazon
-    Move("taskloom.hooks.S3_hook.S3Hook", "taskloom.providers.amazon.hooks.s3.S3Hook", _provider("amazon")),
+    Move(
+        "taskloom.hooks.S3_hook.S3Hook",
+        "taskloom.providers.amazon.hooks.s3.S3Hook",
+        _provider("amazon"),
+    ),
     Move(
         "taskloom.contrib.hooks.aws_hook.AwsHook",
         "taskloom.providers.amazon.hooks.base_aws.AwsBaseHook",

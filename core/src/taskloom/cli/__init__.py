@@ -56,7 +56,9 @@ class ExitCode(enum.IntEnum):
 class LazyGroup(click.Group):
     """A group whose subcommands are imported from ``module:attribute`` strings on first use."""
 
-    def __init__(self, *args: object, lazy_commands: dict[str, str] | None = None, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, lazy_commands: dict[str, str] | None = None, **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._lazy = dict(lazy_commands or {})
         self._plugins_loaded = False
@@ -94,8 +96,14 @@ class LazyGroup(click.Group):
         return command
 
 
-@click.group(cls=LazyGroup, lazy_commands=CORE_COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="taskloom", message="%(prog)s %(version)s")
+@click.group(
+    cls=LazyGroup,
+    lazy_commands=CORE_COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(
+    __version__, "--version", prog_name="taskloom", message="%(prog)s %(version)s"
+)
 def cli() -> None:
     """taskloom: author, run and inspect workflows (DAGs of tasks)."""
 
@@ -110,7 +118,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line in this process and return its exit status."""
     try:
         # Without standalone mode click returns the code of ``ctx.exit(code)`` / ``Exit(code)``.
-        result = cli.main(args=list(argv) if argv is not None else None, prog_name="taskloom", standalone_mode=False)
+        result = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="taskloom",
+            standalone_mode=False,
+        )
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:

@@ -20,4 +20,6 @@ def import_string(dotted_path: str) -> Any:
     try:
         return getattr(module, attr)
     except AttributeError:
-        raise ImportError(f"module {module_name!r} has no attribute {attr!r} (from {dotted_path!r})") from None
+        raise ImportError(
+            f"module {module_name!r} has no attribute {attr!r} (from {dotted_path!r})"
+        ) from None
