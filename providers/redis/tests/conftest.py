@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from typing import Any
 
 import pytest
 import redis
@@ -16,6 +22,9 @@ if TYPE_CHECKING:
 
 # The redis_server and redis_tls_server fixtures.
 pytest_plugins = ["taskloom_testing.redis"]
+
+#: The logical date of every DAG run the tests start.
+LOGICAL_DATE = "2026-01-02"
 
 
 @pytest.fixture(autouse=True)
@@ -66,3 +75,74 @@ def admin(redis_server: RedisServer) -> Iterator[redis.Redis]:
     )
     yield client
     client.close()
+
+
+@dataclass(frozen=True)
+class DagTestOutcome:
+    """What ``taskloom dags test`` did: exit status, output, run id and the task logs."""
+
+    dag_id: str
+    returncode: int
+    output: str
+    run_id: str
+    home: Path
+
+    def xcom(self, task_id: str, key: str = "return_value") -> Any:
+        """The XCom ``key`` that ``task_id`` pushed in this run (read from the metadata DB)."""
+        from taskloom import db
+        from taskloom.models import xcom
+
+        conn = db.connect()
+        try:
+            return xcom.pull(conn, self.dag_id, self.run_id, task_id, key)
+        finally:
+            conn.close()
+
+    def logs(self) -> str:
+        """Every task log file under ``$TASKLOOM_HOME/logs/``, concatenated."""
+        files = sorted(p for p in (self.home / "logs").rglob("*") if p.is_file())
+        return "\n".join(p.read_text(errors="replace") for p in files)
+
+
+#: ``dags_test(dag_file, dag_id, while_running=None)``; see :func:`dags_test`.
+DagsTest = Callable[..., DagTestOutcome]
+
+
+@pytest.fixture
+def dags_test(taskloom_home: Path) -> DagsTest:
+    """Run ``taskloom dags test DAG_ID 2026-01-02 -S FILE`` in a new process, as a user would.
+
+    ``while_running(process)`` is called once the process started, for tests that must
+    act during the run (publish a message a sensor waits for).
+    """
+
+    def run(
+        dag_file: Path,
+        dag_id: str,
+        while_running: Callable[[subprocess.Popen[str]], None] | None = None,
+    ) -> DagTestOutcome:
+        cmd = [
+            sys.executable,
+            "-m",
+            "taskloom",
+            "dags",
+            "test",
+            dag_id,
+            LOGICAL_DATE,
+            "-S",
+            str(dag_file),
+        ]
+        with subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        ) as process:
+            try:
+                if while_running is not None:
+                    while_running(process)
+                output, _ = process.communicate(timeout=240)
+            finally:
+                process.kill()
+        match = re.search(rf"Running {re.escape(dag_id)} run (\S+)", output)
+        assert match, f"taskloom dags test did not start a run:\n{output}"
+        return DagTestOutcome(dag_id, process.returncode, output, match.group(1), taskloom_home)
+
+    return run

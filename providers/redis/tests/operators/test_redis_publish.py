@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import redis
 
 from taskloom.exceptions import InvalidConnectionError
 from taskloom.providers.redis.operators.redis_publish import RedisPublishOperator
 from taskloom_testing.redis import RedisServer
+from tests.conftest import DagsTest
 
 
 def _subscribe(admin: redis.Redis, channel: str) -> redis.client.PubSub:
@@ -53,3 +56,34 @@ def test_publish_wrong_password(redis_server: RedisServer, monkeypatch: pytest.M
     with pytest.raises(InvalidConnectionError, match="connection 'redis_wrong'") as info:
         operator.execute({})
     assert "not-the-pw-41" not in str(info.value)
+
+
+WRONG_PASSWORD_DAG = """
+from datetime import datetime
+
+from taskloom import DAG
+from taskloom.providers.redis.operators.redis_publish import RedisPublishOperator
+
+with DAG(dag_id="wrong_password", schedule=None, start_date=datetime(2024, 1, 1)):
+    RedisPublishOperator(task_id="publish", channel="c", message="m", redis_conn_id="redis_wrong")
+"""
+
+
+def test_wrong_password_in_a_dag_run(
+    redis_server: RedisServer, dags_test: DagsTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The failed task's log explains the rejected login; neither password is in any log."""
+    monkeypatch.setenv(
+        "TASKLOOM_CONN_REDIS_WRONG",
+        f"redis://:not-the-pw-57@{redis_server.host}:{redis_server.port}/0",
+    )
+    dag_file = tmp_path / "wrong_password.py"
+    dag_file.write_text(WRONG_PASSWORD_DAG)
+    outcome = dags_test(dag_file, "wrong_password")
+    assert outcome.returncode == 1, outcome.output
+    logs = outcome.logs()
+    assert "connection 'redis_wrong': the Redis server at" in logs
+    assert "fix the login and password of the connection" in logs
+    for secret in ("not-the-pw-57", redis_server.password):
+        assert secret not in logs
+        assert secret not in outcome.output

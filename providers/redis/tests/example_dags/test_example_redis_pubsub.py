@@ -1,0 +1,61 @@
+"""Tests of example_dags/example_redis_pubsub.py: the DAG run end to end against redis-server."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import redis
+
+from taskloom.providers.redis.example_dags import example_redis_pubsub
+from taskloom_testing.redis import RedisServer
+from tests.conftest import DagsTest
+
+ORDER = {"id": 7, "item": "teapot"}
+
+
+def publish_until_received(
+    admin: redis.Redis, channel: str, data: str
+) -> Callable[[subprocess.Popen[str]], None]:
+    """Publish ``data`` every 50 ms until one subscriber got it (the sensor subscribes late)."""
+
+    def act(process: subprocess.Popen[str]) -> None:
+        deadline = time.monotonic() + 120
+        while process.poll() is None and time.monotonic() < deadline:
+            if admin.publish(channel, data):
+                return
+            time.sleep(0.05)
+
+    return act
+
+
+def test_example_redis_pubsub(
+    redis_conn: RedisServer, admin: redis.Redis, dags_test: DagsTest
+) -> None:
+    """The sensor receives the order, the handler parses it, the acknowledgement goes out."""
+    acks = admin.pubsub(ignore_subscribe_messages=True)
+    acks.subscribe("orders:ack")
+    assert acks.get_message(timeout=5) is None  # the subscribe confirmation
+
+    outcome = dags_test(
+        Path(example_redis_pubsub.__file__),
+        "example_redis_pubsub",
+        while_running=publish_until_received(admin, "orders", json.dumps(ORDER)),
+    )
+
+    assert outcome.returncode == 0, outcome.output
+    message = {"type": "message", "pattern": None, "channel": "orders", "data": json.dumps(ORDER)}
+    assert outcome.xcom("wait_for_order", key="message") == message
+    assert outcome.xcom("wait_for_order") == message
+    assert outcome.xcom("handle_order") == 7
+    ack = acks.get_message(timeout=5)
+    assert ack is not None
+    assert ack["data"] == b"order 7 accepted"
+    acks.close()
+    logs = outcome.logs()
+    assert "Subscribed to Redis channel(s) orders" in logs
+    assert redis_conn.password not in logs
+    assert redis_conn.password not in outcome.output
