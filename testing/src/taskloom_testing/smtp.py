@@ -42,7 +42,6 @@ from typing import Any
 import pytest
 
 from taskloom_testing.servers import free_port
-from taskloom_testing.servers import wait_for_port
 
 #: The user every fixture server accepts.
 SMTP_LOGIN = "mailer"
@@ -218,9 +217,9 @@ def _run(tls: str, folder: Path | None) -> Iterator[SmtpServer]:
         else:
             kwargs.update(tls_context=context, require_starttls=True)
     controller = controller_module.Controller(_Handler(server), **kwargs)
+    # start() returns once a test connection got the server's greeting (or raises).
     controller.start()
     try:
-        wait_for_port(port, host=host)
         yield server
     finally:
         controller.stop()
