@@ -175,7 +175,12 @@ def test_check_reports_every_problem_with_its_fix(site: Path) -> None:
         "fixture_newcore",
     ]
     assert problems["fixture_newcore"].kind == "incompatible-core"
-    assert "taskloom_fixture_missing_client_library" in problems["fixture_badimport"].message
+    message = problems["fixture_badimport"].message
+    assert message.startswith(
+        "hook_class entry taskloom.providers.fixture_badimport.hooks.bad.BadHook failed to import: "
+        "ModuleNotFoundError: No module named 'taskloom_fixture_missing_client_library'; "
+        "hooks entry taskloom.providers.fixture_badimport.hooks.bad failed to import"
+    )
     assert all(p.fix for p in problems.values())
     assert "taskloom.providers.fixture_good.operators.good" in sys.modules
     assert str(problems["fixture_dup_b"]).startswith("taskloom-provider-fixture-dup-b: ")

@@ -633,9 +633,11 @@ class ProviderRegistry:
         self._hook_classes[conn_type] = hook
         return hook
 
-    def _load_error(self, provider_id: str, what: str, exc: BaseException) -> ProviderLoadError:
+    def _load_error(
+        self, provider_id: str, what: str, exc: BaseException, *, earlier: str = ""
+    ) -> ProviderLoadError:
         status = self._providers[provider_id]
-        reason = f"{what} failed to import: {type(exc).__name__}: {exc}"
+        reason = f"{earlier}{what} failed to import: {type(exc).__name__}: {exc}"
         if status.distribution is not None and status.distribution != "taskloom":
             fix = (
                 f"check that {status.distribution}'s dependencies are installed "
@@ -675,6 +677,7 @@ class ProviderRegistry:
         return problems
 
     def _check_imports(self, status: ProviderStatus, info: ProviderInfo) -> None:
+        earlier = ""
         for kind, name in info.declared_imports():
             try:
                 if kind in {"hooks", "operators", "sensors"}:
@@ -684,8 +687,8 @@ class ProviderRegistry:
                     if not isinstance(target, type):
                         raise TypeError(f"{name} is a {type(target).__name__}, not a class")
             except Exception as exc:  # noqa: BLE001 -- the report lists every failure, then moves on
-                self._load_error(status.provider_id, f"{kind} entry {name}", exc)
-                return
+                self._load_error(status.provider_id, f"{kind} entry {name}", exc, earlier=earlier)
+                earlier = self._providers[status.provider_id].reason + "; "
 
     def provider_for_file(self, filename: str) -> ProviderStatus | None:
         """The provider whose package holds ``filename`` (a traceback frame's file), if any."""
