@@ -133,6 +133,8 @@ def test_hook_module_that_fails_to_import_raises_provider_load_error(site: Path)
     assert "pip install --force-reinstall taskloom-provider-fixture-badimport" in status.fix
     with pytest.raises(ProviderNotFoundError, match="which is broken"):
         registry.hook_class("fixture_badimport")
+    with pytest.raises(ProviderLoadError, match="is broken: hook class taskloom"):
+        registry.get("fixture_badimport")
     assert registry.hook_class("fixture_good").__name__ == "GoodHook"
 
 

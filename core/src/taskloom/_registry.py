@@ -291,6 +291,8 @@ class ProviderRegistry:
         self._problems: list[Problem] = []
         self._blocked: set[str] = set()
         self._hook_classes: dict[str, type] = {}
+        #: Ids of providers whose declared code failed to import.
+        self._load_failures: set[str] = set()
         #: package_dir -> its resolved form, for :meth:`provider_for_file`.
         self._real_dirs: dict[str, str] = {}
 
@@ -538,7 +540,8 @@ class ProviderRegistry:
         """Return the metadata of a usable provider.
 
         :raises ProviderNotFoundError: if no provider has this id (or it is disabled).
-        :raises ProviderValidationError: if it is installed but broken or incompatible.
+        :raises ProviderLoadError: if its code failed to import (in :meth:`hook_class` or :meth:`check`).
+        :raises ProviderValidationError: if it is installed but its metadata is broken or it is incompatible.
         """
         status = self.status(provider_id)
         if status.state is ProviderState.OK and status.info is not None:
@@ -549,9 +552,10 @@ class ProviderRegistry:
                 f"provider {provider_id!r} ({status.label}) is {status.reason}; "
                 "remove it from TASKLOOM_DISABLED_PROVIDERS to use it",
             )
-        raise ProviderValidationError(
-            provider_id, f"{status.label} is {status.state}: {status.reason}; fix: {status.fix}"
-        )
+        message = f"{status.label} is {status.state}: {status.reason}; fix: {status.fix}"
+        if provider_id in self._load_failures:
+            raise ProviderLoadError(provider_id, message)
+        raise ProviderValidationError(provider_id, message)
 
     def status(self, provider_id: str) -> ProviderStatus:
         """Return what this process knows about ``provider_id``, usable or not.
@@ -652,6 +656,7 @@ class ProviderRegistry:
             del self._conn_types[conn_type]
             self._hook_classes.pop(conn_type, None)
         self._set_unusable(replace(status, state=ProviderState.BROKEN, reason=reason, fix=fix))
+        self._load_failures.add(provider_id)
         return ProviderLoadError(provider_id, f"{status.label}: {reason}; fix: {fix}")
 
     def check(self) -> list[Problem]:
