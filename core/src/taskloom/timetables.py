@@ -40,11 +40,6 @@ class DagRunInfo:
     data_interval_start: datetime
     data_interval_end: datetime
 
-    @property
-    def run_after(self) -> datetime:
-        """The earliest time the run may start: the end of its data interval."""
-        return self.data_interval_end
-
     def is_due(self, now: datetime) -> bool:
         """Whether the run may start at ``now`` (its data interval has ended)."""
         return self.data_interval_end <= to_utc(now)

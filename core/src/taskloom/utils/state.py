@@ -57,11 +57,6 @@ UNFINISHED_STATES: Final[frozenset[TaskInstanceState | None]] = frozenset(
     }
 )
 
-#: Task states that count as failure for trigger rules.
-FAILED_STATES: Final[frozenset[TaskInstanceState]] = frozenset(
-    {TaskInstanceState.FAILED, TaskInstanceState.UPSTREAM_FAILED}
-)
-
 #: DAG run states that are final.
 FINISHED_DAG_RUN_STATES: Final[frozenset[DagRunState]] = frozenset(
     {DagRunState.SUCCESS, DagRunState.FAILED}
