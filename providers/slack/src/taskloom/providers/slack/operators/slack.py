@@ -90,6 +90,8 @@ class SlackAPIPostOperator(BaseOperator):
         data = SlackHook(slack_conn_id=self.slack_conn_id).call(
             "chat.postMessage", json={k: v for k, v in body.items() if v is not None}
         )
-        self.log.info("posted message %s to %s", data.get("ts"), data.get("channel", self.channel))
+        self.task_log(context).info(
+            "posted message %s to %s", data.get("ts"), data.get("channel", self.channel)
+        )
         ts = data.get("ts")
         return str(ts) if ts is not None else None

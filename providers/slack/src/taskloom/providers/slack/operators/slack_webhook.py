@@ -80,4 +80,6 @@ class SlackWebhookOperator(BaseOperator):
             icon_url=self.icon_url,
             link_names=self.link_names or None,
         )
-        self.log.info("posted the message to the Slack webhook of %r", self.slack_webhook_conn_id)
+        self.task_log(context).info(
+            "posted the message to the Slack webhook of %r", self.slack_webhook_conn_id
+        )

@@ -88,4 +88,7 @@ class EmailOperator(BaseOperator):
                 mime_charset=self.mime_charset,
                 custom_headers=self.custom_headers,
             )
+        self.task_log(context).info(
+            "sent e-mail %r (%s) to %s", message["Subject"], message["Message-ID"], message["To"]
+        )
         return str(message["Message-ID"])
