@@ -7,6 +7,7 @@ folder or one file).
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
@@ -17,6 +18,7 @@ from typing import TypeVar
 
 import click
 
+from taskloom import configuration
 from taskloom.cli import ExitCode
 from taskloom.cli.output import output_option
 from taskloom.cli.output import render
@@ -83,11 +85,36 @@ def parse_conf(value: str | None) -> dict[str, Any]:
     return conf
 
 
-def load_dagbag(subdir: Path | None) -> DagBag:
-    """Read the DAG files of ``subdir`` (default: the DAG folder)."""
+def load_dag(dag_id: str, subdir: Path | None) -> tuple[DagBag, DAG]:
+    """Find DAG ``dag_id``: first in the files that spell its id in quotes, else in every file.
+
+    Reading only the file that defines the DAG keeps ``dags test`` fast in a big DAG
+    folder; a DAG whose id is computed (not written literally) is still found by the
+    full read.
+
+    :raises DagNotFoundUsageError: naming the DAGs that were found.
+    """
     from taskloom.dag_processing import DagBag
 
-    return DagBag(subdir)
+    folder = Path(subdir) if subdir is not None else configuration.dags_folder()
+    if folder.is_dir():
+        pattern = re.compile(rb"""['"]""" + re.escape(dag_id.encode()) + rb"""['"]""")
+        for path in sorted(folder.rglob("*.py")):
+            if any(
+                part.startswith((".", "__pycache__")) for part in path.relative_to(folder).parts
+            ):
+                continue
+            try:
+                mentions = pattern.search(path.read_bytes()) is not None
+            except OSError:
+                continue
+            if mentions:
+                bag = DagBag(path)
+                dag = bag.get_dag(dag_id)
+                if dag is not None:
+                    return bag, dag
+    dagbag = DagBag(folder)
+    return dagbag, get_dag(dagbag, dag_id)
 
 
 def get_dag(dagbag: DagBag, dag_id: str) -> DAG:
@@ -153,8 +180,9 @@ def dags_group() -> None:
 def list_command(subdir: Path | None, output: str) -> None:
     """List DAGs; report broken DAG files (with their traceback) and warnings on stderr."""
     from taskloom import db
+    from taskloom.dag_processing import DagBag
 
-    dagbag = load_dagbag(subdir)
+    dagbag = DagBag(subdir)
     conn = db.connect()
     paused = {row[0]: bool(row[1]) for row in conn.execute("SELECT dag_id, is_paused FROM dag")}
     conn.close()
@@ -205,7 +233,7 @@ def _graph_lines(dag: DAG) -> list[str]:
 @subdir_option
 def show_command(dag_id: str, subdir: Path | None) -> None:
     """Print the task graph of DAG_ID as text."""
-    dag = get_dag(load_dagbag(subdir), dag_id)
+    _, dag = load_dag(dag_id, subdir)
     schedule = dag.timetable.summary if dag.schedule is not None else "None (manual runs only)"
     click.echo(f"{dag.dag_id}  schedule: {schedule}  tasks: {len(dag.task_dict)}")
     for line in _graph_lines(dag):
@@ -260,8 +288,7 @@ def test_command(
     from taskloom.models import dagrun
     from taskloom.utils.dates import utcnow
 
-    dagbag = load_dagbag(subdir)
-    dag = get_dag(dagbag, dag_id)
+    dagbag, dag = load_dag(dag_id, subdir)
     echo_warnings(dagbag, dag.fileloc)
     date = parse_date(logical_date, "LOGICAL_DATE") or utcnow()
     conf_dict = parse_conf(conf)
@@ -320,8 +347,7 @@ def trigger_command(
     from taskloom.models import dagrun
     from taskloom.utils.dates import utcnow
 
-    dagbag = load_dagbag(subdir)
-    dag = get_dag(dagbag, dag_id)
+    dagbag, dag = load_dag(dag_id, subdir)
     date = parse_date(logical_date, "--logical-date") or utcnow()
     conn = db.connect()
     sync_dags(conn, dagbag)
@@ -391,8 +417,7 @@ def backfill_command(
     from taskloom.jobs.backfill import plan_runs
     from taskloom.jobs.backfill import run_backfill
 
-    dagbag = load_dagbag(subdir)
-    dag = get_dag(dagbag, dag_id)
+    _, dag = load_dag(dag_id, subdir)
     start = parse_date(start_date, "--start-date")
     end = parse_date(end_date, "--end-date")
     assert start is not None
@@ -448,8 +473,7 @@ def _set_paused(dag_id: str, subdir: Path | None, paused: bool) -> None:
     from taskloom import db
     from taskloom.jobs.scheduler import sync_dags
 
-    dagbag = load_dagbag(subdir)
-    get_dag(dagbag, dag_id)
+    dagbag, _ = load_dag(dag_id, subdir)
     conn = db.connect()
     sync_dags(conn, dagbag)
     with conn:

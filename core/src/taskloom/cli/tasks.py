@@ -9,8 +9,7 @@ import click
 
 from taskloom.cli import ExitCode
 from taskloom.cli.dags import find_run
-from taskloom.cli.dags import get_dag
-from taskloom.cli.dags import load_dagbag
+from taskloom.cli.dags import load_dag
 from taskloom.cli.dags import parse_date
 from taskloom.cli.dags import subdir_option
 from taskloom.cli.output import output_option
@@ -32,7 +31,7 @@ def tasks_group() -> None:
 @output_option
 def list_command(dag_id: str, subdir: Path | None, output: str) -> None:
     """List the tasks of DAG_ID in dependency order."""
-    dag = get_dag(load_dagbag(subdir), dag_id)
+    _, dag = load_dag(dag_id, subdir)
     rows = [
         {
             "task_id": task.task_id,
@@ -67,7 +66,7 @@ def test_command(
     from taskloom.utils.dates import utcnow
     from taskloom.utils.log import log_path
 
-    dag = get_dag(load_dagbag(subdir), dag_id)
+    _, dag = load_dag(dag_id, subdir)
     if task_id not in dag.task_dict:
         raise TaskNotFoundUsageError(
             f"DAG {dag_id!r} has no task {task_id!r}; its tasks: {', '.join(dag.task_dict)}"
@@ -206,7 +205,7 @@ def clear_command(
     from taskloom import db
     from taskloom.db import transaction
 
-    dag = get_dag(load_dagbag(subdir), dag_id)
+    _, dag = load_dag(dag_id, subdir)
     try:
         pattern = re.compile(task_regex) if task_regex else None
     except re.error as exc:

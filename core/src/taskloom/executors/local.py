@@ -18,6 +18,7 @@ import signal
 import sys
 from collections import deque
 from dataclasses import dataclass
+from dataclasses import field
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait
 from multiprocessing.context import ForkContext
@@ -70,7 +71,7 @@ def _worker_main(channel: Connection, dags: dict[str, DAG], parent_pid: int) -> 
         if workload is None:
             break
         try:
-            reply: tuple[str, Any] = ("ok", execute_workload(workload, dags))
+            reply: tuple[str, Any] = ("ok", execute_workload(workload, dags, cache_runs=True))
         except Exception as exc:  # noqa: BLE001 -- reported to the scheduler as a failed try
             reply = ("error", f"could not start: {type(exc).__name__}: {exc}")
         channel.send(reply)
@@ -80,11 +81,21 @@ def _worker_main(channel: Connection, dags: dict[str, DAG], parent_pid: int) -> 
     os._exit(0)
 
 
+#: Workloads sent ahead to each worker, so it starts the next one without waiting for the
+#: scheduler's next loop iteration.
+_PREFETCH = 2
+
+#: Workloads the executor accepts per worker: the rest wait in the executor's queue, so
+#: the scheduler marks tasks ``queued`` in batches rather than one commit per task.
+_QUEUE_FACTOR = 8
+
+
 @dataclass
 class _Worker:
     process: BaseProcess
     channel: Connection
-    workload: Workload | None = None
+    #: Sent to the worker and not reported yet; the first one is running.
+    assigned: deque[Workload] = field(default_factory=deque)
 
 
 def _describe_death(exitcode: int | None) -> str:
@@ -110,6 +121,11 @@ class LocalExecutor(BaseExecutor):
             "fork" if "fork" in methods else "spawn"
         )  # type: ignore[assignment]
 
+    @property
+    def open_slots(self) -> int:
+        """Accept a few workloads per worker beyond the running ones (see ``_QUEUE_FACTOR``)."""
+        return self.parallelism * _QUEUE_FACTOR - len(self.running)
+
     def start(self) -> None:
         """Start the worker processes."""
         self._workers = [self._spawn() for _ in range(self.parallelism)]
@@ -134,54 +150,64 @@ class LocalExecutor(BaseExecutor):
         self._dispatch()
 
     def _dispatch(self) -> None:
-        for worker in self._workers:
-            if not self._pending:
-                return
-            if worker.workload is None:
-                workload = self._pending.popleft()
-                worker.workload = workload
-                # A worker that died while idle is replaced in sync().
-                with contextlib.suppress(OSError):
-                    worker.channel.send(workload)
+        for index, worker in enumerate(self._workers):
+            if not worker.assigned and not worker.process.is_alive():
+                # Died while idle (killed from outside): nothing was lost, replace it.
+                worker.process.join()
+                worker.channel.close()
+                self._workers[index] = self._spawn()
+        for depth in range(1, _PREFETCH + 1):
+            for worker in self._workers:
+                if not self._pending:
+                    return
+                if len(worker.assigned) < depth:
+                    workload = self._pending.popleft()
+                    worker.assigned.append(workload)
+                    # A worker that died is replaced in sync(), and this workload re-queued.
+                    with contextlib.suppress(OSError):
+                        worker.channel.send(workload)
 
     def sync(self, timeout: float = 0.0) -> list[Event]:
         """Collect finished workloads; replace workers that died, reporting their workloads."""
         self._dispatch()
-        busy = [w for w in self._workers if w.workload is not None]
+        busy = [w for w in self._workers if w.assigned]
         if not busy:
             return []
         waitables: list[Any] = [w.channel for w in busy] + [w.process.sentinel for w in busy]
         wait(waitables, timeout=timeout)
-        events = []
+        events: list[Event] = []
         for index, worker in enumerate(self._workers):
-            workload = worker.workload
-            if workload is None:
-                continue
-            event = self._collect(worker, workload)
-            if event is None:
-                continue
-            events.append(event)
-            worker.workload = None
-            self.running.pop(workload.key, None)
-            if event.result is None and not worker.process.is_alive():
+            if worker.assigned and not self._collect(worker, events):
+                # The worker died: its running workload was reported; re-queue the
+                # ones it had not started, and replace it.
                 worker.channel.close()
+                self._pending.extendleft(reversed(worker.assigned))
                 self._workers[index] = self._spawn()
         self._dispatch()
         return events
 
-    def _collect(self, worker: _Worker, workload: Workload) -> Event | None:
+    def _collect(self, worker: _Worker, events: list[Event]) -> bool:
+        """Append the worker's finished workloads to ``events``; return whether it is alive."""
         try:
-            if worker.channel.poll():
+            while worker.assigned and worker.channel.poll():
                 status, payload = worker.channel.recv()
-                if status == "ok":
-                    return Event(workload.key, payload)
-                return Event(workload.key, None, str(payload))
+                workload = worker.assigned.popleft()
+                self.running.pop(workload.key, None)
+                events.append(
+                    Event(workload.key, payload)
+                    if status == "ok"
+                    else Event(workload.key, None, str(payload))
+                )
         except (EOFError, OSError):
             pass
         if worker.process.is_alive():
-            return None
+            return True
         worker.process.join()
-        return Event(workload.key, None, _describe_death(worker.process.exitcode))
+        if worker.assigned:
+            workload = worker.assigned.popleft()
+            self.running.pop(workload.key, None)
+            events.append(Event(workload.key, None, _describe_death(worker.process.exitcode)))
+        return False
 
     def end(self, terminate: bool = False) -> None:
         """Stop the workers: let them finish their task, or kill them with ``terminate``."""

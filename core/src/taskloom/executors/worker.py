@@ -15,8 +15,10 @@ from taskloom.executors.base import Workload
 if TYPE_CHECKING:
     from taskloom.jobs.task_runner import TaskRunResult
     from taskloom.models.dag import DAG
+    from taskloom.models.dagrun import DagRun
 
 _conn: sqlite3.Connection | None = None
+_runs: dict[tuple[str, str], DagRun] = {}
 _conn_owner: tuple[int, str | None, str | None] = (0, None, None)
 
 
@@ -39,6 +41,7 @@ def process_connection() -> sqlite3.Connection:
     if _conn is None or _conn_owner != owner:
         if _conn is not None and _conn_owner[0] == owner[0]:
             _conn.close()
+        _runs.clear()
         _conn, _conn_owner = db.connect(), owner
     return _conn
 
@@ -57,8 +60,13 @@ def resolve_dag(workload: Workload, dags: dict[str, DAG]) -> DAG:
     return dag
 
 
-def execute_workload(workload: Workload, dags: dict[str, DAG]) -> TaskRunResult:
+def execute_workload(
+    workload: Workload, dags: dict[str, DAG], *, cache_runs: bool = False
+) -> TaskRunResult:
     """Run one try of the workload's task instance and return the recorded outcome.
+
+    :param cache_runs: keep DAG runs read from the DB for the next workloads (worker
+        processes, which live only as long as their executor).
 
     :raises Exception: when the task cannot even start (DAG file gone, run deleted); the
         executor reports that as a workload that died.
@@ -68,5 +76,14 @@ def execute_workload(workload: Workload, dags: dict[str, DAG]) -> TaskRunResult:
 
     conn = process_connection()
     dag = resolve_dag(workload, dags)
-    run = dagrun.get(conn, workload.dag_id, workload.run_id)
+    key = (workload.dag_id, workload.run_id)
+    run = _runs.get(key) if cache_runs else None
+    if run is None:
+        run = dagrun.get(conn, workload.dag_id, workload.run_id)
+        if cache_runs:
+            # A run's identity, dates and conf do not change while it runs: read it once
+            # per worker, not once per task.
+            if len(_runs) > 64:
+                _runs.clear()
+            _runs[key] = run
     return run_task(conn, dag.get_task(workload.task_id), run)

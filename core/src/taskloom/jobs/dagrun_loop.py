@@ -149,7 +149,10 @@ class DagRunLoop:
         :param timeout: seconds to wait for the executor when nothing else can be done.
         """
         changes = 0
-        busy = bool(self._ready) or any(rs.candidates for rs in self.runs.values())
+        # Wait for the executor only when nothing can be done without it.
+        busy = (bool(self._ready) and self.executor.open_slots > 0) or any(
+            rs.candidates for rs in self.runs.values()
+        )
         for event in self.executor.sync(0.0 if busy else timeout):
             changes += self._handle_event(event)
         changes += self._wake_waiting()
