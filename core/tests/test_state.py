@@ -19,6 +19,7 @@ def test_every_task_state_is_finished_or_unfinished_exactly_once() -> None:
 
 def test_states_are_plain_strings() -> None:
     """States compare equal to the strings stored in the metadata DB."""
-    assert TaskInstanceState.UPSTREAM_FAILED == "upstream_failed"
+    assert TaskInstanceState("upstream_failed") is TaskInstanceState.UPSTREAM_FAILED
+    assert str(TaskInstanceState.UPSTREAM_FAILED) == "upstream_failed"
     assert DagRunState("success") in FINISHED_DAG_RUN_STATES
     assert DagRunState.RUNNING not in FINISHED_DAG_RUN_STATES
