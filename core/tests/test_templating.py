@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from authoring_runs import run_dag
 
 from taskloom import DAG
 from taskloom.exceptions import TemplateRenderError
 from taskloom.models.baseoperator import BaseOperator
+from taskloom.operators.python import PythonOperator
 from taskloom.utils.templating import create_environment
 from taskloom.utils.templating import ds_add
 from taskloom.utils.templating import ds_format
@@ -131,3 +133,21 @@ def test_rendering_again_starts_from_the_template() -> None:
     op.sql = "{{ run_id }}"
     op.render_template_fields(later)
     assert op.sql == "manual__1"
+
+
+def test_templates_see_the_runtime_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through the runtime, templates read XComs, variables, params and the run's dates."""
+    monkeypatch.setenv("TASKLOOM_VAR_REGION", "eu")
+    with DAG("ctx", params={"limit": 7}) as dag:
+        first = PythonOperator(task_id="first", python_callable=lambda: "from-xcom")
+        second = PythonOperator(
+            task_id="second",
+            python_callable=lambda text: text,
+            op_args=[
+                "{{ ti.xcom_pull(task_ids='first') }} {{ var.value.region }} {{ params.limit }} "
+                "{{ data_interval_end | ds }} {{ macros.ds_add(ds, 7) }}"
+            ],
+        )
+        first >> second
+    result = run_dag(dag)
+    assert result.xcom("second") == "from-xcom eu 7 2024-01-01 2024-01-08"
