@@ -191,3 +191,26 @@ def test_dag_files_import_helpers_beside_them(tmp_path: Path) -> None:
     bag = DagBag(tmp_path)
     assert bag.import_errors == {}
     assert bag.get_dag("helped").get_task("t").owner == "data-team"  # type: ignore[union-attr]
+
+
+def test_bad_input_in_a_dag_file_names_value_and_line(tmp_path: Path) -> None:
+    """A bad cron expression, trigger rule or task id is reported at the DAG file's line."""
+    cases = {
+        "cron.py": (
+            'DAG("c", schedule="0 25 * * *")',
+            "'0 25 * * *' is not a valid cron expression",
+        ),
+        "rule.py": (
+            'EmptyOperator(task_id="t", trigger_rule="all_sucess", dag=DAG("r"))',
+            "'all_sucess'",
+        ),
+        "ident.py": ('EmptyOperator(task_id="no spaces", dag=DAG("i"))', "task_id 'no spaces'"),
+    }
+    header = "from taskloom import DAG\nfrom taskloom.operators.empty import EmptyOperator\n\n"
+    for name, (line, _) in cases.items():
+        write(tmp_path, name, header + line + "\n")
+    bag = DagBag(tmp_path)
+    for name, (_, message) in cases.items():
+        error = bag.import_errors[str(tmp_path / name)]
+        assert message in error
+        assert f'File "{tmp_path / name}", line 4' in error
