@@ -11,6 +11,8 @@ from runtime_helpers import query
 from runtime_helpers import run_cli
 from runtime_helpers import task_states
 
+from taskloom import configuration
+
 BASIC = str(DAGS / "basic.py")
 
 
@@ -163,3 +165,31 @@ def test_trigger_pause_state(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(capsys, "dags", "state", "xcom_flow", "other_run")
     assert code == 2
     assert "no run with run id or logical date 'other_run'" in err
+
+
+def test_single_dag_commands_read_only_its_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """dags test reads the file that names the DAG; a computed dag_id is still found by a full read."""
+    header = "from datetime import datetime\nfrom taskloom.models.dag import DAG\nfrom taskloom.operators.empty import EmptyOperator\n"
+    (tmp_path / "wanted.py").write_text(
+        header
+        + "with DAG('wanted', start_date=datetime(2024, 1, 1)):\n    EmptyOperator(task_id='a')\n"
+    )
+    (tmp_path / "wanted_too.py").write_text(
+        header
+        + "with DAG('wanted_' + 'too', start_date=datetime(2024, 1, 1)):\n    EmptyOperator(task_id='a')\n"
+    )
+    (tmp_path / "other.py").write_text(
+        "import os, pathlib\nfrom taskloom.models.dag import DAG\n"
+        "pathlib.Path(os.environ['TASKLOOM_HOME'], 'other-imported').touch()\n"
+    )
+    marker = configuration.home() / "other-imported"
+    code, _, err = run_cli(capsys, "dags", "test", "wanted", "-S", str(tmp_path))
+    assert code == 0, err
+    assert task_states("wanted") == {"a": "success"}
+    assert not marker.exists()
+    code, _, err = run_cli(capsys, "dags", "test", "wanted_too", "-S", str(tmp_path))
+    assert code == 0, err
+    assert task_states("wanted_too") == {"a": "success"}
+    assert marker.exists()
