@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -300,3 +301,30 @@ def _env(name: str) -> str:
     import os
 
     return os.environ[name]
+
+
+def _connections_test(conn_id: str) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "taskloom", "connections", "test", conn_id]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_cli_connections_test(
+    redis_conn: RedisServer, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`taskloom connections test` uses test_connection(): OK, or the clear reason, no secret."""
+    ok = _connections_test("redis_default")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "Connection successfully tested" in ok.stdout
+    _set_conn(
+        monkeypatch,
+        "redis_bad",
+        host=redis_server.host,
+        port=redis_server.port,
+        password="wrong-cli-pw-3",
+    )
+    bad = _connections_test("redis_bad")
+    assert bad.returncode == 1
+    output = bad.stdout + bad.stderr
+    assert "rejected the login of user 'default'" in output
+    assert "wrong-cli-pw-3" not in output
+    assert redis_server.password not in output
