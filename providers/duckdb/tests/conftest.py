@@ -53,16 +53,19 @@ class DagRunResult:
 
 
 @pytest.fixture
-def run_example_dag(
+def run_dag(
     _isolated_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> Callable[..., DagRunResult]:
-    """Run an example DAG of the installed provider with ``taskloom dags test``, in this process."""
+    """Run a DAG with ``taskloom dags test`` in this process: ``run_dag(dag_id, folder, *args)``.
+
+    ``folder`` ``None`` means the installed provider's example DAGs.
+    """
     from taskloom import db
     from taskloom.cli import main
     from taskloom.models import xcom
 
-    def run(dag_id: str, *args: str) -> DagRunResult:
-        folder = Path(importlib.import_module(EXAMPLE_DAGS).__path__[0])
+    def run(dag_id: str, folder: Path | None = None, *args: str) -> DagRunResult:
+        folder = folder or Path(importlib.import_module(EXAMPLE_DAGS).__path__[0])
         code = main(["dags", "test", dag_id, "-S", str(folder), *args])
         output = capsys.readouterr().out
         conn = db.connect()

@@ -23,12 +23,12 @@ RunDag = Callable[..., DagRunResult]
 
 @pytest.mark.parametrize("executor", ["sequential", "local"])
 def test_etl_runs_end_to_end(
-    run_example_dag: RunDag, duckdb_conn: Callable[..., None], tmp_path: Path, executor: str
+    run_dag: RunDag, duckdb_conn: Callable[..., None], tmp_path: Path, executor: str
 ) -> None:
     """Every task succeeds, the summary reaches XCom, the logs show the table, the file holds the result."""
     path = tmp_path / "etl.duckdb"
     duckdb_conn(extra={"path": str(path)})
-    result = run_example_dag("example_duckdb_etl", "--executor", executor)
+    result = run_dag("example_duckdb_etl", None, "--executor", executor)
     assert result.exit_code == 0, result.output + result.logs
     assert result.states == dict.fromkeys(TASKS, "success")
     assert result.returns["extract_orders"] == 16
@@ -43,23 +43,19 @@ def test_etl_runs_end_to_end(
     assert rows == [(6, result.run_id, result.run_id)]  # the templated run_id was rendered
 
 
-def test_etl_runs_again(
-    run_example_dag: RunDag, duckdb_conn: Callable[..., None], tmp_path: Path
-) -> None:
+def test_etl_runs_again(run_dag: RunDag, duckdb_conn: Callable[..., None], tmp_path: Path) -> None:
     """A second run replaces the tables instead of failing or doubling the rows."""
     duckdb_conn(host=str(tmp_path / "etl.duckdb"))
-    assert run_example_dag("example_duckdb_etl").exit_code == 0
-    second = run_example_dag("example_duckdb_etl", "2026-02-01")
+    assert run_dag("example_duckdb_etl").exit_code == 0
+    second = run_dag("example_duckdb_etl", None, "2026-02-01")
     assert second.exit_code == 0, second.logs
     assert second.returns["summarize"] == SUMMARY
 
 
-def test_etl_refuses_in_memory_database(
-    run_example_dag: RunDag, duckdb_conn: Callable[..., None]
-) -> None:
+def test_etl_refuses_in_memory_database(run_dag: RunDag, duckdb_conn: Callable[..., None]) -> None:
     """An in-memory connection fails the first task with the variable to set."""
     duckdb_conn()
-    result = run_example_dag("example_duckdb_etl")
+    result = run_dag("example_duckdb_etl")
     assert result.exit_code == 1
     assert result.states["extract_orders"] == "failed"
     assert result.states["summarize"] == "upstream_failed"
