@@ -82,10 +82,11 @@ def _renaming_subclass(cls: type, move: Move) -> type:
     return type(move.old_name, (cls,), {"__init__": __init__, "__module__": move.old_module})
 
 
-def resolve(move: Move, *, stacklevel: int) -> Any:
+def resolve(move: Move, *, stacklevel: int, warn: bool = True) -> Any:
     """Warn that ``move.old`` was used (attributed ``stacklevel`` frames up) and return its object."""
     obj = target(move)
-    warnings.warn(_warning(move), stacklevel=stacklevel)
+    if warn:
+        warnings.warn(_warning(move), stacklevel=stacklevel)
     return obj
 
 

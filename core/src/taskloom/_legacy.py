@@ -8,6 +8,7 @@ old path is actually used.
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import Any
 
 _COMPAT_MODULE = "taskloom_compat._shim"
@@ -62,7 +63,13 @@ def package_getattr(package: str, name: str) -> Any:
                 + migration_advice((move,)),
                 name=package,
             ) from None
-        return shim.resolve(move, stacklevel=4)  # resolve, this, the package __getattr__, user
+        # ``from taskloom.models import DAG`` asks twice: importlib's _handle_fromlist probes
+        # with hasattr() before the real lookup.  Warn once, at the user's line.
+        caller = sys._getframe(2).f_code
+        probing = caller.co_name == "_handle_fromlist" and "importlib" in caller.co_filename
+        return shim.resolve(
+            move, stacklevel=4, warn=not probing
+        )  # resolve, this, __getattr__, user
     if name.startswith("__"):
         raise AttributeError(f"module {package!r} has no attribute {name!r}")
     try:
