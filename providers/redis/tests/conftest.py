@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import redis
+from redis.client import PubSub
 
 if TYPE_CHECKING:
     from taskloom_testing.redis import RedisServer
@@ -75,6 +76,27 @@ def admin(redis_server: RedisServer) -> Iterator[redis.Redis]:
     )
     yield client
     client.close()
+
+
+#: ``subscribe(channel)``: a pub/sub subscription of the admin client; see :func:`subscribe`.
+Subscribe = Callable[[str], PubSub]
+
+
+@pytest.fixture
+def subscribe(admin: redis.Redis) -> Iterator[Subscribe]:
+    """Subscribe to a channel now (confirmed by the server), to check what gets published."""
+    opened: list[PubSub] = []
+
+    def make(channel: str) -> PubSub:
+        pubsub: PubSub = admin.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
+        opened.append(pubsub)
+        pubsub.subscribe(channel)
+        assert pubsub.get_message(timeout=5) is None  # consumes the subscribe confirmation
+        return pubsub
+
+    yield make
+    for pubsub in opened:
+        pubsub.close()
 
 
 @dataclass(frozen=True)

@@ -10,16 +10,15 @@ from taskloom.providers.redis.example_dags import example_redis_key
 from taskloom_testing.redis import RedisServer
 from tests.conftest import LOGICAL_DATE
 from tests.conftest import DagsTest
+from tests.conftest import Subscribe
 
 
 def test_example_redis_key(
-    redis_conn: RedisServer, admin: redis.Redis, dags_test: DagsTest
+    redis_conn: RedisServer, admin: redis.Redis, subscribe: Subscribe, dags_test: DagsTest
 ) -> None:
     """Every task succeeds: the key is written, seen by the sensor, and announced."""
     admin.delete(f"reports:{LOGICAL_DATE}")
-    listener = admin.pubsub(ignore_subscribe_messages=True)
-    listener.subscribe("reports")
-    assert listener.get_message(timeout=5) is None  # the subscribe confirmation
+    listener = subscribe("reports")
 
     outcome = dags_test(Path(example_redis_key.__file__), "example_redis_key")
 
@@ -30,7 +29,6 @@ def test_example_redis_key(
     message = listener.get_message(timeout=5)
     assert message is not None
     assert message["data"] == f"report {LOGICAL_DATE} is ready".encode()
-    listener.close()
     logs = outcome.logs()
     assert "Checking whether Redis key 'reports:2026-01-02' exists" in logs
     assert "1 subscriber(s) received the message" in logs

@@ -13,6 +13,7 @@ import redis
 from taskloom.providers.redis.example_dags import example_redis_pubsub
 from taskloom_testing.redis import RedisServer
 from tests.conftest import DagsTest
+from tests.conftest import Subscribe
 
 ORDER = {"id": 7, "item": "teapot"}
 
@@ -33,12 +34,10 @@ def publish_until_received(
 
 
 def test_example_redis_pubsub(
-    redis_conn: RedisServer, admin: redis.Redis, dags_test: DagsTest
+    redis_conn: RedisServer, admin: redis.Redis, subscribe: Subscribe, dags_test: DagsTest
 ) -> None:
     """The sensor receives the order, the handler parses it, the acknowledgement goes out."""
-    acks = admin.pubsub(ignore_subscribe_messages=True)
-    acks.subscribe("orders:ack")
-    assert acks.get_message(timeout=5) is None  # the subscribe confirmation
+    acks = subscribe("orders:ack")
 
     outcome = dags_test(
         Path(example_redis_pubsub.__file__),
@@ -54,7 +53,6 @@ def test_example_redis_pubsub(
     ack = acks.get_message(timeout=5)
     assert ack is not None
     assert ack["data"] == b"order 7 accepted"
-    acks.close()
     logs = outcome.logs()
     assert "Subscribed to Redis channel(s) orders" in logs
     assert redis_conn.password not in logs

@@ -5,30 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import redis
 
 from taskloom.exceptions import InvalidConnectionError
 from taskloom.providers.redis.operators.redis_publish import RedisPublishOperator
 from taskloom_testing.redis import RedisServer
 from tests.conftest import DagsTest
+from tests.conftest import Subscribe
 
 
-def _subscribe(admin: redis.Redis, channel: str) -> redis.client.PubSub:
-    pubsub = admin.pubsub(ignore_subscribe_messages=True)
-    pubsub.subscribe(channel)
-    assert pubsub.get_message(timeout=5) is None  # consumes the subscribe confirmation
-    return pubsub
-
-
-def test_publish_reaches_subscriber(redis_conn: RedisServer, admin: redis.Redis) -> None:
+def test_publish_reaches_subscriber(redis_conn: RedisServer, subscribe: Subscribe) -> None:
     """The message arrives on the channel, and the number of receivers is returned."""
-    pubsub = _subscribe(admin, "op:news")
+    pubsub = subscribe("op:news")
     operator = RedisPublishOperator(task_id="publish", channel="op:news", message="hello")
     assert operator.execute({}) == 1
     message = pubsub.get_message(timeout=5)
     assert message is not None
     assert (message["channel"], message["data"]) == (b"op:news", b"hello")
-    pubsub.close()
 
 
 def test_publish_without_subscribers(redis_conn: RedisServer) -> None:
