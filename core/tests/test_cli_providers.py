@@ -218,6 +218,17 @@ def test_hook_module_is_imported_only_when_get_hook_is_used(env: Env, tmp_path: 
         TASKLOOM_CONN_GOOD=json.dumps({"conn_type": "fixture_good", "host": "db.example"}),
     )
     assert result.returncode == 0, result.stderr
+    warnings = sorted(
+        line for line in result.stderr.splitlines() if line.startswith("skipping provider")
+    )
+    assert [line.split()[2] for line in warnings] == [
+        "'fixture_dup_b'",
+        "'fixture_malformed'",
+        "'fixture_newcore'",
+    ]
+    assert warnings[0].endswith(
+        "fix: uninstall one of the two: pip uninstall taskloom-provider-fixture-dup-b"
+    )
     seen = json.loads(result.stdout)
     assert seen["before"] == []
     assert seen["after"] == [
