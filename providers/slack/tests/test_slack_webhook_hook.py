@@ -93,7 +93,7 @@ def test_webhook_url_forms(
 def test_default_url_is_slack(monkeypatch: pytest.MonkeyPatch) -> None:
     """With only a token, the URL is Slack's own webhook endpoint over https."""
     monkeypatch.setenv("TASKLOOM_CONN_SLACK_DEFAULT", "slack-webhook://:T000%2FB000%2FXXXX@")
-    hook = SlackWebhookHook()
+    hook = SlackWebhookHook(None)  # as Connection.get_hook builds it for a connection without an id
     hook.get_conn()
     assert hook.base_url == "https://hooks.slack.com/services/T000/B000/XXXX"
 

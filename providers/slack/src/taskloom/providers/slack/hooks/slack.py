@@ -40,9 +40,9 @@ class SlackHook(BaseHook):
     conn_type: ClassVar[str] = "slack"
     hook_name: ClassVar[str] = "Slack API"
 
-    def __init__(self, slack_conn_id: str = default_conn_name, **kwargs: Any) -> None:
+    def __init__(self, slack_conn_id: str | None = default_conn_name, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.slack_conn_id = slack_conn_id
+        self.slack_conn_id = slack_conn_id or self.default_conn_name
 
     @cached_property
     def connection(self) -> Connection:

@@ -99,11 +99,12 @@ class SlackWebhookHook(HttpHook):
 
     def __init__(
         self,
-        slack_webhook_conn_id: str = default_conn_name,
+        slack_webhook_conn_id: str | None = default_conn_name,
         *,
         timeout: float | None = None,
         retry: Retry | int | None = None,
     ) -> None:
+        slack_webhook_conn_id = slack_webhook_conn_id or self.default_conn_name
         super().__init__(
             method="POST", http_conn_id=slack_webhook_conn_id, timeout=timeout, retry=retry
         )

@@ -65,9 +65,9 @@ class SmtpHook(BaseHook):
     conn_type = "smtp"
     hook_name = "SMTP"
 
-    def __init__(self, smtp_conn_id: str = default_conn_name, **kwargs: Any) -> None:
+    def __init__(self, smtp_conn_id: str | None = default_conn_name, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.smtp_conn_id = smtp_conn_id
+        self.smtp_conn_id = smtp_conn_id or self.default_conn_name
         self._connection: Connection | None = None
         #: The open client between :meth:`get_conn` and :meth:`close`.
         self.smtp_client: smtplib.SMTP | None = None
