@@ -132,7 +132,7 @@ class _Handler:
             ReceivedMessage(
                 mail_from=envelope.mail_from,
                 rcpt_tos=list(envelope.rcpt_tos),
-                message=message,  # type: ignore[arg-type]
+                message=message,
                 login=login.decode() if isinstance(login, bytes) else login,
             )
         )
