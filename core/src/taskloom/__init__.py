@@ -18,15 +18,17 @@ if _LegacyPathFinder not in _sys.meta_path:
     _sys.meta_path.append(_LegacyPathFinder)
 
 if TYPE_CHECKING:
+    from taskloom.decorators import dag as dag
     from taskloom.decorators import task as task
     from taskloom.models.dag import DAG as DAG
 
 _LAZY = {
     "DAG": "taskloom.models.dag",
+    "dag": "taskloom.decorators",
     "task": "taskloom.decorators",
 }
 
-__all__ = ["DAG", "__version__", "task"]
+__all__ = ["DAG", "__version__", "dag", "task"]
 
 
 def __getattr__(name: str) -> Any:
