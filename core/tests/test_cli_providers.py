@@ -54,6 +54,9 @@ def test_list_shows_id_distribution_version_and_state(site: Path) -> None:
     code, table = _run("list")
     assert code == 0
     assert table.splitlines()[0].split() == ["id", "distribution", "version", "state", "reason"]
+    assert table.splitlines()[-1].startswith(
+        'fix for fixture_newcore: upgrade core: pip install "taskloom>=9"'
+    )
 
 
 def test_info_shows_the_metadata_and_where_to_report(site: Path) -> None:

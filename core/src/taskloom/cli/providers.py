@@ -62,9 +62,14 @@ def providers_group() -> None:
 @output_option
 def list_command(output: str) -> None:
     """List installed providers with their distribution, version and state (ok, incompatible, broken, disabled)."""
-    rows = [_status_row(status) for status in _registry().providers()]
+    statuses = _registry().providers()
+    rows = [_status_row(status) for status in statuses]
     columns = ["id", "distribution", "version", "state", "reason"]
     render(rows, [*columns, "fix"] if output == "json" else columns, output)
+    if output == "table":
+        for status in statuses:
+            if status.fix:
+                click.echo(f"fix for {status.provider_id}: {status.fix}")
 
 
 @providers_group.command("info")
