@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,7 @@ def test_round_trip_on_a_file(db_file: Path) -> None:
         == 2500
     )
     hook.insert_rows("items", [(1, "replaced")], replace=True)
-    with sqlite3.connect(db_file) as conn:
+    with closing(sqlite3.connect(db_file)) as conn:
         assert conn.execute("SELECT count(*), max(id) FROM items").fetchone() == (2500, 2499)
         assert conn.execute("SELECT name FROM items WHERE id = 1").fetchone() == ("replaced",)
     assert hook.get_records("SELECT name FROM items WHERE id < ? ORDER BY id", parameters=(3,)) == [
