@@ -32,10 +32,18 @@ _COPY_IGNORE = shutil.ignore_patterns(
 
 
 def find_uv() -> list[str]:
-    """The command that runs uv: ``$TASKLOOM_TEST_UV``, ``uv`` on PATH, ``python -m uv``, or the repo's tools venv."""
+    """The command that runs uv, or fail saying how to provide it.
+
+    Looked for in order: ``$TASKLOOM_TEST_UV``, beside this Python, on ``PATH``,
+    ``python -m uv``, then the repository's pinned tools (``.tools/venv`` made by
+    ``tools/run.py``, or ``.venv-tools``).
+    """
     configured = os.environ.get("TASKLOOM_TEST_UV")
     if configured:
         return [configured]
+    beside = Path(sys.executable).parent / "uv"
+    if beside.is_file():
+        return [str(beside)]
     on_path = shutil.which("uv")
     if on_path:
         return [on_path]
@@ -44,9 +52,12 @@ def find_uv() -> list[str]:
     )
     if probe.returncode == 0:
         return [sys.executable, "-m", "uv"]
-    local = CORE_DIR.parent / ".venv-tools" / "bin" / "uv"
-    if local.is_file():
-        return [str(local)]
+    for local in (
+        CORE_DIR.parent / ".tools" / "venv" / "bin" / "uv",
+        CORE_DIR.parent / ".venv-tools" / "bin" / "uv",
+    ):
+        if local.is_file():
+            return [str(local)]
     pytest.fail(
         "these tests build wheels and fresh environments with uv, which was not found: "
         "install it (`pip install uv`), put it on PATH, or set TASKLOOM_TEST_UV to its path"
