@@ -9,6 +9,7 @@ paths a real install rarely produces.
 from __future__ import annotations
 
 import email.message
+import json
 import logging
 import os
 import sys
@@ -186,6 +187,35 @@ def test_check_reports_every_problem_with_its_fix(site: Path) -> None:
     assert all(p.fix for p in problems.values())
     assert "taskloom.providers.fixture_good.operators.good" in sys.modules
     assert str(problems["fixture_dup_b"]).startswith("taskloom-provider-fixture-dup-b: ")
+
+
+def _edit_good_metadata(site: Path, **changes: object) -> None:
+    install_into_site(site, "good")
+    path = site / "taskloom" / "providers" / "fixture_good" / "provider.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data.update(changes)
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def test_metadata_id_must_match_the_entry_point(site: Path) -> None:
+    """provider.json's id differing from the entry-point name is reported, not guessed."""
+    _edit_good_metadata(site, id="something_else")
+    status = build_registry().status("fixture_good")
+    assert status.state is ProviderState.BROKEN
+    assert (
+        status.reason
+        == "provider.json says id 'something_else' but its entry point is named 'fixture_good'"
+    )
+
+
+def test_metadata_may_only_name_code_in_its_own_package(site: Path) -> None:
+    """A provider cannot declare modules of core or of another provider."""
+    _edit_good_metadata(site, operators=["taskloom.operators.python"])
+    status = build_registry().status("fixture_good")
+    assert status.state is ProviderState.BROKEN
+    assert status.reason == (
+        "provider.json names code outside its package taskloom.providers.fixture_good: taskloom.operators.python"
+    )
 
 
 def test_disabled_providers_are_skipped(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
