@@ -29,6 +29,7 @@ ACME = {
         "acme": {
             "hook_class": "taskloom.hooks.base.BaseHook",
             "display_name": "Acme",
+            "fields": {"login": {"label": "Account key", "secret": True}},
             "extra_fields": {
                 "client_key": {"label": "Client key", "secret": True},
                 "region": {"label": "Region", "choices": ["eu", "us"]},
@@ -249,6 +250,8 @@ def test_invalid_json_errors_hide_the_secret() -> None:
     assert "s3cr3t" not in str(info.value)
     with pytest.raises(InvalidConnectionError, match="must be a JSON object"):
         Connection(conn_type="http", extra="[1, 2]")
+    with pytest.raises(InvalidConnectionError, match="extra must hold only JSON values"):
+        Connection(conn_type="http", extra={"when": object()})
     with pytest.raises(InvalidConnectionError, match="must be text"):
         Connection.from_dict({"conn_type": "http", "password": 12345})
 
@@ -289,6 +292,9 @@ def test_repr_hides_password_and_secret_extras() -> None:
         assert "'client_key': '***'" in text
         assert "'region': 'eu'" in text
         assert "password='***'" in text
+    marked = Connection(conn_id="a", conn_type="acme", login="account-key-value")
+    assert "account-key-value" not in repr(marked)
+    assert "login='***'" in repr(marked)
 
 
 @pytest.mark.usefixtures("acme_registry")
@@ -304,6 +310,8 @@ def test_mask_secrets_registers_password_and_secret_extras() -> None:
     conn.mask_secrets()
     text = "plain-host hunter2-password client-key-value eu"
     assert redact(text) == "plain-host *** *** eu"
+    Connection(conn_id="b", conn_type="acme", login="account-key-value").mask_secrets()
+    assert redact("key account-key-value") == "key ***"
 
 
 @pytest.mark.usefixtures("acme_registry")

@@ -267,3 +267,17 @@ def test_errors_pickle_with_their_attributes() -> None:
     assert str(missing).startswith("connection 'c' is not defined. Looked in: env; db.")
     invalid = pickle.loads(pickle.dumps(InvalidConnectionError("bad port", conn_id="c")))
     assert (str(invalid), invalid.conn_id) == ("connection 'c': bad port", "c")
+
+
+def test_backend_kwargs_secrets_are_masked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Values under keys of backend_kwargs that name secrets (token, password...) are masked, at any depth."""
+    _configure_backend(
+        monkeypatch,
+        DictBackend,
+        {
+            "connections": {"api_token": "nested-token-abcdef"},
+            "variables": {"token": "vault-token-abcdef"},
+        },
+    )
+    assert get_variable("token") == "vault-token-abcdef"
+    assert redact("using vault-token-abcdef and nested-token-abcdef") == "using *** and ***"

@@ -27,7 +27,6 @@ from taskloom.exceptions import InvalidConnectionError
 from taskloom.exceptions import ProviderError
 from taskloom.models.connection import Connection
 from taskloom.models.connection import connection_type_info
-from taskloom.utils.secrets_masker import REDACTED
 from taskloom.utils.secrets_masker import redact
 
 #: Columns of ``connections list``.
@@ -68,18 +67,8 @@ def _usage(exc: Exception) -> ConnectionUsageError:
 
 
 def _record(conn: Connection, source: str, *, reveal: bool) -> dict[str, Any]:
-    return {
-        "conn_id": conn.conn_id,
-        "conn_type": conn.conn_type,
-        "description": conn.description,
-        "host": conn.host,
-        "port": conn.port,
-        "schema": conn.schema,
-        "login": conn.login,
-        "password": conn.password if reveal else (REDACTED if conn.password else None),
-        "extra": (conn.extra_dejson if reveal else conn.masked_extra()) or None,
-        "source": source,
-    }
+    fields = conn.to_dict(prune_empty=False) if reveal else conn.masked_fields()
+    return {**fields, "source": source}
 
 
 @click.group("connections")

@@ -144,7 +144,14 @@ def _parse_extra(value: Any, conn_id: str | None) -> str | None:
             f"extra must be a JSON object ({{...}}), not a JSON {type(parsed).__name__}",
             conn_id=conn_id,
         )
-    return json.dumps(parsed) if parsed else None
+    try:
+        return json.dumps(parsed) if parsed else None
+    except (TypeError, ValueError):
+        raise InvalidConnectionError(
+            "extra must hold only JSON values (text, numbers, true/false, null, lists and "
+            "objects); convert dates and other objects to text first",
+            conn_id=conn_id,
+        ) from None
 
 
 class Connection:
@@ -244,6 +251,11 @@ class Connection:
 
     __hash__ = None  # type: ignore[assignment]  # mutable: not hashable, like a dataclass
 
+    def secret_fields(self) -> set[str]:
+        """Standard fields whose values are secret: ``password``, and those the provider marks secret."""
+        info = connection_type_info(self.conn_type)
+        return {"password", *(info.secret_fields if info is not None else ())}
+
     def secret_extra_keys(self) -> set[str]:
         """Keys of :attr:`extra_dejson` that are secret (declared by the provider, or named like secrets)."""
         return secret_extra_keys(self.conn_type, self.extra_dejson)
@@ -253,23 +265,34 @@ class Connection:
         secret = self.secret_extra_keys()
         return {k: (REDACTED if k in secret else v) for k, v in self.extra_dejson.items()}
 
+    def masked_fields(self) -> dict[str, Any]:
+        """The fields as :meth:`to_dict` gives them, with every secret value replaced by ``***``."""
+        data = self.to_dict(prune_empty=False)
+        for name in self.secret_fields():
+            if data.get(name) not in (None, ""):
+                data[name] = REDACTED
+        data["extra"] = self.masked_extra() or None
+        return data
+
     def mask_secrets(self) -> None:
-        """Register the password and the secret extras with the secrets masker.
+        """Register the password, the secret fields and the secret extras with the secrets masker.
 
         Called whenever a connection is retrieved, so that the values never reach a log.
         """
         label = f"connection {self.conn_id!r}"
-        mask_secret(self.password, f"password of {label}")
+        for name in sorted(self.secret_fields()):
+            value = getattr(self, name, None)
+            mask_secret(None if value is None else str(value), f"{name} of {label}")
         extra = self.extra_dejson
         for key in self.secret_extra_keys():
             mask_secret(extra[key], f"extra {key!r} of {label}")
 
     def __repr__(self) -> str:
-        password = REDACTED if self.password else None
+        shown = self.masked_fields()
         return (
             f"Connection(conn_id={self.conn_id!r}, conn_type={self.conn_type!r}, "
-            f"host={self.host!r}, schema={self.schema!r}, login={self.login!r}, "
-            f"password={password!r}, port={self.port!r}, extra={self.masked_extra()!r})"
+            f"host={shown['host']!r}, schema={shown['schema']!r}, login={shown['login']!r}, "
+            f"password={shown['password']!r}, port={shown['port']!r}, extra={self.masked_extra()!r})"
         )
 
     __str__ = __repr__

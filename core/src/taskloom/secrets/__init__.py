@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+from typing import Any
 
 from taskloom import configuration
 from taskloom.exceptions import ConfigurationError
@@ -30,6 +31,8 @@ from taskloom.secrets.environment_variables import EnvironmentVariablesBackend
 from taskloom.secrets.local_filesystem import LocalFilesystemBackend
 from taskloom.secrets.metastore import MetastoreBackend
 from taskloom.utils.module_loading import import_string
+from taskloom.utils.secrets_masker import is_sensitive_key
+from taskloom.utils.secrets_masker import mask_secret
 from taskloom.utils.secrets_masker import redact
 
 __all__ = [
@@ -74,6 +77,19 @@ def _configured_backend(class_path: str, kwargs_json: str) -> BaseSecretsBackend
         ) from None
 
 
+def _mask_sensitive(value: Any, where: str) -> None:
+    """Register values under keys that name secrets (a vault token), at any depth."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if is_sensitive_key(str(key)):
+                mask_secret(item, f"{where} {key!r}")
+            else:
+                _mask_sensitive(item, where)
+    elif isinstance(value, list):
+        for item in value:
+            _mask_sensitive(item, where)
+
+
 def ensure_secrets_backends() -> list[BaseSecretsBackend]:
     """Return the backends of the lookup chain, in order (see the module docstring).
 
@@ -85,7 +101,9 @@ def ensure_secrets_backends() -> list[BaseSecretsBackend]:
         kwargs = configuration.get("secrets", "backend_kwargs") or ""
         if isinstance(kwargs, dict):  # a TOML table
             kwargs = json.dumps(kwargs, sort_keys=True)
-        backends.append(_configured_backend(str(class_path), str(kwargs)))
+        backend = _configured_backend(str(class_path), str(kwargs))
+        _mask_sensitive(json.loads(kwargs) if kwargs else {}, "[secrets] backend_kwargs")
+        backends.append(backend)
     backends += [EnvironmentVariablesBackend(), LocalFilesystemBackend(), MetastoreBackend()]
     return backends
 
