@@ -61,7 +61,10 @@ def providers_group() -> None:
 @providers_group.command("list")
 @output_option
 def list_command(output: str) -> None:
-    """List installed providers with their distribution, version and state (ok, incompatible, broken, disabled)."""
+    """List providers: distribution, version, state.
+
+    The state is ok, incompatible, broken or disabled; the fix follows the table.
+    """
     statuses = _registry().providers()
     rows = [_status_row(status) for status in statuses]
     columns = ["id", "distribution", "version", "state", "reason"]
@@ -76,7 +79,7 @@ def list_command(output: str) -> None:
 @click.argument("provider_id")
 @output_option
 def info_command(provider_id: str, output: str) -> None:
-    """Show everything a provider declares, and where to report its issues."""
+    """Show a provider's metadata and where to report issues."""
     registry = _registry()
     try:
         status = registry.status(provider_id)
@@ -101,7 +104,7 @@ def info_command(provider_id: str, output: str) -> None:
 @providers_group.command("hooks")
 @output_option
 def hooks_command(output: str) -> None:
-    """List the hook class behind every connection type (without importing any of them)."""
+    """List the hook class of every connection type."""
     registry = _registry()
     rows = [
         _conn_type_row(info, registry) for _, info in sorted(registry.connection_types().items())
@@ -112,7 +115,7 @@ def hooks_command(output: str) -> None:
 @providers_group.command("connection-types")
 @output_option
 def connection_types_command(output: str) -> None:
-    """List connection types with their display name, default connection id and secret fields."""
+    """List connection types, their defaults and secret fields."""
     registry = _registry()
     rows = [
         _conn_type_row(info, registry) for _, info in sorted(registry.connection_types().items())
@@ -148,7 +151,7 @@ def connection_types_command(output: str) -> None:
 @output_option
 @click.pass_context
 def check_command(ctx: click.Context, output: str) -> None:
-    """Validate every installed provider and import everything it declares; exit 1 on any problem.
+    """Validate providers and import their code; exit 1 on problems.
 
     Meant for CI: each problem is printed with the provider's distribution and the fix.
     """
@@ -189,7 +192,10 @@ def check_command(ctx: click.Context, output: str) -> None:
 )
 @output_option
 def new_command(provider_id: str, directory: Path | None, output: str) -> None:
-    """Scaffold a complete provider distribution that installs and passes its own tests."""
+    """Scaffold a new provider distribution, ready to test.
+
+    It installs and passes its own tests as generated.
+    """
     from taskloom._scaffold import ScaffoldError
     from taskloom._scaffold import write_provider
 
