@@ -151,7 +151,7 @@ def connection_types_command(output: str) -> None:
 @output_option
 @click.pass_context
 def check_command(ctx: click.Context, output: str) -> None:
-    """Validate providers and import their code; exit 1 on problems.
+    """Import every provider's code; exit 1 on any problem.
 
     Meant for CI: each problem is printed with the provider's distribution and the fix.
     """
