@@ -348,8 +348,10 @@ class AwsBaseHook(BaseHook):
                 f"{type(self).__name__}.get_client_type needs a service name such as 's3'; "
                 "pass client_type= here or to the hook."
             )
-        client = self.get_session(region_name).client(
-            service,  # type: ignore[call-overload]
+        # Any: boto3's type stubs only accept literal service names, not a variable.
+        session: Any = self.get_session(region_name)
+        client = session.client(
+            service,
             endpoint_url=self.endpoint_url,
             verify=self.verify,
             config=config or self.config,
@@ -369,8 +371,9 @@ class AwsBaseHook(BaseHook):
                 f"{type(self).__name__}.get_resource_type needs a service name such as 's3'; "
                 "pass resource_type= here or to the hook."
             )
-        resource = self.get_session(region_name).resource(
-            service,  # type: ignore[call-overload]
+        session: Any = self.get_session(region_name)
+        resource = session.resource(
+            service,
             endpoint_url=self.endpoint_url,
             verify=self.verify,
             config=config or self.config,

@@ -61,13 +61,11 @@ class SecretsManagerBackend(BaseSecretsBackend):
         self.variables_prefix = variables_prefix.rstrip(sep) if variables_prefix else None
         self.sep = sep
         self.endpoint_url = endpoint_url
-        self._session_kwargs = {
-            "region_name": region_name,
-            "profile_name": profile_name,
-            "aws_access_key_id": aws_access_key_id,
-            "aws_secret_access_key": aws_secret_access_key,
-            "aws_session_token": aws_session_token,
-        }
+        self.region_name = region_name
+        self.profile_name = profile_name
+        self._aws_access_key_id = aws_access_key_id
+        self._aws_secret_access_key = aws_secret_access_key
+        self._aws_session_token = aws_session_token
 
     def __repr__(self) -> str:
         # Never show the keyword arguments: they may hold a secret key.
@@ -79,7 +77,13 @@ class SecretsManagerBackend(BaseSecretsBackend):
     @functools.cached_property
     def client(self) -> Any:
         """The Secrets Manager client, made on first use."""
-        session = boto3.session.Session(**self._session_kwargs)
+        session = boto3.session.Session(
+            aws_access_key_id=self._aws_access_key_id,
+            aws_secret_access_key=self._aws_secret_access_key,
+            aws_session_token=self._aws_session_token,
+            region_name=self.region_name,
+            profile_name=self.profile_name,
+        )
         return session.client("secretsmanager", endpoint_url=self.endpoint_url)
 
     def secret_name(self, prefix: str, name: str) -> str:
