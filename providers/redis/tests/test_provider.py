@@ -55,6 +55,8 @@ def test_provider_json_lists_every_module_and_extra() -> None:
         "ssl_keyfile",
         "ssl_password",
         "ssl_check_hostname",
+        "socket_timeout",
+        "socket_connect_timeout",
     }
     assert [key for key, field in extra_fields.items() if field.get("secret")] == ["ssl_password"]
 

@@ -45,6 +45,7 @@ def test_connection_examples_parse() -> None:
     assert (tls_json.login, tls_json.password) == ("etl", "p@ss/word")
     assert tls_json.extra_dejson["ssl"] is True
     assert tls_json.extra_dejson["db"] == 2
+    assert tls_json.extra_dejson["socket_timeout"] == 30
 
 
 def test_hook_example(

@@ -32,6 +32,8 @@ def test_client_options_from_uri() -> None:
         "db": 3,
         "username": "alice",
         "password": "p@ss",
+        "socket_timeout": None,
+        "socket_connect_timeout": None,
     }
 
 
@@ -43,6 +45,8 @@ def test_client_options_defaults() -> None:
         "db": 0,
         "username": None,
         "password": None,
+        "socket_timeout": None,
+        "socket_connect_timeout": None,
     }
 
 
@@ -75,6 +79,18 @@ def test_client_options_db_from_extra_and_schema_wins() -> None:
             {"extra": {"ssl": True, "ssl_check_hostname": "sometimes"}},
             "'ssl_check_hostname' must be true or false",
         ),
+        (
+            {"extra": {"sll": True}},
+            "unknown extra field(s) 'sll' for a Redis connection; the known ones are db, ssl,",
+        ),
+        (
+            {"extra": {"socket_timeout": "soon"}},
+            "'socket_timeout' must be a number of seconds > 0, got 'soon'",
+        ),
+        (
+            {"extra": {"socket_connect_timeout": 0}},
+            "'socket_connect_timeout' must be a number of seconds > 0",
+        ),
     ],
 )
 def test_client_options_bad_input(fields: dict[str, object], fragment: str) -> None:
@@ -84,6 +100,20 @@ def test_client_options_bad_input(fields: dict[str, object], fragment: str) -> N
         client_options(conn)
     assert fragment in str(info.value)
     assert "hunter2-secret" not in str(info.value)
+
+
+def test_socket_timeout_reaches_the_client(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """socket_timeout (text from a URI) bounds a blocking command on the real server."""
+    monkeypatch.setenv(
+        "TASKLOOM_CONN_REDIS_QUICK",
+        redis_server.uri() + "?socket_timeout=0.3&socket_connect_timeout=5",
+    )
+    hook = RedisHook(redis_conn_id="redis_quick")
+    with pytest.raises(redis.exceptions.TimeoutError):
+        hook.get_conn().blpop(["timeout:never"], timeout=5)
+    hook.close()
 
 
 def test_client_options_tls_from_uri_query(tmp_path: Path) -> None:

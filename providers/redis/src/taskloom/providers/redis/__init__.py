@@ -35,8 +35,9 @@ Configuration
 Extra fields: ``db`` (database number when the schema is empty), ``ssl`` (true/false),
 ``ssl_cert_reqs`` (``none``, ``optional``, ``required``: the default), ``ssl_ca_certs``,
 ``ssl_certfile``, ``ssl_keyfile`` (PEM files), ``ssl_password`` (secret: masked like the
-password) and ``ssl_check_hostname`` (default false).  Every value is checked before the
-first network round trip; see :func:`~taskloom.providers.redis.hooks.redis.client_options`.
+password), ``ssl_check_hostname`` (default false), ``socket_timeout`` and
+``socket_connect_timeout`` (seconds).  Unknown extra fields are refused, and every value is
+checked before the first network round trip; see :func:`~taskloom.providers.redis.hooks.redis.client_options`.
 The metadata (fields, defaults, secrets) is in ``provider.json``.
 
 Environment variables

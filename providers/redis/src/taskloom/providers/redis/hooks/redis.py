@@ -17,6 +17,19 @@ from taskloom.models.connection import Connection
 CERT_REQS = ("none", "optional", "required")
 #: Extras holding the path of a PEM file; each must exist when TLS is on.
 TLS_FILE_EXTRAS = ("ssl_ca_certs", "ssl_certfile", "ssl_keyfile")
+#: Extras holding a number of seconds.
+TIMEOUT_EXTRAS = ("socket_timeout", "socket_connect_timeout")
+#: Every extra field the hook reads (as declared in ``provider.json``).  Others are
+#: refused: a misspelt ``ssl`` must not silently mean a plain-text connection.
+KNOWN_EXTRAS = (
+    "db",
+    "ssl",
+    "ssl_cert_reqs",
+    *TLS_FILE_EXTRAS,
+    "ssl_password",
+    "ssl_check_hostname",
+    *TIMEOUT_EXTRAS,
+)
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off", ""})
 
@@ -36,6 +49,8 @@ class RedisClientOptions(TypedDict, total=False):
     ssl_keyfile: str | None
     ssl_password: str | None
     ssl_check_hostname: bool
+    socket_timeout: float | None
+    socket_connect_timeout: float | None
 
 
 def _flag(extra: dict[str, Any], key: str, conn_id: str) -> bool:
@@ -53,6 +68,24 @@ def _flag(extra: dict[str, Any], key: str, conn_id: str) -> bool:
         "fix it in the connection's extra (e.g. {\"" + key + '": true}).',
         conn_id=conn_id,
     )
+
+
+def _seconds(extra: dict[str, Any], key: str, conn_id: str) -> float | None:
+    """Read a timeout extra: a positive number of seconds, or absent for none."""
+    value = extra.get(key)
+    if value is None or value == "":
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = 0.0
+    if not seconds > 0 or isinstance(value, bool):
+        raise InvalidConnectionError(
+            f"extra field {key!r} must be a number of seconds > 0, got {value!r}; "
+            "fix it in the connection's extra or remove it (no timeout).",
+            conn_id=conn_id,
+        )
+    return seconds
 
 
 def _database(conn: Connection, conn_id: str) -> int:
@@ -117,18 +150,28 @@ def client_options(conn: Connection) -> RedisClientOptions:
     option, and every check on the way) can be read and tested without a server.
 
     :param conn: a connection of type ``redis``.
-    :returns: the options; TLS ones only when the ``ssl`` extra is true.
+    :returns: the options (``None`` meaning redis-py's default); TLS ones only when the
+        ``ssl`` extra is true.
     :raises InvalidConnectionError: a field or extra has a value Redis cannot use; the
         message names it and never repeats the password.
     """
     conn_id = conn.conn_id or "<unnamed>"
     extra = conn.extra_dejson
+    unknown = sorted(set(extra) - set(KNOWN_EXTRAS))
+    if unknown:
+        raise InvalidConnectionError(
+            f"unknown extra field(s) {', '.join(map(repr, unknown))} for a Redis connection; "
+            f"the known ones are {', '.join(KNOWN_EXTRAS)}. Fix the spelling or remove them.",
+            conn_id=conn_id,
+        )
     options: RedisClientOptions = {
         "host": conn.host or "localhost",
         "port": int(conn.port or 6379),
         "db": _database(conn, conn_id),
         "username": conn.login or None,
         "password": conn.password or None,
+        "socket_timeout": _seconds(extra, "socket_timeout", conn_id),
+        "socket_connect_timeout": _seconds(extra, "socket_connect_timeout", conn_id),
     }
     options.update(_tls_options(extra, conn_id))
     return options
