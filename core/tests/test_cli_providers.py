@@ -262,3 +262,14 @@ def test_editable_install_is_discovered_and_resolved(
     assert state == "ok"
     assert package_dir.endswith("editable-good/src/taskloom/providers/fixture_good")
     assert module == "taskloom.providers.fixture_good.hooks.good"
+
+
+def test_info_of_a_broken_provider_shows_reason_and_fix(site: Path) -> None:
+    """providers info works for a provider that failed validation, showing why and what to do."""
+    install_into_site(site, "malformed")
+    code, output = _run("info", "fixture_malformed", "--output", "json")
+    assert code == 0
+    info = json.loads(output)
+    assert info["state"] == "broken"
+    assert "$.hooks: expected array" in info["reason"]
+    assert info["fix"].endswith("pip uninstall taskloom-provider-fixture-malformed")

@@ -493,3 +493,17 @@ def test_module_attributes_are_reexported() -> None:
     """The public names live in taskloom.providers_manager."""
     assert set(providers_manager.__all__) <= set(dir(providers_manager))
     assert providers_manager.ENTRY_POINT_GROUP == "taskloom.providers"
+
+
+def test_register_records_the_supplying_distribution() -> None:
+    """register(source=dist) keeps the distribution's name and version for listings and messages."""
+    registry = ProviderRegistry()
+    registry.register(
+        _info("alpha", "alpha"), source=FakeDistribution("taskloom-provider-alpha", "")
+    )
+    status = registry.status("alpha")
+    assert (status.distribution, status.version, status.label) == (
+        "taskloom-provider-alpha",
+        "3.1.4",
+        "taskloom-provider-alpha 3.1.4",
+    )
