@@ -507,3 +507,17 @@ def test_register_records_the_supplying_distribution() -> None:
         "3.1.4",
         "taskloom-provider-alpha 3.1.4",
     )
+
+
+def test_a_corrupt_distribution_does_not_break_discovery(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A distribution whose entry_points.txt cannot be parsed is skipped with a warning."""
+    corrupt = FakeDistribution("corrupt", "[taskloom.providers]\nthis line is not an entry point\n")
+    ghost = FakeDistribution(
+        "taskloom-provider-ghost", "[taskloom.providers]\nghost = taskloom.providers.ghost\n"
+    )
+    with caplog.at_level(logging.WARNING, logger="taskloom.providers_manager"):
+        registry = _fake(monkeypatch, corrupt, ghost)
+    assert registry.status("ghost").distribution == "taskloom-provider-ghost"
+    assert "skipping the entry points of a distribution" in caplog.text

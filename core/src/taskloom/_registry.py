@@ -17,6 +17,7 @@ from __future__ import annotations
 import enum
 import functools
 import importlib
+import logging
 import os
 import re
 from collections import defaultdict
@@ -45,6 +46,8 @@ from taskloom.exceptions import ProviderLoadError
 from taskloom.exceptions import ProviderNotFoundError
 from taskloom.exceptions import ProviderValidationError
 from taskloom.utils.module_loading import import_string
+
+_log = logging.getLogger("taskloom.providers_manager")
 
 #: Entry-point group through which provider distributions announce themselves.
 ENTRY_POINT_GROUP: Final = "taskloom.providers"
@@ -137,15 +140,25 @@ def grouped_entry_points() -> Mapping[str, tuple[EntryPoint, ...]]:
     grouped: defaultdict[str, list[EntryPoint]] = defaultdict(list)
     seen: set[str] = set()
     for dist in distributions():
-        # The first distribution of a name on sys.path wins, as in importlib.metadata's own
-        # entry_points(); the folder-derived name avoids parsing every METADATA file.
-        name = getattr(dist, "_normalized_name", None) or canonicalize_name(
-            dist.metadata["Name"] or ""
-        )
-        if name in seen:
+        try:
+            # The first distribution of a name on sys.path wins, as in importlib.metadata's
+            # own entry_points(); the folder-derived name avoids parsing every METADATA file.
+            name = getattr(dist, "_normalized_name", None) or canonicalize_name(
+                dist.metadata["Name"] or ""
+            )
+            if name in seen:
+                continue
+            seen.add(name)
+            found = list(dist.entry_points)
+        except Exception as exc:  # noqa: BLE001 -- one corrupt install must not break discovery
+            _log.warning(
+                "skipping the entry points of a distribution at %s: %s: %s; reinstall it",
+                getattr(dist, "_path", "?"),
+                type(exc).__name__,
+                exc,
+            )
             continue
-        seen.add(name)
-        for ep in dist.entry_points:
+        for ep in found:
             grouped[ep.group].append(ep)
     return MappingProxyType({group: tuple(eps) for group, eps in grouped.items()})
 
