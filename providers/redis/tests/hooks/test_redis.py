@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -257,7 +258,7 @@ def test_tls_with_client_certificate(tls_conn: RedisServer) -> None:
 
 def test_tls_checks_hostname(tls_conn: RedisServer, monkeypatch: pytest.MonkeyPatch) -> None:
     """ssl_check_hostname accepts the server certificate, which names 127.0.0.1."""
-    conn = json.loads(_env("TASKLOOM_CONN_REDIS_TLS"))
+    conn = json.loads(os.environ["TASKLOOM_CONN_REDIS_TLS"])
     conn["extra"]["ssl_check_hostname"] = True
     monkeypatch.setenv("TASKLOOM_CONN_REDIS_TLS_STRICT", json.dumps(conn))
     assert RedisHook(redis_conn_id="redis_tls_strict").test_connection() == (
@@ -270,7 +271,7 @@ def test_tls_without_client_certificate_fails(
     tls_conn: RedisServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The server requires a client certificate: leaving it out fails the TLS handshake."""
-    conn = json.loads(_env("TASKLOOM_CONN_REDIS_TLS"))
+    conn = json.loads(os.environ["TASKLOOM_CONN_REDIS_TLS"])
     del conn["extra"]["ssl_certfile"], conn["extra"]["ssl_keyfile"]
     monkeypatch.setenv("TASKLOOM_CONN_REDIS_TLS_NOCERT", json.dumps(conn))
     ok, reason = RedisHook(redis_conn_id="redis_tls_nocert").test_connection()
@@ -280,7 +281,7 @@ def test_tls_without_client_certificate_fails(
 
 def test_tls_rejects_unknown_ca(tls_conn: RedisServer, monkeypatch: pytest.MonkeyPatch) -> None:
     """With ssl_cert_reqs=required and no CA file, the self-signed server is not trusted."""
-    conn = json.loads(_env("TASKLOOM_CONN_REDIS_TLS"))
+    conn = json.loads(os.environ["TASKLOOM_CONN_REDIS_TLS"])
     del conn["extra"]["ssl_ca_certs"]
     monkeypatch.setenv("TASKLOOM_CONN_REDIS_TLS_NOCA", json.dumps(conn))
     ok, reason = RedisHook(redis_conn_id="redis_tls_noca").test_connection()
@@ -309,7 +310,7 @@ def test_tls_encrypted_client_key(
         ],
         check=True,
     )
-    conn = json.loads(_env("TASKLOOM_CONN_REDIS_TLS"))
+    conn = json.loads(os.environ["TASKLOOM_CONN_REDIS_TLS"])
     conn["extra"].update(ssl_keyfile=str(encrypted), ssl_password="key-pw-31")
     monkeypatch.setenv("TASKLOOM_CONN_REDIS_TLS_ENC", json.dumps(conn))
     assert RedisHook(redis_conn_id="redis_tls_enc").test_connection() == (
@@ -325,12 +326,6 @@ def test_ssl_password_is_a_secret_extra() -> None:
     )
     assert "ssl_password" in conn.secret_extra_keys()
     assert "key-pw-31" not in repr(conn)
-
-
-def _env(name: str) -> str:
-    import os
-
-    return os.environ[name]
 
 
 def _connections_test(conn_id: str) -> subprocess.CompletedProcess[str]:
