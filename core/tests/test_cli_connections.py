@@ -102,6 +102,9 @@ def test_add_forms_and_overwrite() -> None:
     assert replaced.exit_code == 0
     conn = get_connection("j")
     assert (conn.host, conn.port, conn.extra_dejson) == ("b", 81, {"x": "1"})
+    described = run("add", "d", "--conn-uri", "http://h", "--conn-description", "the reports API")
+    assert described.exit_code == 0
+    assert get_connection("d").description == "the reports API"
 
 
 @pytest.mark.parametrize(

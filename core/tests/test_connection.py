@@ -114,10 +114,23 @@ def test_uri_round_trip_any_text(
 
 
 @settings(max_examples=100, deadline=None)
-@given(password=_text, extra=st.dictionaries(_text, _json, max_size=3))
-def test_json_round_trip(password: str, extra: dict[str, Any]) -> None:
-    """from_json(to_json()) gives back the same connection."""
-    conn = Connection(conn_id="j", conn_type="http", host="h", password=password, extra=extra)
+@given(
+    fields=st.fixed_dictionaries(
+        {"conn_type": st.from_regex(r"\A[a-z][a-z0-9_-]{0,10}\Z")},
+        optional={
+            "description": _text,
+            "host": _host,
+            "login": _text,
+            "password": _text,
+            "schema": _text,
+            "port": st.integers(min_value=0, max_value=65535),
+            "extra": st.dictionaries(_text, _json, max_size=3),
+        },
+    )
+)
+def test_json_round_trip(fields: dict[str, Any]) -> None:
+    """from_json(to_json()) gives back the same connection, description included."""
+    conn = Connection(conn_id="j", **fields)
     assert Connection.from_json(conn.to_json(), conn_id="j") == conn
 
 

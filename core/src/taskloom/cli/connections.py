@@ -83,7 +83,9 @@ def _build_connection(
     conn_id: str, uri: str | None, as_json: str | None, fields: dict[str, Any]
 ) -> Connection:
     given = {k: v for k, v in fields.items() if v is not None}
-    if sum(x is not None for x in (uri, as_json)) + bool(given and (uri or as_json)) > 1:
+    # --conn-description goes with any form (a URI has no place for it).
+    field_options = set(given) - {"description"}
+    if sum(x is not None for x in (uri, as_json)) + bool(field_options and (uri or as_json)) > 1:
         raise ConnectionUsageError(
             "give the connection one way: --conn-uri, --conn-json, or --conn-type with other --conn-* options"
         )
