@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import time
+from pathlib import Path
+
 import pytest
 import redis
 
 from taskloom.providers.redis.sensors.redis_key import RedisKeySensor
 from taskloom_testing.redis import RedisServer
+from tests.conftest import LOGICAL_DATE
+from tests.conftest import DagsTest
 
 
 def test_poke_follows_the_key(redis_conn: RedisServer, admin: redis.Redis) -> None:
@@ -33,3 +39,45 @@ def test_key_sensor_in_another_database(
 def test_key_is_templated() -> None:
     """key is the templated field."""
     assert RedisKeySensor.template_fields == ("key",)
+
+
+RESCHEDULE_DAG = """
+from datetime import datetime
+
+from taskloom import DAG
+from taskloom.providers.redis.sensors.redis_key import RedisKeySensor
+
+with DAG(dag_id="key_reschedule", schedule=None, start_date=datetime(2024, 1, 1)):
+    RedisKeySensor(
+        task_id="wait", key="ready:{{ ds }}", mode="reschedule", poke_interval=0.2, timeout=120
+    )
+"""
+
+
+def test_reschedule_mode_and_templated_key(
+    redis_conn: RedisServer,
+    admin: redis.Redis,
+    dags_test: DagsTest,
+    tmp_path: Path,
+    taskloom_home: Path,
+) -> None:
+    """In mode='reschedule' the sensor is run again until the rendered key appears."""
+    key = f"ready:{LOGICAL_DATE}"
+    admin.delete(key)
+    dag_file = tmp_path / "key_reschedule.py"
+    dag_file.write_text(RESCHEDULE_DAG)
+    poke_line = f"Checking whether Redis key '{key}' exists"
+
+    def pokes() -> int:
+        files = (taskloom_home / "logs").rglob("*.log")
+        return sum(path.read_text(errors="replace").count(poke_line) for path in files)
+
+    def create_key_after_two_pokes(process: subprocess.Popen[str]) -> None:
+        deadline = time.monotonic() + 120
+        while pokes() < 2 and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        admin.set(key, "1")
+
+    outcome = dags_test(dag_file, "key_reschedule", while_running=create_key_after_two_pokes)
+    assert outcome.returncode == 0, outcome.output
+    assert pokes() >= 3
