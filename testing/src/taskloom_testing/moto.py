@@ -41,6 +41,8 @@ from taskloom_testing.servers import wait_for_port
 ACCESS_KEY_ID = "testing-access-key"
 SECRET_ACCESS_KEY = "testing-secret-key-never-logged"
 REGION = "us-east-1"
+#: Seconds the server may take to answer after it is started.
+STARTUP_TIMEOUT = 120.0
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,8 @@ def moto_server() -> Iterator[MotoServer]:
             )
         try:
             try:
-                wait_for_port(port)
+                # moto imports every service's models at start: slow on a busy machine.
+                wait_for_port(port, timeout=STARTUP_TIMEOUT)
             except BaseException:
                 with open(log_path, encoding="utf-8", errors="replace") as fh:
                     print(f"moto server output:\n{fh.read()}", file=sys.stderr)
