@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import ssl
 import subprocess
 import time
@@ -369,3 +370,23 @@ def test_http_error_pickles() -> None:
         pickle.dumps(HttpError("GET / returned HTTP 503", status_code=503, body="down"))
     )
     assert (str(error), error.status_code, error.body) == ("GET / returned HTTP 503", 503, "down")
+
+
+def test_tcp_keep_alive_sockets(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With tcp_keep_alive (the default) the request's socket has SO_KEEPALIVE set; without, it has not."""
+    _set_conn(monkeypatch, httpserver)
+    seen: list[int] = []
+
+    def chunked(request: Request) -> Response:
+        # A streamed body keeps the connection checked out while the test inspects it.
+        return Response(iter([b"a", b"b"]), mimetype="text/plain")
+
+    httpserver.expect_request("/ka").respond_with_handler(chunked)
+    for keep_alive in (True, False):
+        hook = HttpHook(method="GET", tcp_keep_alive=keep_alive)
+        response = hook.run("/ka", extra_options={"stream": True})
+        # The socket of the open response (urllib3 keeps it on the http.client response).
+        with socket.fromfd(response.raw._fp.fileno(), socket.AF_INET, socket.SOCK_STREAM) as sock:
+            seen.append(sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE))
+        assert response.text == "ab"
+    assert [bool(value) for value in seen] == [True, False]

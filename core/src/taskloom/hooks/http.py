@@ -36,6 +36,7 @@ checks) on a schedule the caller gives.
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -48,6 +49,7 @@ from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 from requests.auth import HTTPBasicAuth
 from requests.auth import HTTPDigestAuth
+from urllib3.connection import HTTPConnection
 from urllib3.util.retry import Retry
 
 from taskloom.exceptions import HttpError
@@ -57,7 +59,14 @@ from taskloom.models.connection import Connection
 from taskloom.utils.module_loading import import_string
 from taskloom.utils.secrets_masker import redact
 
-__all__ = ["EXTRA_OPTIONS", "RETRY_STATUSES", "BearerAuth", "HttpHook", "default_retry"]
+__all__ = [
+    "EXTRA_OPTIONS",
+    "RETRY_STATUSES",
+    "BearerAuth",
+    "HttpHook",
+    "TCPKeepAliveAdapter",
+    "default_retry",
+]
 
 #: Statuses retried by default: too many requests, and the server errors that are usually transient.
 RETRY_STATUSES: Final = (429, 500, 502, 503, 504)
@@ -97,6 +106,38 @@ class BearerAuth(AuthBase):
         return request
 
 
+class TCPKeepAliveAdapter(HTTPAdapter):
+    """An adapter whose sockets send TCP keep-alive probes.
+
+    Long requests through NAT gateways and load balancers are dropped silently when the
+    connection is idle for minutes (a report that takes 10 minutes to build); keep-alive
+    probes keep the connection open, as Airflow's ``tcp_keep_alive`` does.
+
+    :param idle: seconds of silence before the first probe.
+    :param interval: seconds between probes.
+    :param count: unanswered probes before the connection is dropped.
+    """
+
+    def __init__(
+        self, *, idle: int = 120, interval: int = 30, count: int = 20, **kwargs: Any
+    ) -> None:
+        options = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]
+        for name, value in (
+            ("TCP_KEEPIDLE", idle),
+            ("TCP_KEEPINTVL", interval),
+            ("TCP_KEEPCNT", count),
+        ):
+            if hasattr(socket, name):  # not every platform has every option
+                options.append((socket.IPPROTO_TCP, getattr(socket, name), value))
+        self.socket_options = [*HTTPConnection.default_socket_options, *options]
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        """Create the pool manager with the keep-alive socket options."""
+        kwargs["socket_options"] = self.socket_options
+        super().init_poolmanager(*args, **kwargs)
+
+
 def default_retry(**overrides: Any) -> Retry:
     """The retry policy of :class:`HttpHook` (see the module docstring), with ``overrides``."""
     options: dict[str, Any] = {
@@ -120,7 +161,8 @@ class HttpHook(BaseHook):
     :param retry: a :class:`urllib3.util.Retry`, a number of retries, or ``None`` for
         the connection's ``retry`` extra or the default policy; ``0`` disables retries.
     :param timeout: seconds per request, overriding the connection's ``timeout`` extra.
-    :param tcp_keep_alive: keep connections of the session alive between requests.
+    :param tcp_keep_alive: send TCP keep-alive probes on the session's sockets (see
+        :class:`TCPKeepAliveAdapter`), so long requests survive idle-dropping middleboxes.
     """
 
     conn_name_attr: ClassVar[str] = "http_conn_id"
@@ -188,11 +230,14 @@ class HttpHook(BaseHook):
             self._request_defaults["timeout"] = DEFAULT_TIMEOUT
         if headers:
             session.headers.update(headers)
-        adapter = HTTPAdapter(max_retries=self._retry(connection, extra))
+        retry = self._retry(connection, extra)
+        adapter = (
+            TCPKeepAliveAdapter(max_retries=retry)
+            if self.tcp_keep_alive
+            else HTTPAdapter(max_retries=retry)
+        )
         session.mount("http://", adapter)
         session.mount("https://", adapter)
-        if not self.tcp_keep_alive:
-            session.headers["Connection"] = "close"
         return session
 
     def _base_url(self, connection: Connection) -> str:
