@@ -225,6 +225,8 @@ def test_export_import_round_trip(tmp_path: Path, name: str) -> None:
     )
     before = {conn_id: get_connection(conn_id) for conn_id in ("api", "lite")}
     target = tmp_path / name
+    target.write_text("old")
+    target.chmod(0o644)
     assert run("export", str(target)).exit_code == 0
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
     data = (

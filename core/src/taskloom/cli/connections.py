@@ -319,6 +319,7 @@ def export_command(file: str, fmt: str | None) -> None:
         return
     # The file holds passwords: create it readable by its owner only.
     descriptor = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # also when FILE already existed with a wider mode
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(text)
     click.echo(
