@@ -99,6 +99,13 @@ def test_reschedule_mode_is_refused() -> None:
         RedisPubSubSensor(task_id="wait", channels="c", mode="reschedule")
 
 
+@pytest.mark.parametrize("channels", ["", []])
+def test_no_channel_is_refused(channels: str | list[str]) -> None:
+    """An empty channel name or list is refused when the DAG is declared."""
+    with pytest.raises(ValueError, match="needs a channel name or a non-empty list"):
+        RedisPubSubSensor(task_id="wait", channels=channels)
+
+
 def test_channels_are_templated() -> None:
     """channels is the templated field; a single channel name is accepted too."""
     assert RedisPubSubSensor.template_fields == ("channels",)

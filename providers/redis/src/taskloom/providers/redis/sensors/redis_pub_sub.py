@@ -31,7 +31,7 @@ class RedisPubSubSensor(BaseSensorOperator):
 
     :param channels: a channel name or a list of them (templated).
     :param redis_conn_id: id of a connection of type ``redis``.
-    :raises ValueError: for ``mode="reschedule"``.
+    :raises ValueError: for ``mode="reschedule"`` or no channel.
     """
 
     template_fields = ("channels",)
@@ -48,6 +48,11 @@ class RedisPubSubSensor(BaseSensorOperator):
             raise ValueError(
                 f"sensor {self.task_id!r}: RedisPubSubSensor cannot run in mode='reschedule' "
                 "(Redis does not keep messages published between two runs); use mode='poke'"
+            )
+        if not channels:
+            raise ValueError(
+                f"sensor {self.task_id!r}: RedisPubSubSensor needs a channel name or a "
+                f"non-empty list of them, got {channels!r}"
             )
         self.channels = channels
         self.redis_conn_id = redis_conn_id
