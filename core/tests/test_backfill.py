@@ -130,3 +130,36 @@ def test_bad_ranges_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None
     )
     assert code == 2
     assert "no schedule interval" in err
+
+
+def test_depends_on_past(capsys: pytest.CaptureFixture[str]) -> None:
+    """depends_on_past runs after a successful previous run and reports a deadlock after a failed one."""
+    base = ["dags", "backfill", "past_dependent", "-S", SCHEDULED]
+    assert run_cli(capsys, *base, "-s", "2024-01-02", "-e", "2024-01-02")[0] == 0
+    code, _, _ = run_cli(capsys, *base, "-s", "2024-01-01", "-e", "2024-01-03")
+    assert code == 1  # 2024-01-01 failed; 2024-01-03 ran because 2024-01-02 succeeded
+    states = {
+        r[0][:10]: r[1]
+        for r in query("SELECT logical_date, state FROM dag_run ORDER BY logical_date")
+    }
+    assert states == {"2024-01-01": "failed", "2024-01-02": "success", "2024-01-03": "success"}
+    assert (
+        run_cli(
+            capsys,
+            "tasks",
+            "clear",
+            "past_dependent",
+            "-S",
+            SCHEDULED,
+            "-s",
+            "2024-01-02",
+            "-e",
+            "2024-01-02",
+            "-y",
+        )[0]
+        == 0
+    )
+    code, _, err = run_cli(capsys, *base, "-s", "2024-01-02", "-e", "2024-01-02")
+    assert code == 1
+    assert "Backfill of past_dependent is stuck" in err
+    assert "daily (run backfill__2024-01-02T00:00:00+00:00)" in err

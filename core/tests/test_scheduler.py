@@ -112,3 +112,9 @@ def test_second_scheduler_is_refused(capsys: pytest.CaptureFixture[str]) -> None
         code, _, err = run_cli(capsys, "scheduler", "--once", "-S", SCHEDULED)
     assert code == 2
     assert "another scheduler is running" in err
+
+
+def test_depends_on_past_waits_and_once_still_stops(scheduled_once: str) -> None:
+    """A depends_on_past task after a failed run waits (the run stays running); --once still ends."""
+    assert _runs("past_dependent") == [("2024-01-01", "failed"), ("2024-01-02", "running")]
+    assert task_states("past_dependent", "scheduled__2024-01-02T00:00:00+00:00") == {"daily": None}

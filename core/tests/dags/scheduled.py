@@ -54,3 +54,19 @@ with DAG(
     catchup=True,
 ) as flaky_daily:
     PythonOperator(task_id="guarded", python_callable=needs_permission)
+
+
+def fail_on_new_year(ds: str) -> None:
+    if ds == "2024-01-01":
+        raise RuntimeError("the first day always fails")
+
+
+with DAG(
+    "past_dependent",
+    start_date=datetime(2024, 1, 1),
+    end_date=datetime(2024, 1, 3),
+    schedule="@daily",
+    catchup=True,
+    max_active_runs=1,
+) as past_dependent:
+    PythonOperator(task_id="daily", python_callable=fail_on_new_year, depends_on_past=True)

@@ -285,6 +285,7 @@ def test_command(
     from taskloom import db
     from taskloom.executors import load_executor
     from taskloom.jobs.dagrun_loop import DagRunLoop
+    from taskloom.jobs.dagrun_loop import DeadlockError
     from taskloom.models import dagrun
     from taskloom.utils.dates import utcnow
 
@@ -314,6 +315,10 @@ def test_command(
     executor.start()
     try:
         loop.run_until_done(poll=0.05)
+    except DeadlockError as exc:
+        executor.end(terminate=True)
+        click.echo(click.style(f"Run {run.run_id} is stuck: {exc}", fg="red"), err=True)
+        ctx.exit(ExitCode.FAILED)
     except BaseException:
         executor.end(terminate=True)
         raise
@@ -416,6 +421,7 @@ def backfill_command(
     from taskloom.jobs.backfill import FINISHED_RUN_STATES
     from taskloom.jobs.backfill import plan_runs
     from taskloom.jobs.backfill import run_backfill
+    from taskloom.jobs.dagrun_loop import DeadlockError
 
     _, dag = load_dag(dag_id, subdir)
     start = parse_date(start_date, "--start-date")
@@ -459,7 +465,11 @@ def backfill_command(
         )
 
     executor = load_executor(executor_name)
-    run_backfill(conn, dag, runs, executor, on_task_done=on_task, on_run_done=on_run)
+    try:
+        run_backfill(conn, dag, runs, executor, on_task_done=on_task, on_run_done=on_run)
+    except DeadlockError as exc:
+        click.echo(click.style(f"Backfill of {dag.dag_id} is stuck: {exc}", fg="red"), err=True)
+        ctx.exit(ExitCode.FAILED)
     from taskloom.models import dagrun
 
     finished = [dagrun.get(conn, r.dag_id, r.run_id) for r in runs]

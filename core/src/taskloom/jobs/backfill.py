@@ -19,6 +19,7 @@ from typing import Any
 from taskloom.db import transaction
 from taskloom.jobs.dagrun_loop import DagRunLoop
 from taskloom.jobs.dagrun_loop import TaskCallback
+from taskloom.jobs.dagrun_loop import check_deadlock
 from taskloom.models import dagrun as dagrun_model
 
 #: Run states a backfill leaves alone.
@@ -100,6 +101,7 @@ def run_backfill(
             while pending and len(loop.runs) < dag.max_active_runs:
                 loop.add_run(dag, pending.popleft())
             loop.step(timeout=0.05)
+            check_deadlock(loop)
     except BaseException:
         executor.end(terminate=True)
         raise

@@ -29,6 +29,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from taskloom.db import transaction
+from taskloom.exceptions import TaskloomError
 from taskloom.executors.base import Event
 from taskloom.executors.base import Workload
 from taskloom.jobs.run_state import FINISHED
@@ -358,7 +359,41 @@ class DagRunLoop:
 
     # --- driving -----------------------------------------------------------------------------
 
+    def stuck_tasks(self) -> list[tuple[str, str]]:
+        """``(run_id, task_id)`` of tasks that wait forever, or ``[]`` while anything can still move.
+
+        Only ``depends_on_past`` tasks can wait forever (their previous run failed);
+        everything else finishes once its upstream does.
+        """
+        if (
+            self.executor.running
+            or self._ready
+            or self._waiting
+            or any(rs.candidates for rs in self.runs.values())
+        ):
+            return []
+        return [(key[1], task_id) for key, task_id in self._blocked]
+
     def run_until_done(self, poll: float = 0.05) -> None:
-        """Step until every added run finished."""
+        """Step until every added run finished.
+
+        :raises DeadlockError: when the remaining tasks can never run.
+        """
         while self.runs:
             self.step(timeout=poll)
+            check_deadlock(self)
+
+
+class DeadlockError(TaskloomError):
+    """The unfinished tasks of the runs can never run (``depends_on_past`` on a failed run)."""
+
+
+def check_deadlock(loop: DagRunLoop) -> None:
+    """Raise :class:`DeadlockError` naming the stuck tasks when nothing can move any more."""
+    stuck = loop.stuck_tasks()
+    if stuck and loop.runs:
+        names = ", ".join(f"{task_id} (run {run_id})" for run_id, task_id in stuck)
+        raise DeadlockError(
+            f"these tasks wait for their previous run, which did not succeed (depends_on_past): {names}; "
+            "clear or fix the previous run (`taskloom tasks clear`), then run again"
+        )

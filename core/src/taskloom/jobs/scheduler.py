@@ -206,8 +206,19 @@ class SchedulerJob:
                 iterations += 1
                 if 0 < self.num_runs <= iterations:
                     break
-                # --once: stop when nothing runs and planning finds nothing more to do.
-                if self.once and loop.idle and not self._plan(conn, dagbag, loop):
+                # --once: stop when nothing runs and planning finds nothing more to do,
+                # or when what is left can never run (depends_on_past on a failed run).
+                if (
+                    self.once
+                    and (loop.idle or loop.stuck_tasks())
+                    and not self._plan(conn, dagbag, loop)
+                ):
+                    for run_id, task_id in loop.stuck_tasks():
+                        log.error(
+                            "task %s of run %s waits for its previous run, which did not succeed",
+                            task_id,
+                            run_id,
+                        )
                     break
         except KeyboardInterrupt:
             log.info("interrupted: stopping the workers")
