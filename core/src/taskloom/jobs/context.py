@@ -61,12 +61,9 @@ def build_context(
     from taskloom.utils.templating import macros
 
     logical_date = dag_run.logical_date
-    params: dict[str, Any] = {}
     dag = task.dag
-    if dag is not None:
-        params.update(dict(getattr(dag, "params", None) or {}))
-    params.update(dict(getattr(task, "params", None) or {}))
-    params.update(dag_run.conf or {})
+    # The task's params already hold the DAG's; a run's conf overrides them, validated.
+    params = task.params.resolve(dag_run.conf)
     return {
         "conf": dag_run.conf,
         "dag": dag,
