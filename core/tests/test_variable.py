@@ -48,3 +48,12 @@ def test_delete() -> None:
     Variable.set("gone", "soon")
     assert Variable.delete("gone") is True
     assert Variable.delete("gone") is False
+
+
+def test_secret_variables_are_masked_in_logs() -> None:
+    """Reading a variable named like a secret registers its value with the secrets masker."""
+    from taskloom.utils.secrets_masker import redact
+
+    Variable.set("db_password", "correct-horse-battery")
+    assert Variable.get("db_password") == "correct-horse-battery"
+    assert redact("login with correct-horse-battery") == "login with ***"

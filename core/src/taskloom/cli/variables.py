@@ -77,10 +77,16 @@ def set_command(key: str, value: str, description: str | None, as_json: bool) ->
 @variables_group.command("list")
 @output_option
 def list_command(output: str) -> None:
-    """List the variables stored in the DB."""
+    """List the variables stored in the DB (values of keys named like secrets show as ***)."""
     from taskloom.models.variable import Variable
+    from taskloom.utils.secrets_masker import REDACTED
+    from taskloom.utils.secrets_masker import is_sensitive_key
 
-    render(Variable.list(), ["key", "val", "description"], output)
+    rows = [
+        dict(row, val=REDACTED if is_sensitive_key(row["key"]) else row["val"])
+        for row in Variable.list()
+    ]
+    render(rows, ["key", "val", "description"], output)
 
 
 @variables_group.command("delete")

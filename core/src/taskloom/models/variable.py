@@ -47,6 +47,12 @@ class Variable:
                     f"`taskloom variables set {key} VALUE` or set {_env_name(key)}"
                 )
             text = row[0]
+        from taskloom.utils.secrets_masker import is_sensitive_key
+        from taskloom.utils.secrets_masker import mask_secret
+
+        if text and is_sensitive_key(key):
+            # A variable named like a secret (``api_token``) is hidden in task logs, as Airflow does.
+            mask_secret(text, name=f"variable {key!r}")
         if not deserialize_json:
             return text
         try:
