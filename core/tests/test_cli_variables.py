@@ -54,7 +54,7 @@ def test_environment_wins(
 def test_secret_looking_values_are_hidden(capsys: pytest.CaptureFixture[str]) -> None:
     """list shows *** for keys named like secrets; get prints the value the user asked for."""
     run_cli(capsys, "variables", "set", "api_token", "tok-1234567890")
-    code, out, _ = run_cli(capsys, "variables", "list", "-o", "json")
+    _, out, _ = run_cli(capsys, "variables", "list", "-o", "json")
     assert json.loads(out)[0]["val"] == "***"
     assert "tok-1234567890" not in out
     assert run_cli(capsys, "variables", "get", "api_token")[1] == "tok-1234567890\n"
