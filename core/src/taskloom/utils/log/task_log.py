@@ -136,7 +136,13 @@ class TaskLogWriter:
 
     def __init__(self, dag_id: str, run_id: str, task_id: str, attempt: int) -> None:
         path = _log_file(dag_id, run_id, task_id, attempt)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        folder = os.path.dirname(path)
+        try:
+            os.mkdir(folder)  # the run's folder usually exists: one system call
+        except FileExistsError:
+            pass
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
         self.path = Path(path)
         self.logger = logging.Logger(f"taskloom.task.{dag_id}.{task_id}", logging.INFO)
         self._handler = _TaskFileHandler(self.path, encoding="utf-8")
