@@ -50,9 +50,13 @@ def install(env_name: str, env_python: str) -> None:
     shutil.rmtree(out_dir, ignore_errors=True)
     built = [*_wheels_for(dist, flavour, out_dir), wheels.build_dist(repo.testing_dist(), out_dir)]
     cmd = [wheels.uv(), "pip", "install", "--python", env_python, "--reinstall"]
+    declared: list[str] = []
     if flavour == "lowest":
+        # lowest-direct lowers only what is named on the command line, and a wheel file's
+        # own dependencies are not: name the distribution's declared dependencies too.
         cmd += ["--resolution", "lowest-direct"]
-    cmd += [*map(str, built), "-r", str(dist.test_requirements)]
+        declared = list(dist.pyproject["project"].get("dependencies", []))
+    cmd += [*map(str, built), *declared, "-r", str(dist.test_requirements)]
     print("+", " ".join(cmd), flush=True)
     subprocess.run(cmd, check=True, env=wheels.build_env())
 

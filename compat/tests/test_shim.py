@@ -68,8 +68,11 @@ def test_renamed_argument_is_accepted_with_a_warning() -> None:
         from taskloom.operators.sqlite_operator import SqliteOperator
     from taskloom.operators.sql import SQLExecuteQueryOperator
 
-    with pytest.warns(MovedWarning, match=r"SQLExecuteQueryOperator\(conn_id=...\)"):
+    with pytest.warns(MovedWarning, match=r"SQLExecuteQueryOperator\(conn_id=...\)") as record:
         op = SqliteOperator(task_id="q", sqlite_conn_id="my_sqlite", sql="select 1")
+    source = Path(__file__).read_text().splitlines()
+    call_line = next(n for n, text in enumerate(source, 1) if 'sqlite_conn_id="my_sqlite"' in text)
+    assert (record.list[0].filename, record.list[0].lineno) == (__file__, call_line)
     assert isinstance(op, SQLExecuteQueryOperator)
     assert op.conn_id == "my_sqlite"
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.metadata
+import os
+import sys
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -60,6 +62,27 @@ def target(move: Move) -> Any:
     return obj
 
 
+def _internal_dirs() -> tuple[str, ...]:
+    import taskloom
+
+    return tuple(os.path.join(d, "") for d in [*taskloom.__path__, os.path.dirname(__file__)])
+
+
+def _first_user_frame() -> int:
+    """The ``stacklevel`` of the nearest caller outside taskloom's own code.
+
+    Operators' constructors may be wrapped (default_args handling), so a fixed
+    stacklevel could land inside taskloom instead of on the user's DAG file line.
+    """
+    internal = _internal_dirs()
+    frame = sys._getframe(2)  # the caller of the function that asks
+    level = 2
+    while frame is not None and frame.f_code.co_filename.startswith(internal):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
 def _renaming_subclass(cls: type, move: Move) -> type:
     """A subclass named like the 1.x class that accepts the 1.x keyword arguments."""
     renamed = dict(move.renamed_args)
@@ -74,7 +97,7 @@ def _renaming_subclass(cls: type, move: Move) -> type:
                         REMOVED_IN,
                         f"Use {move.new_name}({new}=...).",
                     ),
-                    stacklevel=2,
+                    stacklevel=_first_user_frame(),
                 )
                 kwargs[new] = kwargs.pop(old)
         cls.__init__(self, *args, **kwargs)

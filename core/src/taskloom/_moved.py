@@ -159,6 +159,7 @@ MOVES: Final[tuple[Move, ...]] = (
         "taskloom.contrib.operators.slack_webhook_operator.SlackWebhookOperator",
         "taskloom.providers.slack.operators.slack_webhook.SlackWebhookOperator",
         _provider("slack"),
+        renamed_args=(("http_conn_id", "slack_webhook_conn_id"),),
     ),
     Move(
         "taskloom.operators.slack_operator.SlackAPIPostOperator",
