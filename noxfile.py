@@ -172,3 +172,5 @@ def tests(session: nox.Session) -> None:
         _tool(session, "junit_summary.py")
     if not tox_ok:
         session.error("some tox environments failed (see above)")
+    # The benchmark harness runs in its quick mode so it never rots (figures are not asserted).
+    session.notify("bench", posargs=["--quick"])
