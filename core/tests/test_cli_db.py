@@ -6,6 +6,7 @@ import sqlite3
 
 import pytest
 from click.testing import CliRunner
+from runtime_helpers import query
 from runtime_helpers import run_cli
 
 from taskloom import configuration
@@ -52,8 +53,8 @@ def test_reset_needs_confirmation(capsys: pytest.CaptureFixture[str]) -> None:
     result = CliRunner().invoke(cli, ["db", "reset"], input="n\n")
     assert result.exit_code == 1
     assert "Aborted" in result.output
-    assert len(db.connect().execute("SELECT * FROM variable").fetchall()) == 1
+    assert len(query("SELECT * FROM variable")) == 1
     code, out, _ = run_cli(capsys, "db", "reset", "-y")
     assert "Reset" in out
     assert code == 0
-    assert db.connect().execute("SELECT count(*) FROM variable").fetchone()[0] == 0
+    assert query("SELECT count(*) FROM variable")[0][0] == 0

@@ -317,10 +317,12 @@ def test_command(
         loop.run_until_done(poll=0.05)
     except DeadlockError as exc:
         executor.end(terminate=True)
+        conn.close()
         click.echo(click.style(f"Run {run.run_id} is stuck: {exc}", fg="red"), err=True)
         ctx.exit(ExitCode.FAILED)
     except BaseException:
         executor.end(terminate=True)
+        conn.close()
         raise
     executor.end()
     run = dagrun.get(conn, dag.dag_id, run.run_id)
@@ -436,6 +438,7 @@ def backfill_command(
             conn, dag, start, end, rerun_failed=rerun_failed_tasks, conf=parse_conf(conf)
         )
     except ValueError as exc:
+        conn.close()
         raise click.UsageError(str(exc)) from None
     to_run = [run for run in runs if run.state not in FINISHED_RUN_STATES]
     total_tasks = len(to_run) * len(dag.task_dict)
@@ -468,8 +471,12 @@ def backfill_command(
     try:
         run_backfill(conn, dag, runs, executor, on_task_done=on_task, on_run_done=on_run)
     except DeadlockError as exc:
+        conn.close()
         click.echo(click.style(f"Backfill of {dag.dag_id} is stuck: {exc}", fg="red"), err=True)
         ctx.exit(ExitCode.FAILED)
+    except BaseException:
+        conn.close()
+        raise
     from taskloom.models import dagrun
 
     finished = [dagrun.get(conn, r.dag_id, r.run_id) for r in runs]

@@ -234,13 +234,14 @@ def clear_command(
         sql += " AND ti.state IN ('failed', 'upstream_failed')"
     conn = db.connect()
     rows = [dict(row) for row in conn.execute(sql, args) if row["task_id"] in task_ids]
+    conn.close()
     if not rows:
         click.echo("Nothing to clear.")
-        conn.close()
         return
     render(rows, ["run_id", "task_id", "state"], output)
     if not yes:
         click.confirm(f"Clear these {len(rows)} task instance(s)?", abort=True)
+    conn = db.connect()
     with transaction(conn):
         conn.executemany(
             "UPDATE task_instance SET state = NULL, next_try_at = NULL, end_date = NULL WHERE dag_id = ? AND run_id = ? AND task_id = ?",

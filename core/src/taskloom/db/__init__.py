@@ -160,7 +160,11 @@ def connect() -> sqlite3.Connection:
     """
     conn = _open(db_path())
     if current_version(conn) != head_version():
-        migrate(conn)
+        try:
+            migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
     return conn
 
 

@@ -220,12 +220,14 @@ class SchedulerJob:
                             run_id,
                         )
                     break
-        except KeyboardInterrupt:
-            log.info("interrupted: stopping the workers")
+        except BaseException:
+            log.info("stopping the workers")
             self.executor.end(terminate=True)
             raise
-        self.executor.end()
-        conn.close()
+        else:
+            self.executor.end()
+        finally:
+            conn.close()
 
     def _plan(self, conn: sqlite3.Connection, dagbag: DagBag, loop: DagRunLoop) -> int:
         """Create due runs and start queued ones; return how many runs were created or started."""
