@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -193,3 +194,37 @@ def test_single_dag_commands_read_only_its_file(
     assert code == 0, err
     assert task_states("wanted_too") == {"a": "success"}
     assert marker.exists()
+
+
+def test_dags_test_json_output(capsys: pytest.CaptureFixture[str]) -> None:
+    """--output json prints the run's state and every task's state once, for scripts."""
+    code, out, _ = run_cli(
+        capsys, "dags", "test", "branching", "2024-02-02", "-S", BASIC, "-o", "json"
+    )
+    assert code == 0
+    result = json.loads(out)
+    assert (result["dag_id"], result["state"]) == ("branching", "success")
+    assert {t["task_id"]: t["state"] for t in result["tasks"]}["right_after"] == "skipped"
+
+
+def test_max_active_tasks_limits_concurrency(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the local executor, no more than max_active_tasks tasks of a DAG run at once."""
+    (tmp_path / "wide.py").write_text(
+        "import time\nfrom datetime import datetime\nfrom taskloom.models.dag import DAG\n"
+        "from taskloom.operators.python import PythonOperator\n"
+        "with DAG('wide', start_date=datetime(2024, 1, 1), max_active_tasks=2):\n"
+        "    for i in range(6):\n"
+        "        PythonOperator(task_id=f'nap_{i}', python_callable=lambda: time.sleep(0.3))\n"
+    )
+    monkeypatch.setenv("TASKLOOM__CORE__PARALLELISM", "4")
+    code, _, _ = run_cli(
+        capsys, "dags", "test", "wide", "-S", str(tmp_path / "wide.py"), "-x", "local"
+    )
+    assert code == 0
+    rows = query("SELECT start_date, end_date FROM task_instance")
+    spans = [(datetime.fromisoformat(r[0]), datetime.fromisoformat(r[1])) for r in rows]
+    assert len(spans) == 6
+    for start, _ in spans:
+        assert sum(1 for s, e in spans if s <= start < e) <= 2

@@ -268,6 +268,7 @@ def _print_task_event(rs: RunState, task_id: str, state: str, result: TaskRunRes
     show_default=True,
     help="sequential (in this process), local, or an executor class path.",
 )
+@output_option
 @click.pass_context
 def test_command(
     ctx: click.Context,
@@ -276,11 +277,13 @@ def test_command(
     subdir: Path | None,
     conf: str | None,
     executor_name: str,
+    output: str,
 ) -> None:
     """Run one run of DAG_ID now (replacing an earlier run with that date) and print each task's state.
 
     Exits 1 if the run failed.  State and logs are kept: inspect them with
-    `taskloom tasks state` and `taskloom tasks logs`.
+    `taskloom tasks state` and `taskloom tasks logs`.  With ``--output json`` the
+    task states are printed once, at the end, as JSON.
     """
     from taskloom import db
     from taskloom.executors import load_executor
@@ -308,9 +311,11 @@ def test_command(
         run_type="manual",
         conf=conf_dict,
     )
-    click.echo(f"Running {dag.dag_id} run {run.run_id}")
+    as_table = output == "table"
+    if as_table:
+        click.echo(f"Running {dag.dag_id} run {run.run_id}")
     executor = load_executor(executor_name)
-    loop = DagRunLoop(conn, executor, on_task_done=_print_task_event)
+    loop = DagRunLoop(conn, executor, on_task_done=_print_task_event if as_table else None)
     loop.add_run(dag, run)
     executor.start()
     try:
@@ -326,9 +331,25 @@ def test_command(
         raise
     executor.end()
     run = dagrun.get(conn, dag.dag_id, run.run_id)
+    if as_table:
+        colour = "green" if run.state == "success" else "red"
+        click.echo(f"Run {run.run_id}: " + click.style(str(run.state), fg=colour, bold=True))
+    else:
+        tasks = [
+            dict(row)
+            for row in conn.execute(
+                "SELECT task_id, state, try_number, duration FROM task_instance WHERE dag_id = ? AND run_id = ? "
+                "ORDER BY start_date IS NULL, start_date, task_id",
+                (run.dag_id, run.run_id),
+            )
+        ]
+        click.echo(
+            json.dumps(
+                {"dag_id": run.dag_id, "run_id": run.run_id, "state": run.state, "tasks": tasks},
+                indent=2,
+            )
+        )
     conn.close()
-    colour = "green" if run.state == "success" else "red"
-    click.echo(f"Run {run.run_id}: " + click.style(str(run.state), fg=colour, bold=True))
     if run.state != "success":
         ctx.exit(ExitCode.FAILED)
 
