@@ -176,6 +176,22 @@ def test_assume_role(aws: MotoServer, monkeypatch: pytest.MonkeyPatch) -> None:
     assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["as-role"]
 
 
+def test_assumed_role_credentials_are_refreshed(
+    aws: MotoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Credentials close to expiry are fetched again from STS, so long tasks keep working."""
+    monkeypatch.setenv(
+        "TASKLOOM_CONN_AWS_ROLE",
+        # 15 minutes: inside botocore's refresh window from the start, so every use refreshes.
+        aws.connection_json(role_arn=ROLE_ARN, assume_role_kwargs={"DurationSeconds": 900}),
+    )
+    credentials = AwsBaseHook(aws_conn_id="aws_role").get_session().get_credentials()
+    first = credentials.get_frozen_credentials().access_key
+    second = credentials.get_frozen_credentials().access_key
+    assert first != second
+    assert ACCESS_KEY_ID not in (first, second)
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
