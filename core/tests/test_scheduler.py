@@ -118,3 +118,19 @@ def test_depends_on_past_waits_and_once_still_stops(scheduled_once: str) -> None
     """A depends_on_past task after a failed run waits (the run stays running); --once still ends."""
     assert _runs("past_dependent") == [("2024-01-01", "failed"), ("2024-01-02", "running")]
     assert task_states("past_dependent", "scheduled__2024-01-02T00:00:00+00:00") == {"daily": None}
+
+
+def test_manual_run_on_a_schedule_date_stands_for_it(capsys: pytest.CaptureFixture[str]) -> None:
+    """A `dags test` run at a scheduled date is not duplicated (nor does it stop the scheduler)."""
+    assert run_cli(capsys, "dags", "test", "daily_catchup", "2024-01-02", "-S", SCHEDULED)[0] == 0
+    code, _, _ = run_cli(capsys, "scheduler", "--once", "-S", SCHEDULED, "-x", "sequential")
+    assert code == 0
+    rows = query(
+        "SELECT logical_date, run_type, state FROM dag_run WHERE dag_id = 'daily_catchup' ORDER BY logical_date"
+    )
+    assert [(r[0][:10], r[1], r[2]) for r in rows] == [
+        ("2024-01-01", "scheduled", "success"),
+        ("2024-01-02", "manual", "success"),
+        ("2024-01-03", "scheduled", "success"),
+        ("2024-01-04", "scheduled", "success"),
+    ]

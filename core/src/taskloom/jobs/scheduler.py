@@ -113,14 +113,16 @@ def create_due_runs(conn: sqlite3.Connection, dag: DAG, active: int) -> int:
     created = 0
     info = dag.next_dagrun_info(_last_info(conn, dag), now=now)
     while info is not None and info.is_due(now) and active + created < dag.max_active_runs:
-        dagrun_model.create(
-            conn,
-            dag,
-            logical_date=info.logical_date,
-            data_interval=(info.data_interval_start, info.data_interval_end),
-            run_type="scheduled",
-        )
-        created += 1
+        if not dagrun_model.find(conn, dag.dag_id, logical_date=info.logical_date):
+            dagrun_model.create(
+                conn,
+                dag,
+                logical_date=info.logical_date,
+                data_interval=(info.data_interval_start, info.data_interval_end),
+                run_type="scheduled",
+            )
+            created += 1
+        # else: a manual run (or `dags test`) already covers this date; it stands for it.
         info = dag.next_dagrun_info(info, now=now)
     return created
 
