@@ -250,7 +250,10 @@ class SchedulerJob:
         for dag in dagbag.dags.values():
             if dag.dag_id in paused or dag.schedule is None:
                 continue
-            changed += create_due_runs(conn, dag, active.get(dag.dag_id, 0))
+            try:
+                changed += create_due_runs(conn, dag, active.get(dag.dag_id, 0))
+            except Exception:  # noqa: BLE001 -- one DAG's broken schedule must not stop the others
+                log.exception("could not create the runs of DAG %s (%s)", dag.dag_id, dag.fileloc)
         for run in dagrun_model.find(conn, states=("queued",)):
             run_dag = dagbag.dags.get(run.dag_id)
             if run_dag is None or run.dag_id in paused or run.run_type == "backfill":
