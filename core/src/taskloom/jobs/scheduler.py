@@ -253,6 +253,7 @@ class SchedulerJob:
             try:
                 changed += create_due_runs(conn, dag, active.get(dag.dag_id, 0))
             except Exception:
+                # One DAG's broken schedule must not stop the others: log it and go on.
                 log.exception("could not create the runs of DAG %s (%s)", dag.dag_id, dag.fileloc)
         for run in dagrun_model.find(conn, states=("queued",)):
             run_dag = dagbag.dags.get(run.dag_id)
