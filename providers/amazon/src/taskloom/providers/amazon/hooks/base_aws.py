@@ -177,8 +177,10 @@ def _object(conn_id: str, extra: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 def _verify(conn_id: str, value: Any) -> bool | str | None:
-    if value is None or value == "" or isinstance(value, bool):
-        return value if value != "" else None
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
     if isinstance(value, str):
         lowered = value.strip().lower()
         if lowered in {"true", "1", "yes"}:
@@ -277,10 +279,23 @@ class AwsBaseHook(BaseHook):
         :raises AwsConnectionError: the connection names a profile that does not exist.
         :raises AwsCredentialsError: STS refused the credentials used to assume the role.
         """
-        settings = self.settings
         region = region_name or self.region_name
+        if self.settings.role_arn is None:
+            return self._base_session(region)
+        botocore_session = botocore.session.Session()
+        botocore_session.register_component(
+            "credential_provider",
+            botocore.credentials.CredentialResolver(
+                [_FixedCredentialProvider(self._role_credentials)]
+            ),
+        )
+        return boto3.session.Session(botocore_session=botocore_session, region_name=region)
+
+    def _base_session(self, region: str | None) -> boto3.session.Session:
+        """A session with the connection's own keys, profile, or boto3's default chain."""
+        settings = self.settings
         try:
-            session = boto3.session.Session(
+            return boto3.session.Session(
                 aws_access_key_id=settings.aws_access_key_id,
                 aws_secret_access_key=settings.aws_secret_access_key,
                 aws_session_token=settings.aws_session_token,
@@ -294,15 +309,13 @@ class AwsBaseHook(BaseHook):
                 "which is in neither ~/.aws/config nor ~/.aws/credentials; fix profile_name "
                 "or create the profile (`aws configure --profile NAME`).",
             ) from None
-        if settings.role_arn is None:
-            return session
-        return self._assume_role(session, settings, region)
 
-    def _assume_role(
-        self, session: boto3.session.Session, settings: AwsConnectionSettings, region: str | None
-    ) -> boto3.session.Session:
+    @functools.cached_property
+    def _role_credentials(self) -> botocore.credentials.RefreshableCredentials:
+        """The assumed role's credentials: fetched once per hook, refreshed before expiry."""
+        settings = self.settings
         sts = self._instrument(
-            session.client(
+            self._base_session(self.region_name).client(
                 "sts", endpoint_url=settings.endpoint_url, verify=self.verify, config=self.config
             )
         )
@@ -325,15 +338,9 @@ class AwsBaseHook(BaseHook):
                 "expiry_time": credentials["Expiration"].isoformat(),
             }
 
-        credentials = botocore.credentials.RefreshableCredentials.create_from_metadata(
+        return botocore.credentials.RefreshableCredentials.create_from_metadata(
             metadata=fetch(), refresh_using=fetch, method=_FixedCredentialProvider.METHOD
         )
-        botocore_session = botocore.session.Session()
-        botocore_session.register_component(
-            "credential_provider",
-            botocore.credentials.CredentialResolver([_FixedCredentialProvider(credentials)]),
-        )
-        return boto3.session.Session(botocore_session=botocore_session, region_name=region)
 
     def get_client_type(
         self,
