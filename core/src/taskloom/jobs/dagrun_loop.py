@@ -137,6 +137,24 @@ class DagRunLoop:
             heapq.heappush(self._waiting, (when, state.key, task_id))
         return state
 
+    def refresh(self) -> int:
+        """Pick up tasks of active runs that were cleared outside this loop (``taskloom tasks clear``).
+
+        Costs one query per active run: callers run it every few seconds, not every step.
+        :returns: how many cleared tasks were found.
+        """
+        found = 0
+        for rs in self.runs.values():
+            rows = self.conn.execute(
+                "SELECT task_id FROM task_instance WHERE dag_id = ? AND run_id = ? AND state IS NULL",
+                (rs.run.dag_id, rs.run.run_id),
+            ).fetchall()
+            for (task_id,) in rows:
+                if rs.states.get(task_id) in FINISHED:
+                    rs.set_state(task_id, None)
+                    found += 1
+        return found
+
     @property
     def idle(self) -> bool:
         """No active run left."""

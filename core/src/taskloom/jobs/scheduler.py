@@ -42,6 +42,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("taskloom.scheduler")
 
+#: Seconds between looks for tasks of active runs cleared from outside (`tasks clear`).
+_REFRESH_SECONDS = 5.0
+
 
 class SchedulerAlreadyRunningError(TaskloomError):
     """Another scheduler holds the lock of this ``TASKLOOM_HOME``."""
@@ -193,7 +196,7 @@ class SchedulerJob:
                 loop.add_run(dag, run)
         iterations = 0
         last_parse = time.monotonic()
-        last_plan = 0.0
+        last_plan = last_refresh = 0.0
         try:
             while not self._stop:
                 if time.monotonic() - last_parse > self.parse_interval:
@@ -204,6 +207,9 @@ class SchedulerJob:
                 if time.monotonic() - last_plan >= self.heartbeat:
                     self._plan(conn, dagbag, loop)
                     last_plan = time.monotonic()
+                if time.monotonic() - last_refresh >= _REFRESH_SECONDS:
+                    loop.refresh()
+                    last_refresh = time.monotonic()
                 loop.step(timeout=self.heartbeat)
                 iterations += 1
                 if 0 < self.num_runs <= iterations:
