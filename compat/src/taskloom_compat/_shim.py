@@ -9,6 +9,7 @@ import os
 import sys
 import warnings
 from collections.abc import Callable
+from types import FrameType
 from typing import Any
 
 import deprecation
@@ -75,7 +76,7 @@ def _first_user_frame() -> int:
     stacklevel could land inside taskloom instead of on the user's DAG file line.
     """
     internal = _internal_dirs()
-    frame = sys._getframe(2)  # the caller of the function that asks
+    frame: FrameType | None = sys._getframe(2)  # the caller of the function that asks
     level = 2
     while frame is not None and frame.f_code.co_filename.startswith(internal):
         frame = frame.f_back
@@ -100,9 +101,10 @@ def _renaming_subclass(cls: type, move: Move) -> type:
                     stacklevel=_first_user_frame(),
                 )
                 kwargs[new] = kwargs.pop(old)
-        cls.__init__(self, *args, **kwargs)
+        super(subclass, self).__init__(*args, **kwargs)
 
-    return type(move.old_name, (cls,), {"__init__": __init__, "__module__": move.old_module})
+    subclass = type(move.old_name, (cls,), {"__init__": __init__, "__module__": move.old_module})
+    return subclass
 
 
 def resolve(move: Move, *, stacklevel: int, warn: bool = True) -> Any:

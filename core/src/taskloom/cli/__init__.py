@@ -92,6 +92,9 @@ class LazyGroup(click.Group):
                 err=True,
             )
             return None
+        if not isinstance(command, click.Command):
+            click.echo(f"warning: {target} (command {cmd_name!r}) is not a click command", err=True)
+            return None
         self.add_command(command, cmd_name)
         return command
 
