@@ -28,6 +28,7 @@ import datetime
 import email
 import email.policy
 import ipaddress
+import logging
 import os
 import ssl
 import threading
@@ -192,9 +193,17 @@ def _self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     return cert_file, key_file
 
 
+def _quiet_login_data(record: logging.LogRecord) -> bool:
+    # aiosmtpd 1.4 sets its own deprecated Session.login_data on every AUTH and warns about it.
+    return "login_data is deprecated" not in record.getMessage()
+
+
 def _run(tls: str, folder: Path | None) -> Iterator[SmtpServer]:
     controller_module = _import("aiosmtpd.controller", "aiosmtpd")
     smtp_module = _import("aiosmtpd.smtp", "aiosmtpd")
+    server_log = logging.getLogger("mail.log")
+    if _quiet_login_data not in server_log.filters:
+        server_log.addFilter(_quiet_login_data)
     if tls == "none":
         host = os.environ.get("TASKLOOM_TEST_SMTP_HOST", "127.0.0.1")
         port = int(os.environ.get("TASKLOOM_TEST_SMTP_PORT") or free_port())
