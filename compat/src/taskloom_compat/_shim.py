@@ -103,7 +103,9 @@ def _renaming_subclass(cls: type, move: Move) -> type:
                 kwargs[new] = kwargs.pop(old)
         super(subclass, self).__init__(*args, **kwargs)
 
-    subclass = type(move.old_name, (cls,), {"__init__": __init__, "__module__": move.old_module})
+    subclass: type = type(
+        move.old_name, (cls,), {"__init__": __init__, "__module__": move.old_module}
+    )
     return subclass
 
 
