@@ -6,6 +6,7 @@ import json
 
 import pytest
 from runtime_helpers import DAGS
+from runtime_helpers import query
 from runtime_helpers import run_cli
 from runtime_helpers import task_states
 
@@ -17,18 +18,33 @@ def test_list_in_dependency_order(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(capsys, "tasks", "list", "xcom_flow", "-S", BASIC, "-o", "json")
     assert code == 0
     assert json.loads(out) == [
-        {"task_id": "produce", "operator": "PythonOperator", "trigger_rule": "all_success", "upstream": []},
-        {"task_id": "consume", "operator": "PythonOperator", "trigger_rule": "all_success", "upstream": ["produce"]},
+        {
+            "task_id": "produce",
+            "operator": "PythonOperator",
+            "trigger_rule": "all_success",
+            "upstream": [],
+        },
+        {
+            "task_id": "consume",
+            "operator": "PythonOperator",
+            "trigger_rule": "all_success",
+            "upstream": ["produce"],
+        },
     ]
 
 
 def test_tasks_test_prints_log_and_state(capsys: pytest.CaptureFixture[str]) -> None:
     """tasks test runs one task, prints its log and exits by its outcome."""
-    code, out, _ = run_cli(capsys, "tasks", "test", "xcom_flow", "produce", "2024-03-01", "-S", BASIC)
+    code, out, _ = run_cli(
+        capsys, "tasks", "test", "xcom_flow", "produce", "2024-03-01", "-S", BASIC
+    )
     assert code == 0
     assert "Running <TaskInstance xcom_flow.produce" in out
     assert out.endswith("Task produce: success\n")
-    code, out, _ = run_cli(capsys, "tasks", "test", "retries", "fail_fast", "2024-03-01", "-S", BASIC)
+    assert query("SELECT state FROM dag_run")[0][0] == "success"  # finished: no scheduler adopts it
+    code, out, _ = run_cli(
+        capsys, "tasks", "test", "retries", "fail_fast", "2024-03-01", "-S", BASIC
+    )
     assert code == 1
     assert "TaskloomFailException: no point retrying" in out
 
@@ -74,7 +90,9 @@ def test_clear_reruns_failed_tasks(capsys: pytest.CaptureFixture[str]) -> None:
 def test_clear_with_regex_and_downstream(capsys: pytest.CaptureFixture[str]) -> None:
     """-t selects tasks by regex and -d adds their downstream tasks."""
     run_cli(capsys, "dags", "test", "xcom_flow", "2024-03-01", "-S", BASIC)
-    code, out, _ = run_cli(capsys, "tasks", "clear", "xcom_flow", "-S", BASIC, "-t", "^prod", "-d", "-y", "-o", "json")
+    code, out, _ = run_cli(
+        capsys, "tasks", "clear", "xcom_flow", "-S", BASIC, "-t", "^prod", "-d", "-y", "-o", "json"
+    )
     assert code == 0
     assert sorted(row["task_id"] for row in json.loads(out)) == ["consume", "produce"]
     code, _, err = run_cli(capsys, "tasks", "clear", "xcom_flow", "-S", BASIC, "-t", "(", "-y")

@@ -57,8 +57,9 @@ def test_command(
 ) -> None:
     """Run one try of TASK_ID in this process, ignoring its dependencies, and print its log.
 
-    Uses the run of DAG_ID at LOGICAL_DATE (default: now), created if needed.  Exits 1 if
-    the try did not succeed.
+    Uses the run of DAG_ID at LOGICAL_DATE (default: now); a run created for the test
+    is marked finished afterwards, so the scheduler never picks it up.  Exits 1 if the
+    try did not succeed.
     """
     from taskloom import db
     from taskloom.jobs.task_runner import run_task
@@ -87,6 +88,10 @@ def test_command(
             state="running",
         )
     result = run_task(conn, dag.task_dict[task_id], run, test_mode=True)
+    if not runs:
+        # The run exists only for this test: finish it, so no scheduler adopts and runs it.
+        with conn:
+            dagrun.set_state(conn, run, "success" if result.state == "success" else "failed")
     conn.close()
     click.echo(
         log_path(dag_id, run.run_id, task_id, result.try_number).read_text(encoding="utf-8"),
