@@ -228,3 +228,15 @@ def test_max_active_tasks_limits_concurrency(
     assert len(spans) == 6
     for start, _ in spans:
         assert sum(1 for s, e in spans if s <= start < e) <= 2
+
+
+def test_dags_test_reports_a_depends_on_past_deadlock(capsys: pytest.CaptureFixture[str]) -> None:
+    """dags test of a date whose previous run failed, with depends_on_past, exits 1 naming the stuck task."""
+    scheduled = str(DAGS / "scheduled.py")
+    assert run_cli(capsys, "dags", "test", "past_dependent", "2024-01-01", "-S", scheduled)[0] == 1
+    code, _, err = run_cli(capsys, "dags", "test", "past_dependent", "2024-01-02", "-S", scheduled)
+    assert code == 1
+    assert "is stuck" in err
+    assert "daily (run manual__2024-01-02T00:00:00+00:00)" in err
+    states = [r[0] for r in query("SELECT state FROM dag_run ORDER BY logical_date")]
+    assert states == ["failed", "failed"]

@@ -322,6 +322,8 @@ def test_command(
         loop.run_until_done(poll=0.05)
     except DeadlockError as exc:
         executor.end(terminate=True)
+        with conn:  # nothing will ever move it: finish it as failed
+            dagrun.set_state(conn, run, "failed")
         conn.close()
         click.echo(click.style(f"Run {run.run_id} is stuck: {exc}", fg="red"), err=True)
         ctx.exit(ExitCode.FAILED)
