@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from taskloom.providers.amazon.exceptions import S3BucketNotEmptyError
 from taskloom.providers.amazon.exceptions import S3KeyExistsError
@@ -392,3 +393,12 @@ def test_presigned_url_works_without_credentials(bucket: str) -> None:
     )
     with urllib.request.urlopen(url, timeout=10) as response:
         assert response.read() == b"shared"
+
+
+def test_copy_object_to_a_missing_bucket(bucket: str) -> None:
+    """A missing destination bucket is S3's NoSuchBucket, not "source does not exist"."""
+    hook = S3Hook()
+    hook.load_string("x", "src.txt", bucket)
+    with pytest.raises(ClientError, match="NoSuchBucket") as info:
+        hook.copy_object("src.txt", "s3://no-such-target-bucket/dst.txt", bucket)
+    assert not isinstance(info.value, S3KeyNotFoundError)

@@ -568,7 +568,8 @@ class S3Hook(AwsBaseHook):
         try:
             response: dict[str, Any] = self.conn.copy_object(**request)
         except ClientError as exc:
-            if _not_found(exc):
+            # NoSuchBucket may be either bucket: S3's own error says which.
+            if exc.response.get("Error", {}).get("Code") == "NoSuchKey":
                 raise S3KeyNotFoundError(src_bucket, src_key) from None
             raise
         return response
