@@ -88,7 +88,7 @@ def _renaming_subclass(cls: type, move: Move) -> type:
     """A subclass named like the 1.x class that accepts the 1.x keyword arguments."""
     renamed = dict(move.renamed_args)
 
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+    def rename(kwargs: dict[str, Any]) -> dict[str, Any]:
         for old, new in renamed.items():
             if old in kwargs:
                 warnings.warn(
@@ -101,12 +101,15 @@ def _renaming_subclass(cls: type, move: Move) -> type:
                     stacklevel=_first_user_frame(),
                 )
                 kwargs[new] = kwargs.pop(old)
-        super(subclass, self).__init__(*args, **kwargs)
+        return kwargs
 
-    subclass: type = type(
-        move.old_name, (cls,), {"__init__": __init__, "__module__": move.old_module}
-    )
-    return subclass
+    class Renamed(cls):  # the base is chosen at run time
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **rename(kwargs))
+
+    Renamed.__name__ = Renamed.__qualname__ = move.old_name
+    Renamed.__module__ = move.old_module
+    return Renamed
 
 
 def resolve(move: Move, *, stacklevel: int, warn: bool = True) -> Any:
