@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import importlib.metadata
 import os
 import sys
 import warnings
@@ -37,6 +36,9 @@ def _warning(move: Move) -> MovedWarning:
 
 
 def _distribution_installed(name: str) -> bool:
+    # Imported here: importlib.metadata is costly and only this error path needs it.
+    import importlib.metadata
+
     try:
         importlib.metadata.distribution(name)
     except importlib.metadata.PackageNotFoundError:
