@@ -5,7 +5,7 @@ once with pip and once with uv:
 
 a. core alone
 b. core + two providers, from wheels
-c. then one provider uninstalled: the other still works
+c. then one provider uninstalled: the other still works; then compat uninstalled
 d. providers installed before core
 e. everything editable
 f. core wheel + editable provider, and editable core + provider wheel
@@ -106,7 +106,12 @@ def scenarios(dist_dir: Path, a: str, b: str) -> dict[str, Callable[[str], bool]
         ok = env.probe(expect=[a, b])
         print(f"  (c) uninstalling {pa.name}")
         env.uninstall(pa.name)
-        return env.probe(expect=[b], absent=[a]) and ok
+        ok = env.probe(expect=[b], absent=[a]) and ok
+        for dist in compat:
+            print(f"  (c) uninstalling {dist.name}: core and {pb.name} keep every file")
+            env.uninstall(dist.name)
+            ok = env.probe(expect=[b], absent=[a]) and ok
+        return ok
 
     def providers_before_core(inst: str) -> bool:
         env = Env("d-providers-first", inst)
