@@ -102,6 +102,18 @@ def test_delete_bucket_not_empty(bucket: str) -> None:
     assert not hook.check_for_bucket(bucket)
 
 
+def test_force_delete_versioned_bucket(bucket: str) -> None:
+    """force_delete also removes old versions and delete markers, which S3 would refuse to leave."""
+    hook = S3Hook()
+    hook.conn.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    hook.load_string("one", "v.txt", bucket)
+    hook.load_string("two", "v.txt", bucket, replace=True)
+    hook.load_string("gone", "deleted.txt", bucket)
+    hook.delete_objects(bucket, "deleted.txt")  # leaves a delete marker and a version
+    hook.delete_bucket(bucket, force_delete=True)
+    assert not hook.check_for_bucket(bucket)
+
+
 def test_list_keys_prefix_and_delimiter(bucket: str) -> None:
     """Prefix filters, a delimiter stops at one level, list_prefixes gives the levels."""
     hook = S3Hook()

@@ -183,18 +183,38 @@ class S3Hook(AwsBaseHook):
     def delete_bucket(self, bucket_name: str, force_delete: bool = False) -> None:
         """Delete ``bucket_name``; with ``force_delete`` its objects are deleted first.
 
+        In a versioned bucket ``force_delete`` deletes every version and delete marker
+        too: S3 refuses to delete a bucket that still holds any.
+
         :raises S3BucketNotEmptyError: the bucket holds objects and ``force_delete`` is off.
         """
         if force_delete:
-            keys = self.list_keys(bucket_name)
-            if keys:
-                self.delete_objects(bucket_name, keys)
+            self._delete_all_versions(bucket_name)
         try:
             self.conn.delete_bucket(Bucket=bucket_name)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "BucketNotEmpty":
                 raise S3BucketNotEmptyError(bucket_name) from None
             raise
+
+    def _delete_all_versions(self, bucket_name: str) -> None:
+        paginator = self.conn.get_paginator("list_object_versions")
+        errors: list[dict[str, Any]] = []
+        for page in paginator.paginate(
+            Bucket=bucket_name, PaginationConfig={"PageSize": DELETE_BATCH_SIZE}
+        ):
+            objects = [
+                {"Key": entry["Key"], "VersionId": entry["VersionId"]}
+                for entry in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
+            ]
+            for start in range(0, len(objects), DELETE_BATCH_SIZE):
+                response = self.conn.delete_objects(
+                    Bucket=bucket_name,
+                    Delete={"Objects": objects[start : start + DELETE_BATCH_SIZE], "Quiet": True},
+                )
+                errors.extend(response.get("Errors", []))
+        if errors:
+            raise S3DeleteObjectsError(bucket_name, errors)
 
     # --- listing -------------------------------------------------------------------
 
