@@ -10,7 +10,7 @@ Every task opens the ``duckdb_default`` connection, which must name a database *
 tasks share their tables through it, and may run in different processes)::
 
     export TASKLOOM_CONN_DUCKDB_DEFAULT='{"conn_type": "duckdb", "extra": {"path": "/tmp/etl.duckdb"}}'
-    taskloom dags test example_duckdb_etl
+    taskloom dags test example_duckdb_etl -S "$(python -c 'import taskloom.providers.duckdb.example_dags as m; print(m.__path__[0])')"
 
 The tasks run one after another on purpose: DuckDB lets one process at a time write to a
 file. Every statement replaces what it creates, so the DAG can run again and again.

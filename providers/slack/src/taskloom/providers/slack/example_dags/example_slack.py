@@ -7,7 +7,7 @@ text is templated::
 
     export TASKLOOM_CONN_SLACK_DEFAULT='slack-webhook://:T000%2FB000%2FXXXX@'
     export TASKLOOM_CONN_SLACK_API_DEFAULT='slack://:xoxb-your-bot-token@'
-    taskloom dags test example_slack
+    taskloom dags test example_slack -S "$(python -c 'import taskloom.providers.slack.example_dags as m; print(m.__path__[0])')"
 """
 
 from __future__ import annotations

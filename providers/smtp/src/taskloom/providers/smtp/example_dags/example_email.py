@@ -6,7 +6,7 @@ context and attaches the file whose path it pulls from XCom. It sends through th
 ``smtp_default`` connection::
 
     export TASKLOOM_CONN_SMTP_DEFAULT='smtp://bot%40example.com:app-password@smtp.example.com:587?starttls=true'
-    taskloom dags test example_email
+    taskloom dags test example_email -S "$(python -c 'import taskloom.providers.smtp.example_dags as m; print(m.__path__[0])')"
 """
 
 from __future__ import annotations
