@@ -153,8 +153,14 @@ def main(argv: list[str]) -> int:
 
 
 def run_dags(venv_dir: Path, env: dict[str, str]) -> None:
-    """Run the example DAG and the legacy (1.x-style) DAG with the installed CLI."""
-    taskloom = str(venv_dir / "bin" / "taskloom")
+    """Run the example DAG and the legacy (1.x-style) DAG with the installed CLI.
+
+    Then migrate the legacy DAG the way a user would: ``taskloom compat fix``, uninstall
+    taskloom-compat, and run the rewritten file with deprecation warnings as errors.
+    """
+    bin_dir = venv_dir / "bin"
+    taskloom = str(bin_dir / "taskloom")
+    has_compat = any(d.kind == "compat" for d in repo.dists())
     with tempfile.TemporaryDirectory() as home:
         dag_env = {
             **env,
@@ -163,9 +169,37 @@ def run_dags(venv_dir: Path, env: dict[str, str]) -> None:
             "TASKLOOM_CONN_DUCKDB_MEMORY": "duckdb://",
         }
         for dag_id in sorted(p.stem for p in EXAMPLES.glob("*.py")):
-            if dag_id.startswith("legacy") and not any(d.kind == "compat" for d in repo.dists()):
+            if dag_id.startswith("legacy") and not has_compat:
                 continue
             run([taskloom, "dags", "test", dag_id], env=dag_env)
+        if not has_compat:
+            return
+        migrated = Path(home) / "migrated"
+        migrated.mkdir()
+        shutil.copy2(EXAMPLES / "legacy_release.py", migrated)
+        run([taskloom, "compat", "fix", str(migrated)], env=dag_env)
+        run(
+            [str(bin_dir / "python"), "-m", "pip", "uninstall", "--yes", "taskloom-compat"], env=env
+        )
+        run(
+            [
+                str(bin_dir / "python"),
+                "-W",
+                "error::DeprecationWarning",
+                "-m",
+                "taskloom",
+                "dags",
+                "test",
+                "legacy_release",
+                "-S",
+                str(migrated),
+            ],
+            env=dag_env,
+        )
+        run(
+            [str(bin_dir / "python"), str(repo.ROOT / "tools" / "probe.py"), "--absent", "compat"],
+            env=env,
+        )
 
 
 if __name__ == "__main__":
