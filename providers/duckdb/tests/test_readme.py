@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import DagRunResult
 
+from taskloom.cli import main
 from taskloom.models.connection import Connection
 from taskloom.providers.duckdb.hooks.duckdb import DuckDBHook
 
@@ -30,6 +31,10 @@ def test_readme_has_examples() -> None:
 def test_connection_examples_parse(name: str, value: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each exported connection parses and names a database file."""
     text = shlex.split(value)[0]
+    flag = "--conn-json" if text.startswith("{") else "--conn-uri"
+    assert (
+        main(["connections", "add", f"readme_{name.lower()}", flag, text]) == 0
+    )  # validated by provider.json
     assert Connection.from_text(text).conn_type == "duckdb"
     monkeypatch.setenv(name, text)
     conn_id = name.removeprefix("TASKLOOM_CONN_").lower()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import DagRunResult
 
+from taskloom.cli import main
 from taskloom.models.connection import Connection
 from taskloom_testing.http_recorder import HttpRecorder
 
@@ -30,6 +31,10 @@ def test_readme_has_examples() -> None:
 def test_connection_examples_parse(name: str, value: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each exported connection parses; a webhook one resolves to Slack's webhook URL."""
     text = shlex.split(value)[0]
+    flag = "--conn-json" if text.startswith("{") else "--conn-uri"
+    assert (
+        main(["connections", "add", f"readme_{name.lower()}", flag, text]) == 0
+    )  # validated by provider.json
     conn_id = name.removeprefix("TASKLOOM_CONN_").lower()
     connection = Connection.from_text(text, conn_id=conn_id)
     monkeypatch.setenv(name, text)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import DagRunResult
 
+from taskloom.cli import main
 from taskloom.models.connection import Connection
 from taskloom.providers.smtp.hooks.smtp import SmtpHook
 from taskloom_testing.smtp import SmtpServer
@@ -31,6 +32,10 @@ def test_readme_has_examples() -> None:
 def test_connection_examples_parse(name: str, value: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each exported connection parses into a secured SMTP connection with a sender."""
     text = shlex.split(value)[0]
+    flag = "--conn-json" if text.startswith("{") else "--conn-uri"
+    assert (
+        main(["connections", "add", f"readme_{name.lower()}", flag, text]) == 0
+    )  # validated by provider.json
     assert Connection.from_text(text).conn_type == "smtp"
     monkeypatch.setenv(name, text)
     hook = SmtpHook(smtp_conn_id=name.removeprefix("TASKLOOM_CONN_").lower())
