@@ -262,3 +262,17 @@ def test_get_email_address_list() -> None:
     assert get_email_address_list("a@x, b@y;c@z ") == ["a@x", "b@y", "c@z"]
     assert get_email_address_list(["a@x; b@y", "c@z"]) == ["a@x", "b@y", "c@z"]
     assert get_email_address_list(None) == []
+
+
+def test_partly_refused_recipients(
+    smtp_server: SmtpServer, smtp_conn: DefineConn, caplog: pytest.LogCaptureFixture
+) -> None:
+    """When some recipients are refused, the others get the e-mail and the refusals are logged."""
+    smtp_conn(smtp_server)
+    with SmtpHook() as hook:
+        hook.send_email_smtp(
+            to="ops@example.com, nobody@refused.invalid", subject="partly", html_content="x"
+        )
+    [received] = smtp_server.wait_for_messages(1)
+    assert received.rcpt_tos == ["ops@example.com"]
+    assert "refused the e-mail 'partly' for nobody@refused.invalid" in caplog.text

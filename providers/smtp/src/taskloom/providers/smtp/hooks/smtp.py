@@ -310,13 +310,18 @@ class SmtpHook(BaseHook):
         )
         client = self.get_conn()
         try:
-            client.sendmail(sender, recipients, message.as_string())
+            refused = client.sendmail(sender, recipients, message.as_string())
         except smtplib.SMTPException as exc:
             raise SmtpError(
                 f"the SMTP server refused the e-mail {subject!r} ({exc}); check the sender "
                 "and recipient addresses."
             ) from exc
-        self.log.info("sent e-mail %r to %d recipient(s)", subject, len(recipients))
+        if refused:
+            # The others got it: a partial delivery is reported, not turned into a failure.
+            self.log.warning(
+                "the SMTP server refused the e-mail %r for %s", subject, ", ".join(sorted(refused))
+            )
+        self.log.info("sent e-mail %r to %d recipient(s)", subject, len(recipients) - len(refused))
         return message
 
 
