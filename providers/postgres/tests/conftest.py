@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import subprocess
-import sys
 import uuid
 from collections.abc import Callable
 from collections.abc import Iterator
-from dataclasses import dataclass
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +15,8 @@ from typing import Protocol
 import psycopg
 import pytest
 
+from taskloom_testing.dagrun import DagRunOutcome
+from taskloom_testing.dagrun import run_dags_test
 from taskloom_testing.postgres import PostgresServer
 from taskloom_testing.postgres import PostgresSslServer
 from taskloom_testing.postgres import postgres_server  # noqa: F401  (fixture)
@@ -151,33 +149,6 @@ def set_ssl_connection(
 LOGICAL_DATE = "2026-01-02"
 
 
-@dataclass(frozen=True)
-class DagRunOutcome:
-    """What ``taskloom dags test`` did: its exit status, output, run id and task logs."""
-
-    returncode: int
-    output: str
-    dag_id: str
-    run_id: str
-    home: Path
-
-    def xcom(self, task_id: str, key: str = "return_value") -> Any:
-        """The XCom ``key`` that ``task_id`` pushed in this run (from the metadata DB)."""
-        from taskloom import db
-        from taskloom.models import xcom
-
-        conn = db.connect()
-        try:
-            return xcom.pull(conn, self.dag_id, self.run_id, task_id, key)
-        finally:
-            conn.close()
-
-    def logs(self) -> str:
-        """Every task log file of the run, concatenated (``$TASKLOOM_HOME/logs/``)."""
-        files = sorted(p for p in (self.home / "logs").rglob("*") if p.is_file())
-        return "\n".join(p.read_text(errors="replace") for p in files)
-
-
 DagRunner = Callable[[Path, str], DagRunOutcome]
 
 
@@ -186,21 +157,6 @@ def dags_test(taskloom_home: Path) -> DagRunner:
     """Run ``taskloom dags test DAG_ID 2026-01-02 -S FILE`` in a new process, as a user would."""
 
     def run(dag_file: Path, dag_id: str) -> DagRunOutcome:
-        cmd = [
-            sys.executable,
-            "-m",
-            "taskloom",
-            "dags",
-            "test",
-            dag_id,
-            LOGICAL_DATE,
-            "-S",
-            str(dag_file),
-        ]
-        result = subprocess.run(cmd, capture_output=True, text=True, timeout=240, check=False)
-        output = result.stdout + result.stderr
-        match = re.search(rf"Running {re.escape(dag_id)} run (\S+)", output)
-        assert match, f"taskloom dags test did not start a run:\n{output}"
-        return DagRunOutcome(result.returncode, output, dag_id, match.group(1), taskloom_home)
+        return run_dags_test(dag_file, dag_id, logical_date=LOGICAL_DATE)
 
     return run

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import subprocess
-import sys
 from collections.abc import Callable
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from typing import Any
 
 import pytest
 import redis
 from redis.client import PubSub
+
+from taskloom_testing.dagrun import DagRunOutcome
+from taskloom_testing.dagrun import WhileRunning
+from taskloom_testing.dagrun import run_dags_test
 
 if TYPE_CHECKING:
     from taskloom_testing.redis import RedisServer
@@ -99,35 +98,8 @@ def subscribe(admin: redis.Redis) -> Iterator[Subscribe]:
         pubsub.close()
 
 
-@dataclass(frozen=True)
-class DagTestOutcome:
-    """What ``taskloom dags test`` did: exit status, output, run id and the task logs."""
-
-    dag_id: str
-    returncode: int
-    output: str
-    run_id: str
-    home: Path
-
-    def xcom(self, task_id: str, key: str = "return_value") -> Any:
-        """The XCom ``key`` that ``task_id`` pushed in this run (read from the metadata DB)."""
-        from taskloom import db
-        from taskloom.models import xcom
-
-        conn = db.connect()
-        try:
-            return xcom.pull(conn, self.dag_id, self.run_id, task_id, key)
-        finally:
-            conn.close()
-
-    def logs(self) -> str:
-        """Every task log file under ``$TASKLOOM_HOME/logs/``, concatenated."""
-        files = sorted(p for p in (self.home / "logs").rglob("*") if p.is_file())
-        return "\n".join(p.read_text(errors="replace") for p in files)
-
-
 #: ``dags_test(dag_file, dag_id, while_running=None)``; see :func:`dags_test`.
-DagsTest = Callable[..., DagTestOutcome]
+DagsTest = Callable[..., DagRunOutcome]
 
 
 @pytest.fixture
@@ -139,32 +111,10 @@ def dags_test(taskloom_home: Path) -> DagsTest:
     """
 
     def run(
-        dag_file: Path,
-        dag_id: str,
-        while_running: Callable[[subprocess.Popen[str]], None] | None = None,
-    ) -> DagTestOutcome:
-        cmd = [
-            sys.executable,
-            "-m",
-            "taskloom",
-            "dags",
-            "test",
-            dag_id,
-            LOGICAL_DATE,
-            "-S",
-            str(dag_file),
-        ]
-        with subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        ) as process:
-            try:
-                if while_running is not None:
-                    while_running(process)
-                output, _ = process.communicate(timeout=240)
-            finally:
-                process.kill()
-        match = re.search(rf"Running {re.escape(dag_id)} run (\S+)", output)
-        assert match, f"taskloom dags test did not start a run:\n{output}"
-        return DagTestOutcome(dag_id, process.returncode, output, match.group(1), taskloom_home)
+        dag_file: Path, dag_id: str, while_running: WhileRunning | None = None
+    ) -> DagRunOutcome:
+        return run_dags_test(
+            dag_file, dag_id, logical_date=LOGICAL_DATE, while_running=while_running
+        )
 
     return run

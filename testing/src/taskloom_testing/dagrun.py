@@ -1,0 +1,141 @@
+"""Run ``taskloom dags test`` in a new process, as a user would, and inspect what it did.
+
+::
+
+    from taskloom_testing.dagrun import run_dags_test
+
+    outcome = run_dags_test(dag_file, "example_postgres", logical_date="2026-01-02")
+    assert outcome.returncode == 0, outcome.output
+    assert outcome.xcom("count_rows") == 3
+    assert "secret" not in outcome.logs()
+
+The child process inherits this process's environment (or gets ``env``), so it uses the
+same ``TASKLOOM_HOME``: the metadata DB that :meth:`DagRunOutcome.xcom` reads and the log
+folder that :meth:`DagRunOutcome.logs` reads are the run's.  Nothing of taskloom is
+imported at module level: importing this module never fails, even without taskloom.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DagRunOutcome", "WhileRunning", "run_dags_test"]
+
+#: Called with the started ``taskloom dags test`` process, to act while the DAG runs
+#: (publish a message a sensor waits for, create a key it pokes for, ...).  The process's
+#: output is read only after it returns.
+WhileRunning = Callable[["subprocess.Popen[str]"], None]
+
+
+@dataclass(frozen=True)
+class DagRunOutcome:
+    """What one ``taskloom dags test`` process did.
+
+    :ivar returncode: its exit status (0: the run succeeded, 1: it failed).
+    :ivar output: its standard output followed by its standard error.
+    :ivar dag_id: the DAG it ran.
+    :ivar run_id: the id of the run it started (from its ``Running DAG_ID run RUN_ID`` line).
+    :ivar home: the ``TASKLOOM_HOME`` it ran with.
+    """
+
+    returncode: int
+    output: str
+    dag_id: str
+    run_id: str
+    home: Path
+
+    def xcom(self, task_id: str, key: str = "return_value") -> Any:
+        """The XCom ``key`` that ``task_id`` pushed in this run, or ``None``.
+
+        Read from the metadata DB with ``taskloom.db.connect()`` in this process, which
+        must therefore have the run's ``TASKLOOM_HOME``.
+
+        :raises AssertionError: if this process's taskloom home is not the run's.
+        """
+        from taskloom import db
+        from taskloom.models import xcom
+
+        here = _taskloom_home(os.environ).resolve()
+        assert here == self.home.resolve(), (
+            f"xcom() reads this process's metadata DB under {here}, "
+            f"but the run used TASKLOOM_HOME={self.home}"
+        )
+        conn = db.connect()
+        try:
+            return xcom.pull(conn, self.dag_id, self.run_id, task_id, key)
+        finally:
+            conn.close()
+
+    def logs(self) -> str:
+        """Every task log file under ``$TASKLOOM_HOME/logs/``, in path order, concatenated."""
+        files = sorted(p for p in (self.home / "logs").rglob("*") if p.is_file())
+        return "\n".join(p.read_text(errors="replace") for p in files)
+
+
+def _taskloom_home(env: Mapping[str, str]) -> Path:
+    """The ``TASKLOOM_HOME`` a process with ``env`` uses (the same rule as taskloom's)."""
+    return Path(env.get("TASKLOOM_HOME") or Path.home() / ".taskloom").expanduser()
+
+
+def run_dags_test(
+    dag_file: Path,
+    dag_id: str,
+    *,
+    logical_date: str | None = None,
+    env: Mapping[str, str] | None = None,
+    executor: str | None = None,
+    timeout: float = 240,
+    while_running: WhileRunning | None = None,
+) -> DagRunOutcome:
+    """Run ``python -m taskloom dags test DAG_ID [LOGICAL_DATE] -S DAG_FILE`` and wait for it.
+
+    :param dag_file: the DAG file (or folder), passed as ``-S``.
+    :param dag_id: the DAG to run.
+    :param logical_date: the run's logical date; default: now.
+    :param env: the child's whole environment; default: this process's.
+    :param executor: ``-x EXECUTOR`` (``sequential``, ``local``, a class path); default:
+        the CLI's default.
+    :param timeout: seconds the process may take; it is killed and
+        :class:`subprocess.TimeoutExpired` raised after that.
+    :param while_running: called with the started process before its output is read; see
+        :data:`WhileRunning`.  The process is killed if it raises.
+    :raises AssertionError: if the output shows no started run (the DAG did not load, ...).
+    """
+    cmd = [sys.executable, "-m", "taskloom", "dags", "test", dag_id]
+    if logical_date is not None:
+        cmd.append(logical_date)
+    cmd += ["-S", str(dag_file)]
+    if executor is not None:
+        cmd += ["-x", executor]
+    child_env = dict(os.environ if env is None else env)
+    with subprocess.Popen(
+        cmd,
+        env=child_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        try:
+            if while_running is not None:
+                while_running(process)
+            stdout, stderr = process.communicate(timeout=timeout)
+        finally:
+            process.kill()
+    output = stdout + stderr
+    match = re.search(rf"Running {re.escape(dag_id)} run (\S+)", output)
+    assert match, f"taskloom dags test did not start a run:\n{output}"
+    return DagRunOutcome(
+        returncode=process.returncode,
+        output=output,
+        dag_id=dag_id,
+        run_id=match.group(1),
+        home=_taskloom_home(child_env),
+    )
