@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -101,3 +102,33 @@ def test_user_code_failure_has_no_provider_line(
     assert code == 1
     assert "ZeroDivisionError: division by zero" in out
     assert "This error came from" not in out
+
+
+def test_hook_and_library_logs_reach_the_task_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """INFO records of other loggers (a hook's, a client library's) land in the task log, masked."""
+    dag_file = tmp_path / "chatty.py"
+    dag_file.write_text(
+        "import logging\nfrom datetime import datetime\nfrom taskloom.models.dag import DAG\n"
+        "from taskloom.operators.python import PythonOperator\n"
+        "from taskloom.utils.secrets_masker import mask_secret\n"
+        "def work():\n"
+        "    mask_secret('hunter2-s3cret')\n"
+        "    logging.getLogger('some.client.library').info('connected with hunter2-s3cret')\n"
+        "    logging.getLogger('some.client.library').debug('too chatty to keep')\n"
+        "with DAG('chatty', start_date=datetime(2024, 1, 1)):\n"
+        "    PythonOperator(task_id='work', python_callable=work)\n"
+    )
+    code, _, _ = run_cli(capsys, "dags", "test", "chatty", "-S", str(dag_file))
+    assert code == 0
+    run_id = query("SELECT run_id FROM dag_run")[0][0]
+    text = log_path("chatty", run_id, "work", 1).read_text()
+    assert "connected with ***" in text
+    assert "hunter2-s3cret" not in text
+    assert "too chatty to keep" not in text
+    root_handlers = logging.getLogger().handlers
+    assert not any(
+        getattr(h, "baseFilename", None) == str(log_path("chatty", run_id, "work", 1))
+        for h in root_handlers
+    )

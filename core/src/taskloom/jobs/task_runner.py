@@ -218,6 +218,7 @@ def _run(
             with (
                 contextlib.redirect_stdout(stream),
                 contextlib.redirect_stderr(writer.stream(logging.WARNING)),
+                writer.capture_logging(),
             ):
                 task.render_template_fields(context)
                 result = task.execute(context)

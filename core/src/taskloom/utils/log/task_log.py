@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import logging
 import os
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from taskloom import configuration
@@ -152,6 +154,21 @@ class TaskLogWriter:
             self._handler.addFilter(masker)
         self.logger.addHandler(self._handler)
         self.logger.propagate = False
+
+    @contextlib.contextmanager
+    def capture_logging(self) -> Iterator[None]:
+        """While the task runs, records of every other logger (hooks, client libraries)
+        at INFO and above go to this log too, as Airflow users expect of hook logs."""
+        root = logging.getLogger()
+        level = root.level
+        root.addHandler(self._handler)
+        if root.getEffectiveLevel() > logging.INFO:
+            root.setLevel(logging.INFO)
+        try:
+            yield
+        finally:
+            root.removeHandler(self._handler)
+            root.setLevel(level)
 
     def stream(self, level: int = logging.INFO) -> _LoggerStream:
         """A text stream into this log (for ``contextlib.redirect_stdout``)."""
