@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -52,6 +53,17 @@ class DagRunOutcome:
     run_id: str
     home: Path
 
+    def _connect(self) -> sqlite3.Connection:
+        """This process's metadata DB (``taskloom.db.connect()``), checked to be the run's."""
+        from taskloom import db
+
+        here = _taskloom_home(os.environ).resolve()
+        assert here == self.home.resolve(), (
+            f"this process reads the metadata DB under {here}, "
+            f"but the run used TASKLOOM_HOME={self.home}"
+        )
+        return db.connect()
+
     def xcom(self, task_id: str, key: str = "return_value") -> Any:
         """The XCom ``key`` that ``task_id`` pushed in this run, or ``None``.
 
@@ -60,19 +72,36 @@ class DagRunOutcome:
 
         :raises AssertionError: if this process's taskloom home is not the run's.
         """
-        from taskloom import db
         from taskloom.models import xcom
 
-        here = _taskloom_home(os.environ).resolve()
-        assert here == self.home.resolve(), (
-            f"xcom() reads this process's metadata DB under {here}, "
-            f"but the run used TASKLOOM_HOME={self.home}"
-        )
-        conn = db.connect()
+        conn = self._connect()
         try:
             return xcom.pull(conn, self.dag_id, self.run_id, task_id, key)
         finally:
             conn.close()
+
+    def xcoms(self, key: str = "return_value") -> dict[str, Any]:
+        """Every XCom ``key`` of this run, by task id (default: every task's return value)."""
+        from taskloom.models import xcom
+
+        conn = self._connect()
+        try:
+            rows = xcom.list_for_run(conn, self.dag_id, self.run_id)
+        finally:
+            conn.close()
+        return {row["task_id"]: row["value"] for row in rows if row["key"] == key}
+
+    def task_states(self) -> dict[str, str | None]:
+        """Each task instance's state in this run, by task id (from the metadata DB)."""
+        conn = self._connect()
+        try:
+            rows = conn.execute(
+                "SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ?",
+                (self.dag_id, self.run_id),
+            ).fetchall()
+        finally:
+            conn.close()
+        return {str(task_id): state for task_id, state in rows}
 
     def logs(self) -> str:
         """Every task log file under ``$TASKLOOM_HOME/logs/``, in path order, concatenated."""
