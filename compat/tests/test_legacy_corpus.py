@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from taskloom.cli import main
+from taskloom_testing.dagrun import run_dags_test
 from taskloom_testing.http_recorder import HttpRecorder
 from taskloom_testing.http_recorder import http_recorder  # noqa: F401  (fixture)
 from taskloom_testing.moto import MotoServer
@@ -158,15 +159,9 @@ def test_corpus_covers_the_table() -> None:
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_legacy_dag_runs_and_warns_at_the_users_lines(path: Path, services: dict[str, str]) -> None:
     """The 1.x file runs to success; every warning is reported at a marked line of the file."""
-    result = subprocess.run(
-        [sys.executable, "-m", "taskloom", "dags", "test", dag_id(path), "-S", str(path)],
-        env=services,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    out = _output(result)
-    assert result.returncode == 0, out
+    outcome = run_dags_test(path, dag_id(path), env=services)
+    out = outcome.output
+    assert outcome.returncode == 0, out
     reported = {int(m["line"]) for m in WARNING_LINE.finditer(out) if m["file"] == str(path)}
     assert reported == expected_lines(path), out
     assert all(
