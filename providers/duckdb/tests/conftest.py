@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from taskloom_testing.dagrun import run_dags_test
+
 #: The package of the example DAGs the tests run (from the installed wheel).
 EXAMPLE_DAGS = "taskloom.providers.duckdb.example_dags"
 
@@ -53,41 +55,25 @@ class DagRunResult:
 
 
 @pytest.fixture
-def run_dag(
-    _isolated_home: Path, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., DagRunResult]:
-    """Run a DAG with ``taskloom dags test`` in this process: ``run_dag(dag_id, folder, *args)``.
+def run_dag(_isolated_home: Path) -> Callable[..., DagRunResult]:
+    """Run a DAG with ``taskloom dags test`` in a new process: ``run_dag(dag_id, folder, *args)``.
 
-    ``folder`` ``None`` means the installed provider's example DAGs.
+    ``folder`` ``None`` means the installed provider's example DAGs.  ``args`` may hold a
+    logical date and ``--executor NAME``.  The child inherits this process's environment
+    (TASKLOOM_HOME, the TASKLOOM_CONN_* connections), so the run's DB and logs are read here.
     """
-    from taskloom import db
-    from taskloom.cli import main
-    from taskloom.models import xcom
 
     def run(dag_id: str, folder: Path | None = None, *args: str) -> DagRunResult:
         folder = folder or Path(importlib.import_module(EXAMPLE_DAGS).__path__[0])
-        code = main(["dags", "test", dag_id, "-S", str(folder), *args])
-        output = capsys.readouterr().out
-        conn = db.connect()
-        try:
-            run_id = conn.execute(
-                "SELECT run_id FROM dag_run WHERE dag_id = ? ORDER BY logical_date DESC LIMIT 1",
-                (dag_id,),
-            ).fetchone()[0]
-            states = dict(
-                conn.execute(
-                    "SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ?",
-                    (dag_id, run_id),
-                ).fetchall()
-            )
-            returns = {
-                row["task_id"]: row["value"]
-                for row in xcom.list_for_run(conn, dag_id, run_id)
-                if row["key"] == "return_value"
-            }
-        finally:
-            conn.close()
-        logs = "\n".join(p.read_text() for p in sorted((_isolated_home / "logs").rglob("*.log")))
-        return DagRunResult(int(code), output, run_id, states, returns, logs)
+        rest = list(args)
+        executor = None
+        if "--executor" in rest:
+            i = rest.index("--executor")
+            executor = rest[i + 1]
+            del rest[i : i + 2]
+        assert len(rest) <= 1, f"unexpected dags test arguments: {args}"
+        logical_date = rest[0] if rest else None
+        o = run_dags_test(folder, dag_id, logical_date=logical_date, executor=executor)
+        return DagRunResult(o.returncode, o.output, o.run_id, o.task_states(), o.xcoms(), o.logs())
 
     return run
