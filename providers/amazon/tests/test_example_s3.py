@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import pytest
 
 from taskloom.providers.amazon.example_dags import example_s3
 from taskloom.providers.amazon.hooks.s3 import S3Hook
+from taskloom_testing.dagrun import run_dags_test
 from taskloom_testing.moto import SECRET_ACCESS_KEY
 from taskloom_testing.moto import MotoServer
 
@@ -22,56 +18,10 @@ DAG_FILE = Path(example_s3.__file__)
 LOGICAL_DATE = "2026-01-02"
 
 
-@dataclass(frozen=True)
-class DagRunOutcome:
-    """What ``taskloom dags test`` did: its exit status, output, run id and task logs."""
-
-    returncode: int
-    output: str
-    run_id: str
-    home: Path
-
-    def xcom(self, task_id: str) -> Any:
-        """The return value ``task_id`` pushed in this run (from the metadata DB)."""
-        from taskloom import db
-        from taskloom.models import xcom
-
-        conn = db.connect()
-        try:
-            return xcom.pull(conn, "example_s3", self.run_id, task_id, "return_value")
-        finally:
-            conn.close()
-
-    def logs(self) -> str:
-        """Every task log file of the run, concatenated (``$TASKLOOM_HOME/logs/``)."""
-        files = sorted(p for p in (self.home / "logs").rglob("*") if p.is_file())
-        return "\n".join(p.read_text(errors="replace") for p in files)
-
-
-def _dags_test(home: Path) -> DagRunOutcome:
-    """Run ``taskloom dags test example_s3 2026-01-02 -S FILE`` in a new process, as a user would."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "taskloom",
-        "dags",
-        "test",
-        "example_s3",
-        LOGICAL_DATE,
-        "-S",
-        str(DAG_FILE),
-    ]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=240, check=False)
-    output = result.stdout + result.stderr
-    match = re.search(r"Running example_s3 run (\S+)", output)
-    assert match, f"taskloom dags test did not start a run:\n{output}"
-    return DagRunOutcome(result.returncode, output, match.group(1), home)
-
-
 def test_example_dag_runs_end_to_end(aws: MotoServer, taskloom_home: Path) -> None:
     """Every task succeeds, twice in a row; no bucket is left; the logs never show the secret key."""
     for _ in range(2):
-        outcome = _dags_test(taskloom_home)
+        outcome = run_dags_test(DAG_FILE, "example_s3", logical_date=LOGICAL_DATE)
         assert outcome.returncode == 0, outcome.output
     assert outcome.xcom("list_archive") == ["archive/2026-01-02/report.csv"]
     assert outcome.xcom("read_archive") == "region,orders\nnorth,120\nsouth,95\n"
@@ -96,7 +46,7 @@ def test_example_dag_fails_clearly_on_wrong_credentials(
         "TASKLOOM_CONN_AWS_DEFAULT", aws.connection_json().replace(SECRET_ACCESS_KEY, wrong)
     )
     with aws.authentication():
-        outcome = _dags_test(taskloom_home)
+        outcome = run_dags_test(DAG_FILE, "example_s3", logical_date=LOGICAL_DATE)
     assert outcome.returncode != 0
     logs = outcome.logs()
     assert "AWS refused the credentials of connection 'aws_default'" in logs

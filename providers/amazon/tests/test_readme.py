@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +14,7 @@ from taskloom.models.connection import Connection
 from taskloom.providers.amazon.hooks.base_aws import AwsConnectionSettings
 from taskloom.providers.amazon.hooks.s3 import S3Hook
 from taskloom.providers.amazon.secrets.secrets_manager import SecretsManagerBackend
+from taskloom_testing.dagrun import run_dags_test
 from taskloom_testing.moto import REGION
 from taskloom_testing.moto import MotoServer
 
@@ -79,22 +78,15 @@ def test_dag_example_runs(aws: MotoServer, taskloom_home: Path, tmp_path: Path) 
     report_dir = tmp_path / "tmp"
     report_dir.mkdir()
     (report_dir / "report_20260102.csv").write_text("north,120\n")
-    env = {**os.environ, "TMPDIR": str(report_dir)}
-    cmd = [
-        sys.executable,
-        "-m",
-        "taskloom",
-        "dags",
-        "test",
+    outcome = run_dags_test(
+        dag_file,
         "s3_reports",
-        "2026-01-02",
-        "-S",
-        str(dag_file),
-    ]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=240, check=False, env=env)
-    assert result.returncode == 0, result.stdout + result.stderr
+        logical_date="2026-01-02",
+        env={**os.environ, "TMPDIR": str(report_dir)},
+    )
+    assert outcome.returncode == 0, outcome.output
     assert not S3Hook().check_for_bucket("my-bucket")
-    logs = "\n".join(p.read_text() for p in (taskloom_home / "logs").rglob("*") if p.is_file())
+    logs = outcome.logs()
     assert (
         "Copied s3://my-bucket/incoming/2026-01-02/report.csv to s3://my-bucket/archive/2026-01-02/report.csv"
         in logs
