@@ -17,6 +17,7 @@ imported at module level: importing this module never fails, even without tasklo
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import sqlite3
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DagRunOutcome", "WhileRunning", "run_dags_test"]
+__all__ = ["DagRunOutcome", "WhileRunning", "dags_test_runner", "run_dags_test"]
 
 #: Called with the started ``taskloom dags test`` process, to act while the DAG runs
 #: (publish a message a sensor waits for, create a key it pokes for, ...).  The process's
@@ -168,3 +169,27 @@ def run_dags_test(
         run_id=match.group(1),
         home=_taskloom_home(child_env),
     )
+
+
+def dags_test_runner(default_dags: str) -> Callable[..., DagRunOutcome]:
+    """A ``run(dag_id, folder=None, *args)`` that calls :func:`run_dags_test`: a suite's ``run_dag``.
+
+    ``folder`` ``None`` means the folder of the package ``default_dags`` (a provider's
+    installed example DAGs).  ``args`` are the CLI's: an optional logical date and
+    ``--executor NAME``.
+    """
+
+    def run(dag_id: str, folder: Path | None = None, *args: str) -> DagRunOutcome:
+        if folder is None:
+            folder = Path(importlib.import_module(default_dags).__path__[0])
+        rest = list(args)
+        executor = None
+        if "--executor" in rest:
+            i = rest.index("--executor")
+            executor = rest[i + 1]
+            del rest[i : i + 2]
+        assert len(rest) <= 1, f"unexpected dags test arguments: {args}"
+        logical_date = rest[0] if rest else None
+        return run_dags_test(folder, dag_id, logical_date=logical_date, executor=executor)
+
+    return run
