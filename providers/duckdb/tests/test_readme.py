@@ -8,11 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import DagRunResult
 
 from taskloom.cli import main
 from taskloom.models.connection import Connection
 from taskloom.providers.duckdb.hooks.duckdb import DuckDBHook
+from taskloom_testing.dagrun import DagRunOutcome
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
 PYTHON_BLOCKS = re.findall(r"```python\n(.*?)```", README, re.S)
@@ -47,7 +47,7 @@ def test_connection_examples_parse(name: str, value: str, monkeypatch: pytest.Mo
 def test_python_examples_run(
     block: str,
     duckdb_conn: Callable[..., None],
-    run_dag: Callable[..., DagRunResult],
+    run_dag: Callable[..., DagRunOutcome],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -61,5 +61,5 @@ def test_python_examples_run(
         return
     (tmp_path / "readme_dag.py").write_text(block)
     result = run_dag(dag.dag_id, tmp_path)  # type: ignore[attr-defined]
-    assert result.exit_code == 0, result.logs
-    assert set(result.states.values()) == {"success"}
+    assert result.returncode == 0, result.logs()
+    assert set(result.task_states().values()) == {"success"}
