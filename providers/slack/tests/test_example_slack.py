@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from conftest import BOT_TOKEN
 from conftest import WEBHOOK_TOKEN
-from conftest import DagRunResult
 
+from taskloom_testing.dagrun import DagRunOutcome
 from taskloom_testing.http_recorder import HttpRecorder
 
 
@@ -15,7 +15,7 @@ def test_example_slack(
     http_recorder: HttpRecorder,
     webhook_conn: Callable[..., str],
     api_conn: Callable[..., None],
-    run_dag: Callable[..., DagRunResult],
+    run_dag: Callable[..., DagRunOutcome],
 ) -> None:
     """Each task posts its rendered payload; the reply lands in the summary's thread; logs hold no token."""
     webhook_path = webhook_conn()
@@ -25,7 +25,7 @@ def test_example_slack(
         path="/api/chat.postMessage",
     )
     result = run_dag("example_slack", None, "2026-01-05")
-    assert result.exit_code == 0, result.logs
+    assert result.returncode == 0, result.logs()
     webhook, summary, reply = http_recorder.requests
     assert (webhook.path, summary.path, reply.path) == (
         webhook_path,
@@ -51,11 +51,11 @@ def test_example_slack(
         "text": "Daily load for 2026-01-05: 1250 rows",
         "attachments": [{"color": "#36a64f", "text": f"run {result.run_id}"}],
     }
-    assert result.returns["post_summary"] == "1767225600.000100"
+    assert result.xcoms()["post_summary"] == "1767225600.000100"
     assert reply.json == {
         "channel": "#data",
         "text": "Logs: taskloom tasks logs example_slack post_summary",
         "thread_ts": "1767225600.000100",
     }
-    assert WEBHOOK_TOKEN not in result.logs
-    assert BOT_TOKEN not in result.logs
+    assert WEBHOOK_TOKEN not in result.logs()
+    assert BOT_TOKEN not in result.logs()

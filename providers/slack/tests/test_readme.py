@@ -8,10 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import DagRunResult
 
 from taskloom.cli import main
 from taskloom.models.connection import Connection
+from taskloom_testing.dagrun import DagRunOutcome
 from taskloom_testing.http_recorder import HttpRecorder
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
@@ -55,7 +55,7 @@ def test_python_examples_run(
     http_recorder: HttpRecorder,
     webhook_conn: Callable[..., str],
     api_conn: Callable[..., None],
-    run_dag: Callable[..., DagRunResult],
+    run_dag: Callable[..., DagRunOutcome],
     tmp_path: Path,
 ) -> None:
     """Code posts as pasted; a DAG example posts when run with ``taskloom dags test``."""
@@ -69,6 +69,6 @@ def test_python_examples_run(
     if dag is not None:
         (tmp_path / "readme_dag.py").write_text(block)
         result = run_dag(dag.dag_id, tmp_path)  # type: ignore[attr-defined]
-        assert result.exit_code == 0, result.logs
+        assert result.returncode == 0, result.logs()
     assert http_recorder.requests
     assert all(r.method == "POST" for r in http_recorder.requests)

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conftest import WEBHOOK_TOKEN
-from conftest import DagRunResult
 
 from taskloom.providers.slack.operators.slack_webhook import SlackWebhookOperator
+from taskloom_testing.dagrun import DagRunOutcome
 from taskloom_testing.http_recorder import HttpRecorder
 
 DAG_FILE = textwrap.dedent(
@@ -36,14 +36,14 @@ DAG_FILE = textwrap.dedent(
 def test_templated_post(
     http_recorder: HttpRecorder,
     webhook_conn: Callable[..., str],
-    run_dag: Callable[..., DagRunResult],
+    run_dag: Callable[..., DagRunOutcome],
     tmp_path: Path,
 ) -> None:
     """Every templated field is rendered into the JSON payload, nested strings included."""
     path = webhook_conn()
     (tmp_path / "notify.py").write_text(DAG_FILE)
     result = run_dag("notify", tmp_path, "2026-02-03")
-    assert result.exit_code == 0, result.logs
+    assert result.returncode == 0, result.logs()
     [request] = http_recorder.requests
     assert request.path == path
     assert request.json == {
@@ -54,13 +54,13 @@ def test_templated_post(
         "icon_url": "https://example.com/data-team.png",
         "link_names": True,
     }
-    assert WEBHOOK_TOKEN not in result.logs
+    assert WEBHOOK_TOKEN not in result.logs()
 
 
 def test_refused_post_fails_the_task(
     http_recorder: HttpRecorder,
     webhook_conn: Callable[..., str],
-    run_dag: Callable[..., DagRunResult],
+    run_dag: Callable[..., DagRunOutcome],
     tmp_path: Path,
 ) -> None:
     """Slack's 404 no_service fails the task with the hint; the task log masks the token."""
@@ -68,14 +68,14 @@ def test_refused_post_fails_the_task(
     http_recorder.respond_slack_error(404, "no_service")
     (tmp_path / "notify.py").write_text(DAG_FILE)
     result = run_dag("notify", tmp_path)
-    assert result.exit_code == 1
-    assert result.states == {"post": "failed"}
+    assert result.returncode == 1
+    assert result.task_states() == {"post": "failed"}
     assert (
         "returned HTTP 404 Not Found: no_service; the webhook is disabled, revoked or mistyped"
-        in result.logs
+        in result.logs()
     )
-    assert "/services/***" in result.logs
-    assert WEBHOOK_TOKEN not in result.logs
+    assert "/services/***" in result.logs()
+    assert WEBHOOK_TOKEN not in result.logs()
 
 
 def test_operator_fields() -> None:
