@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from conftest import SENDER
-from conftest import DagRunResult
 
 from taskloom.providers.smtp.utils.email import send_email
+from taskloom_testing.dagrun import DagRunOutcome
 from taskloom_testing.smtp import SMTP_PASSWORD
 from taskloom_testing.smtp import SmtpServer
 
@@ -65,7 +65,7 @@ def test_core_send_email_uses_this_provider(
 def test_failure_email_of_a_task(
     smtp_server: SmtpServer,
     smtp_conn: Callable[..., None],
-    run_dag: Callable[..., DagRunResult],
+    run_dag: Callable[..., DagRunOutcome],
     tmp_path: Path,
 ) -> None:
     """A failing task with email= sends its failure e-mail through this provider; no password in logs."""
@@ -88,11 +88,11 @@ def test_failure_email_of_a_task(
         )
     )
     result = run_dag("failing", dags)
-    assert result.exit_code == 1
+    assert result.returncode == 1
     [received] = smtp_server.wait_for_messages(1)
     assert received.rcpt_tos == ["oncall@example.com"]
     assert "load" in received.message["Subject"]
     body = received.message.get_body(preferencelist=("html",))
     assert body is not None
     assert "the load broke" in body.get_content()
-    assert SMTP_PASSWORD not in result.logs
+    assert SMTP_PASSWORD not in result.logs()

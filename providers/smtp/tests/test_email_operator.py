@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import DagRunResult
 
 from taskloom.providers.smtp.operators.smtp import EmailOperator
+from taskloom_testing.dagrun import DagRunOutcome
 from taskloom_testing.smtp import SMTP_PASSWORD
 from taskloom_testing.smtp import SmtpServer
 
@@ -37,7 +37,7 @@ with DAG(dag_id="mail", schedule=None, start_date=datetime.datetime(2026, 1, 1),
 def test_templated_email_from_a_dag(
     smtp_server: SmtpServer,
     smtp_conn: Callable[..., None],
-    run_dag: Callable[..., DagRunResult],
+    run_dag: Callable[..., DagRunOutcome],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -51,7 +51,7 @@ def test_templated_email_from_a_dag(
     attachment.write_text("a,b\n1,2\n")
     monkeypatch.chdir(tmp_path)  # the attachment path is relative to the working directory
     result = run_dag("mail", dags, "2026-03-04")
-    assert result.exit_code == 0, result.logs
+    assert result.returncode == 0, result.logs()
     [received] = smtp_server.wait_for_messages(1)
     message = received.message
     assert message["Subject"] == "Load for 2026-03-04 done"
@@ -68,14 +68,14 @@ def test_templated_email_from_a_dag(
     assert body.get_content() == f"<p>Run <b>{result.run_id}</b> for team data.</p>"
     [part] = list(message.iter_attachments())
     assert (part.get_filename(), part.get_content()) == ("data.csv", b"a,b\n1,2\n")
-    assert result.returns["send"] == message["Message-ID"]
-    assert SMTP_PASSWORD not in result.logs
+    assert result.xcoms()["send"] == message["Message-ID"]
+    assert SMTP_PASSWORD not in result.logs()
 
 
 def test_wrong_password_fails_the_task_without_leaking_it(
     smtp_server: SmtpServer,
     smtp_conn: Callable[..., None],
-    run_dag: Callable[..., DagRunResult],
+    run_dag: Callable[..., DagRunOutcome],
     tmp_path: Path,
 ) -> None:
     """A refused login fails the task with a clear error; the task log never holds the password."""
@@ -96,12 +96,13 @@ def test_wrong_password_fails_the_task_without_leaking_it(
         )
     )
     result = run_dag("mail", dags)
-    assert result.exit_code == 1
-    assert result.states == {"send": "failed"}
+    assert result.returncode == 1
+    assert result.task_states() == {"send": "failed"}
     assert (
-        "refused the login 'mailer' (535); check the connection's login and password" in result.logs
+        "refused the login 'mailer' (535); check the connection's login and password"
+        in result.logs()
     )
-    assert wrong not in result.logs
+    assert wrong not in result.logs()
     assert smtp_server.messages == []
 
 

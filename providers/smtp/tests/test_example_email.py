@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conftest import DagRunResult
-
+from taskloom_testing.dagrun import DagRunOutcome
 from taskloom_testing.smtp import SMTP_PASSWORD
 from taskloom_testing.smtp import SmtpServer
 
@@ -13,13 +12,13 @@ from taskloom_testing.smtp import SmtpServer
 def test_example_email(
     smtp_starttls_server: SmtpServer,
     smtp_conn: Callable[..., None],
-    run_dag: Callable[..., DagRunResult],
+    run_dag: Callable[..., DagRunOutcome],
 ) -> None:
     """The report is built, attached and mailed over STARTTLS with a rendered subject and table."""
     smtp_conn(smtp_starttls_server, starttls=True, ca_file=smtp_starttls_server.ca_file)
     result = run_dag("example_email", None, "2026-01-05")
-    assert result.exit_code == 0, result.logs
-    assert result.states == {"build_report": "success", "send_report": "success"}
+    assert result.returncode == 0, result.logs()
+    assert result.task_states() == {"build_report": "success", "send_report": "success"}
     [received] = smtp_starttls_server.wait_for_messages(1)
     assert received.login == smtp_starttls_server.login
     message = received.message
@@ -39,5 +38,5 @@ def test_example_email(
         "gadget,6,119.94",
         "gizmo,15,108.75",
     ]
-    assert result.returns["send_report"] == message["Message-ID"]
-    assert SMTP_PASSWORD not in result.logs
+    assert result.xcoms()["send_report"] == message["Message-ID"]
+    assert SMTP_PASSWORD not in result.logs()

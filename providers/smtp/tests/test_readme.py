@@ -8,11 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import DagRunResult
 
 from taskloom.cli import main
 from taskloom.models.connection import Connection
 from taskloom.providers.smtp.hooks.smtp import SmtpHook
+from taskloom_testing.dagrun import DagRunOutcome
 from taskloom_testing.smtp import SmtpServer
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
@@ -51,7 +51,7 @@ def test_python_examples_run(
     block: str,
     smtp_server: SmtpServer,
     smtp_conn: Callable[..., None],
-    run_dag: Callable[..., DagRunResult],
+    run_dag: Callable[..., DagRunOutcome],
     tmp_path: Path,
 ) -> None:
     """Code sends as pasted; a DAG example sends when run with ``taskloom dags test``."""
@@ -62,6 +62,6 @@ def test_python_examples_run(
     if dag is not None:
         (tmp_path / "readme_dag.py").write_text(block)
         result = run_dag(dag.dag_id, tmp_path)  # type: ignore[attr-defined]
-        assert result.exit_code == 0, result.logs
+        assert result.returncode == 0, result.logs()
     [received] = smtp_server.wait_for_messages(1)
     assert received.message["Subject"]
