@@ -281,3 +281,46 @@ def test_backend_kwargs_secrets_are_masked(monkeypatch: pytest.MonkeyPatch) -> N
     )
     assert get_variable("token") == "vault-token-abcdef"
     assert redact("using vault-token-abcdef and nested-token-abcdef") == "using *** and ***"
+
+
+def test_several_backends_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """[secrets] backends lists more backends, asked in order after [secrets] backend."""
+    _configure_backend(monkeypatch, DictBackend, {"connections": {"a": "http://first"}})
+    monkeypatch.setenv(
+        "TASKLOOM__SECRETS__BACKENDS",
+        json.dumps(
+            [
+                {
+                    "backend": f"{__name__}.DictBackend",
+                    "backend_kwargs": {"connections": {"a": "http://second", "b": "http://second"}},
+                },
+                {
+                    "backend": f"{__name__}.DictBackend",
+                    "backend_kwargs": {"connections": {"c": "http://third"}},
+                },
+            ]
+        ),
+    )
+    assert [type(b).__name__ for b in ensure_secrets_backends()][:3] == ["DictBackend"] * 3
+    assert get_connection("a").host == "first"
+    assert get_connection("b").host == "second"
+    assert get_connection("c").host == "third"
+    with pytest.raises(ConnectionNotFoundError) as info:
+        get_connection("missing")
+    assert len(info.value.searched) == 6
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("not json", "must be a JSON list"),
+        ('{"backend": "x"}', "must be a JSON list"),
+        ('[{"kwargs": {}}]', 'entry 1 of setting \\[secrets\\] backends needs a "backend"'),
+        ('[{"backend": "a.B", "extra": 1}]', "unknown keys \\['extra'\\]"),
+    ],
+)
+def test_bad_backends_list(monkeypatch: pytest.MonkeyPatch, value: str, message: str) -> None:
+    """A malformed [secrets] backends setting says what shape it needs."""
+    monkeypatch.setenv("TASKLOOM__SECRETS__BACKENDS", value)
+    with pytest.raises(ConfigurationError, match=message):
+        get_connection("c")

@@ -2,14 +2,16 @@
 
 :func:`get_connection` asks, in order, first match wins:
 
-1. the secrets backend configured with ``[secrets] backend`` (a dotted class path,
-   e.g. one a provider ships) constructed with ``[secrets] backend_kwargs`` (a JSON
-   object); none by default;
+1. the secrets backends listed in configuration, in order: ``[secrets] backend`` (a
+   dotted class path, e.g. one a provider ships) constructed with ``[secrets]
+   backend_kwargs`` (a JSON object), as in Airflow; then each entry of ``[secrets]
+   backends``, a JSON list (or a TOML array of tables) of
+   ``{"backend": "<class path>", "backend_kwargs": {...}}``; none by default;
 2. the environment variable ``TASKLOOM_CONN_<CONN_ID>`` (URI or JSON);
 3. the connections file ``$TASKLOOM_CONNECTIONS_FILE`` (YAML or JSON);
 4. the metadata DB (``taskloom connections add`` writes there).
 
-The configured backend comes first so that a vault can override local definitions, as
+The configured backends come first so that a vault can override local definitions, as
 in Airflow.  A connection that is found has its password and secret extras registered
 with the secrets masker; one that is not raises
 :class:`~taskloom.exceptions.ConnectionNotFoundError` listing every place searched.
@@ -96,16 +98,47 @@ def ensure_secrets_backends() -> list[BaseSecretsBackend]:
     :raises ConfigurationError: if the configured backend cannot be loaded.
     """
     backends: list[BaseSecretsBackend] = []
-    class_path = configuration.get("secrets", "backend")
-    if class_path:
-        kwargs = configuration.get("secrets", "backend_kwargs") or ""
-        if isinstance(kwargs, dict):  # a TOML table
+    for class_path, kwargs in _configured_backend_specs():
+        if isinstance(kwargs, dict):  # a TOML table or an entry of [secrets] backends
             kwargs = json.dumps(kwargs, sort_keys=True)
         backend = _configured_backend(str(class_path), str(kwargs))
         _mask_sensitive(json.loads(kwargs) if kwargs else {}, "[secrets] backend_kwargs")
         backends.append(backend)
     backends += [EnvironmentVariablesBackend(), LocalFilesystemBackend(), MetastoreBackend()]
     return backends
+
+
+def _configured_backend_specs() -> list[tuple[str, Any]]:
+    """``(class path, kwargs)`` of every configured backend, in lookup order."""
+    specs: list[tuple[str, Any]] = []
+    class_path = configuration.get("secrets", "backend")
+    if class_path:
+        specs.append((str(class_path), configuration.get("secrets", "backend_kwargs") or ""))
+    listed = configuration.get("secrets", "backends") or []
+    if isinstance(listed, str):
+        try:
+            listed = json.loads(listed)
+        except json.JSONDecodeError:
+            listed = None
+    example = '[{"backend": "package.module.Backend", "backend_kwargs": {}}]'
+    if not isinstance(listed, list):
+        raise ConfigurationError(
+            f"setting [secrets] backends must be a JSON list such as {example}"
+        )
+    for position, entry in enumerate(listed, 1):
+        if not (isinstance(entry, dict) and isinstance(entry.get("backend"), str)):
+            raise ConfigurationError(
+                f'entry {position} of setting [secrets] backends needs a "backend" class path, '
+                f"as in {example}"
+            )
+        unknown = set(entry) - {"backend", "backend_kwargs"}
+        if unknown:
+            raise ConfigurationError(
+                f"entry {position} of setting [secrets] backends has unknown keys "
+                f'{sorted(unknown)}; only "backend" and "backend_kwargs" are read'
+            )
+        specs.append((entry["backend"], entry.get("backend_kwargs") or {}))
+    return specs
 
 
 def get_connection(conn_id: str) -> Connection:
