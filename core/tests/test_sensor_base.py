@@ -54,8 +54,10 @@ def test_poke_return_value_is_pushed_as_xcom() -> None:
 @pytest.mark.parametrize("mode", ["poke", "reschedule"])
 def test_timeout_fails_and_soft_fail_skips(mode: str) -> None:
     """On timeout the sensor fails (no retry), or is skipped with soft_fail; counted from the first poke."""
+    # A second of timeout leaves room for several pokes even on a busy machine, where one
+    # reschedule round trip through the run loop can take longer than the poke interval.
     dag, sensor = sensor_dag(
-        f"timeout_{mode}", done_at=0, poke_interval=0.05, timeout=0.2, mode=mode, retries=2
+        f"timeout_{mode}", done_at=0, poke_interval=0.05, timeout=1.0, mode=mode, retries=2
     )
     failed = run_dag(dag)
     assert failed.states == {"wait": "failed", "after": "upstream_failed"}
