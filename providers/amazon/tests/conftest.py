@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,30 +11,26 @@ from taskloom_testing.moto import MotoServer
 from taskloom_testing.moto import moto_clean  # noqa: F401  (fixture)
 from taskloom_testing.moto import moto_server  # noqa: F401  (fixture)
 
+# The autouse taskloom_home fixture: a private TASKLOOM_HOME, no TASKLOOM_* settings of the caller.
+pytest_plugins = ["taskloom_testing.home"]
+
 #: The bucket most tests work in (created by the ``bucket`` fixture).
 BUCKET = "taskloom-test-bucket"
 
 
 @pytest.fixture(autouse=True)
-def taskloom_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A private TASKLOOM_HOME, and no TASKLOOM_* or AWS_* settings from the caller.
+def _no_aws_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No AWS_* settings from the caller (taskloom_home drops the TASKLOOM_* ones).
 
     The AWS config files point into the temp dir and instance metadata is off, so boto3
     never finds the developer's own credentials nor waits for an EC2 metadata server.
     """
     for name in list(os.environ):
-        if name.startswith(("TASKLOOM", "AWS_")) and not name.startswith("TASKLOOM_TEST_"):
+        if name.startswith("AWS_"):
             monkeypatch.delenv(name)
-    home = tmp_path / "taskloom-home"
-    monkeypatch.setenv("TASKLOOM_HOME", str(home))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    from taskloom import configuration
-
-    configuration._file_settings.cache_clear()
-    yield home
-    configuration._file_settings.cache_clear()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -22,20 +21,8 @@ from taskloom_testing.postgres import PostgresSslServer
 from taskloom_testing.postgres import postgres_server  # noqa: F401  (fixture)
 from taskloom_testing.postgres import postgres_ssl_server  # noqa: F401  (fixture)
 
-
-@pytest.fixture(autouse=True)
-def taskloom_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A private TASKLOOM_HOME, and no TASKLOOM_* settings from the caller (but the test server's)."""
-    for name in list(os.environ):
-        if name.startswith("TASKLOOM") and not name.startswith("TASKLOOM_TEST_"):
-            monkeypatch.delenv(name)
-    home = tmp_path / "taskloom-home"
-    monkeypatch.setenv("TASKLOOM_HOME", str(home))
-    from taskloom import configuration
-
-    configuration._file_settings.cache_clear()
-    yield home
-    configuration._file_settings.cache_clear()
+# The autouse taskloom_home fixture: a private TASKLOOM_HOME, no TASKLOOM_* settings of the caller.
+pytest_plugins = ["taskloom_testing.home"]
 
 
 def _admin(server: PostgresServer) -> psycopg.Connection[tuple[object, ...]]:

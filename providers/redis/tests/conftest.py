@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,23 +19,12 @@ from taskloom_testing.dagrun import run_dags_test
 if TYPE_CHECKING:
     from taskloom_testing.redis import RedisServer
 
-# The redis_server and redis_tls_server fixtures.
-pytest_plugins = ["taskloom_testing.redis"]
+# The redis_server and redis_tls_server fixtures; the autouse taskloom_home fixture (a private
+# TASKLOOM_HOME, no TASKLOOM_* settings of the caller).
+pytest_plugins = ["taskloom_testing.redis", "taskloom_testing.home"]
 
 #: The logical date of every DAG run the tests start.
 LOGICAL_DATE = "2026-01-02"
-
-
-@pytest.fixture(autouse=True)
-def taskloom_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point TASKLOOM_HOME at a fresh folder and drop TASKLOOM_* settings of the caller."""
-    for name in list(os.environ):
-        if name.startswith("TASKLOOM") and not name.startswith("TASKLOOM_TEST_"):
-            monkeypatch.delenv(name)
-    home = tmp_path / "taskloom-home"
-    home.mkdir()
-    monkeypatch.setenv("TASKLOOM_HOME", str(home))
-    return home
 
 
 @pytest.fixture

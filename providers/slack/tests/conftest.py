@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,23 +13,15 @@ from taskloom_testing.dagrun import dags_test_runner
 from taskloom_testing.http_recorder import HttpRecorder
 from taskloom_testing.http_recorder import http_recorder  # noqa: F401  (fixture)
 
+# The autouse taskloom_home fixture: a private TASKLOOM_HOME, no TASKLOOM_* settings of the caller.
+pytest_plugins = ["taskloom_testing.home"]
+
 #: The package of the example DAGs the tests run (from the installed wheel).
 EXAMPLE_DAGS = "taskloom.providers.slack.example_dags"
 #: The webhook token of the test connections (secret: tests check it never reaches a log).
 WEBHOOK_TOKEN = "T0TASKLOOM/B0WEBHOOK/s3cretW3bhookT0ken"
 #: The bot token of the test API connections.
 BOT_TOKEN = "xoxb-taskloom-s3cret-b0t-t0ken"
-
-
-@pytest.fixture(autouse=True)
-def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point TASKLOOM_HOME at a fresh folder and drop the caller's TASKLOOM_* settings."""
-    for name in list(os.environ):
-        if name.startswith("TASKLOOM") and not name.startswith("TASKLOOM_TEST_"):
-            monkeypatch.delenv(name)
-    home = tmp_path / "taskloom-home"
-    monkeypatch.setenv("TASKLOOM_HOME", str(home))
-    return home
 
 
 @pytest.fixture
@@ -74,6 +65,6 @@ def api_conn(
 
 
 @pytest.fixture
-def run_dag(_isolated_home: Path) -> Callable[..., DagRunOutcome]:
+def run_dag(taskloom_home: Path) -> Callable[..., DagRunOutcome]:
     """``run_dag(dag_id, folder=None, *args)``; see ``taskloom_testing.dagrun.dags_test_runner``."""
     return dags_test_runner(EXAMPLE_DAGS)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,21 +15,13 @@ from taskloom_testing.smtp import smtp_server  # noqa: F401  (fixture)
 from taskloom_testing.smtp import smtp_ssl_server  # noqa: F401  (fixture)
 from taskloom_testing.smtp import smtp_starttls_server  # noqa: F401  (fixture)
 
+# The autouse taskloom_home fixture: a private TASKLOOM_HOME, no TASKLOOM_* settings of the caller.
+pytest_plugins = ["taskloom_testing.home"]
+
 #: The package of the example DAGs the tests run (from the installed wheel).
 EXAMPLE_DAGS = "taskloom.providers.smtp.example_dags"
 #: The sender the test connections use.
 SENDER = "taskloom@example.com"
-
-
-@pytest.fixture(autouse=True)
-def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point TASKLOOM_HOME at a fresh folder and drop the caller's TASKLOOM_* settings."""
-    for name in list(os.environ):
-        if name.startswith("TASKLOOM") and not name.startswith("TASKLOOM_TEST_"):
-            monkeypatch.delenv(name)
-    home = tmp_path / "taskloom-home"
-    monkeypatch.setenv("TASKLOOM_HOME", str(home))
-    return home
 
 
 @pytest.fixture
@@ -65,6 +56,6 @@ def smtp_conn(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
 
 
 @pytest.fixture
-def run_dag(_isolated_home: Path) -> Callable[..., DagRunOutcome]:
+def run_dag(taskloom_home: Path) -> Callable[..., DagRunOutcome]:
     """``run_dag(dag_id, folder=None, *args)``; see ``taskloom_testing.dagrun.dags_test_runner``."""
     return dags_test_runner(EXAMPLE_DAGS)
