@@ -6,7 +6,6 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -17,21 +16,15 @@ from taskloom.providers.amazon.secrets.secrets_manager import SecretsManagerBack
 from taskloom_testing.dagrun import run_dags_test
 from taskloom_testing.moto import REGION
 from taskloom_testing.moto import MotoServer
+from taskloom_testing.readme import Readme
 
-README = Path(__file__).resolve().parent.parent / "README.md"
-_BLOCK = re.compile(r"^```(\w+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
-_EXPORT = re.compile(r"^export (\w+)='?(.*?)'?$", re.MULTILINE)
+README = Readme.of_tests(__file__)
 _SECRET_STRING = re.compile(r"--secret-string '(.*)'$", re.MULTILINE)
 
-
-def _blocks(language: str) -> list[str]:
-    return [body for lang, body in _BLOCK.findall(README.read_text()) if lang == language]
-
-
-PYTHON_EXAMPLES = _blocks("python")
+PYTHON_EXAMPLES = README.python_blocks
 HOOK_EXAMPLES = [code for code in PYTHON_EXAMPLES if "with DAG(" not in code]
 (DAG_EXAMPLE,) = [code for code in PYTHON_EXAMPLES if "with DAG(" in code]
-EXPORTS = [match for block in _blocks("bash") for match in _EXPORT.findall(block)]
+EXPORTS = README.exports()
 
 
 def _expected_prints(example: str) -> list[str]:
@@ -54,13 +47,10 @@ def test_hook_example_runs(
     example: str,
     aws: MotoServer,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Each hook example runs as pasted and prints what its comments say."""
-    monkeypatch.chdir(tmp_path)
-    namespace: dict[str, Any] = {"__name__": "readme_example"}
-    exec(compile(example, str(README), "exec"), namespace)
+    README.run(example, cwd=tmp_path)
     printed = [
         line for line in capsys.readouterr().out.splitlines() if line
     ]  # read_key keeps the newline
@@ -123,7 +113,7 @@ def test_secrets_backend_examples_are_valid() -> None:
         backend.secret_name(backend.connections_prefix or "", "warehouse")
         == "taskloom/connections/warehouse"
     )
-    secrets = [s for block in _blocks("bash") for s in _SECRET_STRING.findall(block)]
+    secrets = [s for block in README.blocks("bash") for s in _SECRET_STRING.findall(block)]
     assert len(secrets) == 2
     types = [Connection.from_text(secret, conn_id="example").conn_type for secret in secrets]
     assert types == ["postgres", "http"]

@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from taskloom.models.connection import Connection
 from taskloom_testing.postgres import PostgresServer
+from taskloom_testing.readme import Readme
 from tests.conftest import DagRunner
 from tests.conftest import RunSql
 
-README = Path(__file__).resolve().parent.parent / "README.md"
-_BLOCK = re.compile(r"^```(\w+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
-
-
-def _blocks(language: str) -> list[str]:
-    return [body for lang, body in _BLOCK.findall(README.read_text()) if lang == language]
-
-
-PYTHON_EXAMPLES = _blocks("python")
+README = Readme.of_tests(__file__)
+PYTHON_EXAMPLES = README.python_blocks
 
 
 def test_readme_has_the_examples_this_module_runs() -> None:
     """The README has hook, COPY, cursor, autocommit and operator examples, and connection examples."""
     assert len(PYTHON_EXAMPLES) == 5
-    assert len([b for b in _blocks("bash") if "TASKLOOM_CONN_POSTGRES_DEFAULT" in b]) == 2
+    assert len([b for b in README.blocks("bash") if "TASKLOOM_CONN_POSTGRES_DEFAULT" in b]) == 2
 
 
 #: What each example prints, keyed by a line that identifies the example.
@@ -54,13 +46,10 @@ def test_python_example_runs(
     example: str,
     postgres_default: PostgresServer,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Each Python example runs as pasted and prints what its comments say."""
-    monkeypatch.chdir(tmp_path)
-    namespace: dict[str, Any] = {"__name__": "readme_example"}
-    exec(compile(example, str(README), "exec"), namespace)
+    README.run(example, cwd=tmp_path)
     printed = capsys.readouterr().out.splitlines()
     expected = _expected(example)
     assert len(printed) == len(expected), printed
@@ -82,7 +71,7 @@ def test_dag_example_runs(
 
 def test_uri_example_parses_to_the_documented_fields() -> None:
     """The URI example's percent-encoded password and extras come out as the README says."""
-    uri_value = next(b for b in _blocks("bash") if "postgres://" in b).split("'", 2)[1]
+    uri_value = next(b for b in README.blocks("bash") if "postgres://" in b).split("'", 2)[1]
     conn = Connection.from_text(uri_value, conn_id="postgres_default")
     assert conn.conn_type == "postgres"
     assert (conn.host, conn.port, conn.schema, conn.login) == (
@@ -98,7 +87,7 @@ def test_uri_example_parses_to_the_documented_fields() -> None:
 def test_both_connection_examples_describe_the_same_server() -> None:
     """The URI and JSON examples give the same host, database, user and password."""
     uri_value, json_value = (
-        b.split("'", 2)[1] for b in _blocks("bash") if "TASKLOOM_CONN_POSTGRES_DEFAULT" in b
+        b.split("'", 2)[1] for b in README.blocks("bash") if "TASKLOOM_CONN_POSTGRES_DEFAULT" in b
     )
     from_uri = Connection.from_text(uri_value, conn_id="postgres_default")
     from_json = Connection.from_text(json_value, conn_id="postgres_default")

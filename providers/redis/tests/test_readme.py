@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 import time
 from pathlib import Path
@@ -11,18 +10,15 @@ import pytest
 import redis
 
 from taskloom.models.connection import Connection
+from taskloom_testing.readme import Readme
 from taskloom_testing.redis import RedisServer
 from tests.conftest import DagsTest
 
-README = Path(__file__).resolve().parents[1] / "README.md"
-
-
-def _blocks(language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", README.read_text(), flags=re.DOTALL)
+README = Readme.of_tests(__file__)
 
 
 def _connections() -> list[Connection]:
-    values = re.findall(r"export TASKLOOM_CONN_REDIS_DEFAULT='([^']*)'", "".join(_blocks("bash")))
+    values = [v for name, v in README.exports() if name == "TASKLOOM_CONN_REDIS_DEFAULT"]
     return [Connection.from_text(value, conn_id="redis_default") for value in values]
 
 
@@ -53,8 +49,8 @@ def test_hook_example(
 ) -> None:
     """The RedisHook snippet runs against the server and prints what the comments say."""
     admin.delete("readme:greeting", "readme:queue")
-    (snippet,) = [block for block in _blocks("python") if "RedisHook(redis_conn_id=" in block]
-    exec(compile(snippet, str(README), "exec"), {})
+    (snippet,) = [block for block in README.python_blocks if "RedisHook(redis_conn_id=" in block]
+    README.run(snippet)
     assert capsys.readouterr().out.splitlines() == [
         "b'hello'",
         "b'a'",
@@ -66,7 +62,7 @@ def test_dag_example(
     redis_conn: RedisServer, admin: redis.Redis, dags_test: DagsTest, tmp_path: Path
 ) -> None:
     """The DAG file runs: export, key sensor, announcement, and the pub/sub branch."""
-    (source,) = [block for block in _blocks("python") if "with DAG(" in block]
+    (source,) = [block for block in README.python_blocks if "with DAG(" in block]
     dag_file = tmp_path / "readme_redis.py"
     dag_file.write_text(source)
 
