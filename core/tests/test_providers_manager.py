@@ -2,23 +2,22 @@
 
 Two ways, as STYLE.md §7 asks: real metadata (fixture providers unpacked into a site
 directory on ``sys.path`` here, and built wheels in a fresh environment in
-``test_cli_providers.py``), and faked ``importlib.metadata`` distributions for the error
-paths a real install rarely produces.
+``test_cli_providers.py``), and hand-written ``.dist-info`` folders for the error paths a
+real install rarely produces.
 """
 
 from __future__ import annotations
 
-import email.message
 import json
 import logging
 import os
 import sys
 from collections.abc import Iterable
 from collections.abc import Iterator
-from importlib.metadata import Distribution
 from pathlib import Path
 
 import pytest
+from packaging.specifiers import SpecifierSet
 from provider_envs import install_into_site
 from provider_envs import provider_site
 
@@ -37,6 +36,7 @@ from taskloom.providers_manager import build_registry
 from taskloom.providers_manager import builtin_provider
 from taskloom.providers_manager import get_registry
 from taskloom.providers_manager import issue_report_line
+from taskloom.utils.entry_points import Distribution
 
 GOOD_HOOK_MODULE = "taskloom.providers.fixture_good.hooks.good"
 
@@ -385,43 +385,35 @@ def get_registry_with(site: Path, *fixtures: str) -> ProviderRegistry:
     return get_registry()
 
 
-# --- faked distributions: error paths of discovery ----------------------------------------
+# --- hand-written distributions: error paths of discovery ----------------------------------
 
 
-class FakeDistribution(Distribution):
-    """A distribution that exists only in memory (no files on disk)."""
-
-    def __init__(self, name: str, entry_points: str, requires: Iterable[str] = ()) -> None:
-        message = email.message.Message()
-        message["Metadata-Version"] = "2.1"
-        message["Name"] = name
-        message["Version"] = "3.1.4"
-        for requirement in requires:
-            message["Requires-Dist"] = requirement
-        self._files = {"METADATA": message.as_string(), "entry_points.txt": entry_points}
-
-    def read_text(self, filename: str) -> str | None:
-        return self._files.get(filename)
-
-    def locate_file(self, path: str | os.PathLike[str]) -> Path:
-        raise FileNotFoundError(path)
+def _distribution(
+    site: Path, name: str, entry_points: str, requires: Iterable[str] = ()
+) -> Distribution:
+    """Write a ``.dist-info`` folder for ``name`` 3.1.4 into ``site`` (no package files)."""
+    folder = site / f"{name.replace('-', '_')}-3.1.4.dist-info"
+    folder.mkdir()
+    headers = "".join(f"Requires-Dist: {requirement}\n" for requirement in requires)
+    (folder / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: 3.1.4\n{headers}", encoding="utf-8"
+    )
+    (folder / "entry_points.txt").write_text(entry_points, encoding="utf-8")
+    return Distribution.from_folder(str(folder))
 
 
-def _fake(monkeypatch: pytest.MonkeyPatch, *dists: FakeDistribution) -> ProviderRegistry:
-    monkeypatch.setattr(_registry, "distributions", lambda: list(dists))
-    _registry.grouped_entry_points.cache_clear()
+def _discover() -> ProviderRegistry:
     registry = ProviderRegistry()
     registry.load_entry_points()
-    _registry.grouped_entry_points.cache_clear()
     return registry
 
 
-def test_entry_point_must_name_the_provider_package(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_entry_point_must_name_the_provider_package(site: Path) -> None:
     """An entry point naming a module object instead of taskloom.providers.<id> is reported."""
-    dist = FakeDistribution(
-        "taskloom-provider-odd", "[taskloom.providers]\nodd = odd_module:PROVIDER\n"
+    _distribution(
+        site, "taskloom-provider-odd", "[taskloom.providers]\nodd = odd_module:PROVIDER\n"
     )
-    status = _fake(monkeypatch, dist).status("odd")
+    status = _discover().status("odd")
     assert status.state is ProviderState.BROKEN
     assert (
         status.reason
@@ -429,12 +421,12 @@ def test_entry_point_must_name_the_provider_package(monkeypatch: pytest.MonkeyPa
     )
 
 
-def test_missing_package_is_broken_with_reinstall_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_package_is_broken_with_reinstall_fix(site: Path) -> None:
     """Metadata whose package files are gone (a half-uninstalled provider) asks for a reinstall."""
-    dist = FakeDistribution(
-        "taskloom-provider-ghost", "[taskloom.providers]\nghost = taskloom.providers.ghost\n"
+    _distribution(
+        site, "taskloom-provider-ghost", "[taskloom.providers]\nghost = taskloom.providers.ghost\n"
     )
-    status = _fake(monkeypatch, dist).status("ghost")
+    status = _discover().status("ghost")
     assert (status.state, status.distribution, status.version) == (
         ProviderState.BROKEN,
         "taskloom-provider-ghost",
@@ -444,20 +436,16 @@ def test_missing_package_is_broken_with_reinstall_fix(monkeypatch: pytest.Monkey
     assert status.fix == "reinstall it: pip install --force-reinstall taskloom-provider-ghost"
 
 
-def test_same_id_from_two_distributions_is_a_duplicate_problem(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_same_id_from_two_distributions_is_a_duplicate_problem(site: Path) -> None:
     """Two distributions registering one provider id: the first is used, the clash is reported."""
-    first = FakeDistribution(
-        "taskloom-provider-twin", "[taskloom.providers]\ntwin = taskloom.providers.twin\n"
+    _distribution(
+        site, "taskloom-provider-twin", "[taskloom.providers]\ntwin = taskloom.providers.twin\n"
     )
-    second = FakeDistribution(
-        "other-twin", "[taskloom.providers]\ntwin = taskloom.providers.twin\n"
-    )
-    registry = _fake(monkeypatch, first, second)
-    (problem,) = [p for p in registry.check() if p.kind == "duplicate"]
-    assert "taskloom-provider-twin 3.1.4 and other-twin 3.1.4" in problem.message
-    assert problem.fix == "uninstall one of them: pip uninstall other-twin"
+    _distribution(site, "other-twin", "[taskloom.providers]\ntwin = taskloom.providers.twin\n")
+    (problem,) = [p for p in _discover().check() if p.kind == "duplicate"]
+    # Folders are read in name order: other_twin-... comes before taskloom_provider_twin-...
+    assert "other-twin 3.1.4 and taskloom-provider-twin 3.1.4" in problem.message
+    assert problem.fix == "uninstall one of them: pip uninstall taskloom-provider-twin"
 
 
 @pytest.mark.parametrize(
@@ -474,14 +462,12 @@ def test_same_id_from_two_distributions_is_a_duplicate_problem(
 )
 def test_core_range_is_read_from_requires_dist(lines: list[str], expected: str | None) -> None:
     """Only an unconditional requirement on taskloom itself is the core range."""
-    found = _registry._core_specifier(lines)
-    assert (None if found is None else str(found)) == expected
+    found = _registry._core_range(lines)
+    assert (None if found is None else str(SpecifierSet(found))) == expected
 
 
 def test_core_too_new_for_a_provider_suggests_upgrading_the_provider() -> None:
     """When core outgrew the provider's range, the fix is a newer provider or pinning core."""
-    from packaging.specifiers import SpecifierSet
-
     fix = _registry._incompatibility_fix("taskloom-provider-x", "1.2.0", SpecifierSet(">=1.0,<2"))
     assert fix.startswith(
         'install a newer release of the provider that supports taskloom 2.0.0: pip install --upgrade "taskloom-provider-x>1.2.0"'
@@ -495,11 +481,11 @@ def test_module_attributes_are_reexported() -> None:
     assert providers_manager.ENTRY_POINT_GROUP == "taskloom.providers"
 
 
-def test_register_records_the_supplying_distribution() -> None:
+def test_register_records_the_supplying_distribution(site: Path) -> None:
     """register(source=dist) keeps the distribution's name and version for listings and messages."""
     registry = ProviderRegistry()
     registry.register(
-        _info("alpha", "alpha"), source=FakeDistribution("taskloom-provider-alpha", "")
+        _info("alpha", "alpha"), source=_distribution(site, "taskloom-provider-alpha", "")
     )
     status = registry.status("alpha")
     assert (status.distribution, status.version, status.label) == (
@@ -510,14 +496,15 @@ def test_register_records_the_supplying_distribution() -> None:
 
 
 def test_a_corrupt_distribution_does_not_break_discovery(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    site: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A distribution whose entry_points.txt cannot be parsed is skipped with a warning."""
-    corrupt = FakeDistribution("corrupt", "[taskloom.providers]\nthis line is not an entry point\n")
-    ghost = FakeDistribution(
-        "taskloom-provider-ghost", "[taskloom.providers]\nghost = taskloom.providers.ghost\n"
+    _distribution(site, "corrupt", "[taskloom.providers]\nthis line is not an entry point\n")
+    _distribution(
+        site, "taskloom-provider-ghost", "[taskloom.providers]\nghost = taskloom.providers.ghost\n"
     )
     with caplog.at_level(logging.WARNING, logger="taskloom.providers_manager"):
-        registry = _fake(monkeypatch, corrupt, ghost)
+        registry = _discover()
     assert registry.status("ghost").distribution == "taskloom-provider-ghost"
     assert "skipping the entry points of a distribution" in caplog.text
+    assert "corrupt-3.1.4.dist-info" in caplog.text

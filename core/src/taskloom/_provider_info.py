@@ -2,6 +2,9 @@
 
 They are built only from a document that already passed ``provider.schema.json``
 (:func:`parse_provider_info`), so their constructors do no validation of their own.
+They are named tuples rather than dataclasses because discovery defines and fills them
+on every command: a frozen dataclass costs about a millisecond to create at import, and
+importing :mod:`dataclasses` several more.
 """
 
 from __future__ import annotations
@@ -9,16 +12,18 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
-from dataclasses import field
 from functools import cache
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import Final
+from typing import NamedTuple
 from typing import final
 
-from taskloom._json_schema import Validator
 from taskloom.exceptions import ProviderValidationError
+
+if TYPE_CHECKING:
+    from taskloom._json_schema import Validator
 
 #: File name of a provider's metadata, beside its package's ``__init__.py``.
 METADATA_FILE: Final = "provider.json"
@@ -29,8 +34,7 @@ _EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
 
 
 @final
-@dataclass(frozen=True, slots=True)
-class FieldInfo:
+class FieldInfo(NamedTuple):
     """How one connection field (or one key of its ``extra``) is shown and defaulted."""
 
     #: Human-readable label.
@@ -61,8 +65,7 @@ class FieldInfo:
 
 
 @final
-@dataclass(frozen=True, slots=True)
-class ConnectionTypeInfo:
+class ConnectionTypeInfo(NamedTuple):
     """What a provider declares about one connection type."""
 
     #: The ``conn_type`` of connections handled by this type (``postgres``).
@@ -76,11 +79,11 @@ class ConnectionTypeInfo:
     #: The connection id hooks use when none is given.
     default_conn_id: str | None = None
     #: Standard connection fields (host, port, schema, login, password, extra).
-    fields: Mapping[str, FieldInfo] = field(default_factory=lambda: _EMPTY)
+    fields: Mapping[str, FieldInfo] = _EMPTY
     #: Standard fields this connection type does not use.
     hidden_fields: tuple[str, ...] = ()
     #: Keys of the connection's ``extra`` object.
-    extra_fields: Mapping[str, FieldInfo] = field(default_factory=lambda: _EMPTY)
+    extra_fields: Mapping[str, FieldInfo] = _EMPTY
 
     @property
     def hook_module(self) -> str:
@@ -113,8 +116,7 @@ class ConnectionTypeInfo:
 
 
 @final
-@dataclass(frozen=True, slots=True)
-class MaintainerInfo:
+class MaintainerInfo(NamedTuple):
     """Someone who answers issues about a provider."""
 
     name: str
@@ -132,8 +134,7 @@ class MaintainerInfo:
 
 
 @final
-@dataclass(frozen=True, slots=True)
-class ProviderInfo:
+class ProviderInfo(NamedTuple):
     """Everything a provider declares in ``provider.json``; reading it imports no provider code."""
 
     #: Provider id (``postgres``): entry-point name and last part of ``taskloom.providers.<id>``.
@@ -143,7 +144,7 @@ class ProviderInfo:
     #: One sentence on what the provider offers.
     description: str
     #: conn_type -> its declaration.
-    connection_types: Mapping[str, ConnectionTypeInfo] = field(default_factory=lambda: _EMPTY)
+    connection_types: Mapping[str, ConnectionTypeInfo] = _EMPTY
     maintainers: tuple[MaintainerInfo, ...] = ()
     #: Where users report problems with this provider.
     issue_tracker: str | None = None
@@ -198,6 +199,9 @@ def provider_schema() -> Mapping[str, Any]:
 
 @cache
 def _validator() -> Validator:
+    # Imported on first validation: discovery usually reuses validated documents.
+    from taskloom._json_schema import Validator
+
     return Validator(provider_schema())
 
 
@@ -217,8 +221,8 @@ def _fields(raw: Mapping[str, Any]) -> Mapping[str, FieldInfo]:
     )
 
 
-def parse_provider_info(data: Any, *, source: str, provider_id: str) -> ProviderInfo:
-    """Validate ``data`` (a decoded ``provider.json``) and build its :class:`ProviderInfo`.
+def validate_provider_info(data: Any, *, source: str, provider_id: str) -> None:
+    """Check ``data`` (a decoded ``provider.json``) against ``provider.schema.json``.
 
     :param source: where the document came from, for the error message (a file path).
     :param provider_id: the id the provider is registered under, for the error.
@@ -232,6 +236,10 @@ def parse_provider_info(data: Any, *, source: str, provider_id: str) -> Provider
             provider_id,
             f"{source} does not match provider.schema.json: {listed}{more}",
         )
+
+
+def build_provider_info(data: Mapping[str, Any]) -> ProviderInfo:
+    """The :class:`ProviderInfo` of a document that already passed :func:`validate_provider_info`."""
     pid = data["id"]
     connection_types = {
         conn_type: ConnectionTypeInfo(
@@ -265,10 +273,19 @@ def parse_provider_info(data: Any, *, source: str, provider_id: str) -> Provider
     )
 
 
-def load_provider_json(path: str, *, provider_id: str) -> ProviderInfo:
-    """Read, decode and validate the ``provider.json`` at ``path``.
+def parse_provider_info(data: Any, *, source: str, provider_id: str) -> ProviderInfo:
+    """Validate ``data`` (a decoded ``provider.json``) and build its :class:`ProviderInfo`.
 
-    :raises ProviderValidationError: if the file is missing, not JSON, or not valid metadata.
+    :raises ProviderValidationError: as :func:`validate_provider_info`.
+    """
+    validate_provider_info(data, source=source, provider_id=provider_id)
+    return build_provider_info(data)
+
+
+def read_provider_json(path: str, *, provider_id: str) -> Any:
+    """Read and decode the ``provider.json`` at ``path`` (not yet validated).
+
+    :raises ProviderValidationError: if the file is missing or not JSON.
     """
     try:
         with open(path, encoding="utf-8") as fh:
@@ -278,10 +295,24 @@ def load_provider_json(path: str, *, provider_id: str) -> ProviderInfo:
             provider_id, f"cannot read {path} ({exc.strerror or exc})"
         ) from None
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ProviderValidationError(
             provider_id,
             f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
         ) from None
-    return parse_provider_info(data, source=path, provider_id=provider_id)
+
+
+def load_provider_document(path: str, *, provider_id: str) -> Any:
+    """Read, decode and validate the ``provider.json`` at ``path``; return the document.
+
+    :raises ProviderValidationError: if the file is missing, not JSON, or not valid metadata.
+    """
+    data = read_provider_json(path, provider_id=provider_id)
+    validate_provider_info(data, source=path, provider_id=provider_id)
+    return data
+
+
+def load_provider_json(path: str, *, provider_id: str) -> ProviderInfo:
+    """Like :func:`load_provider_document`, returning its :class:`ProviderInfo`."""
+    return build_provider_info(load_provider_document(path, provider_id=provider_id))

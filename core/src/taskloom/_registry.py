@@ -1,6 +1,7 @@
 """The provider registry: what the installed provider distributions offer, read without importing them.
 
-Discovery walks the ``taskloom.providers`` entry points once per process, finds each
+Discovery walks the ``taskloom.providers`` entry points once per process (read from the
+installed ``*.dist-info`` folders by :mod:`taskloom.utils.entry_points`), finds each
 provider's package directory with :func:`importlib.util.find_spec` (which executes no
 provider code, and works for wheels and editable installs alike), reads the
 ``provider.json`` beside its ``__init__.py``, validates it against
@@ -17,37 +18,33 @@ from __future__ import annotations
 import enum
 import functools
 import importlib
-import logging
 import os
 import re
-from collections import defaultdict
 from collections.abc import Iterable
 from collections.abc import Mapping
-from dataclasses import dataclass
-from dataclasses import replace
-from importlib.metadata import Distribution
-from importlib.metadata import EntryPoint
-from importlib.metadata import distributions
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 from typing import Final
+from typing import NamedTuple
 from typing import final
 
-from packaging.specifiers import SpecifierSet
-from packaging.utils import canonicalize_name
-from packaging.version import Version
-
+from taskloom._discovery_cache import DiscoveryCache
 from taskloom._provider_info import METADATA_FILE
 from taskloom._provider_info import ConnectionTypeInfo
 from taskloom._provider_info import ProviderInfo
-from taskloom._provider_info import load_provider_json
 from taskloom._version import __version__
 from taskloom.exceptions import DuplicateProviderError
 from taskloom.exceptions import ProviderLoadError
 from taskloom.exceptions import ProviderNotFoundError
 from taskloom.exceptions import ProviderValidationError
+from taskloom.utils.entry_points import Distribution
+from taskloom.utils.entry_points import EntryPoint
+from taskloom.utils.entry_points import grouped_entry_points
 from taskloom.utils.module_loading import import_string
 
-_log = logging.getLogger("taskloom.providers_manager")
+if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
+
 
 #: Entry-point group through which provider distributions announce themselves.
 ENTRY_POINT_GROUP: Final = "taskloom.providers"
@@ -89,8 +86,7 @@ class ProviderState(enum.StrEnum):
 
 
 @final
-@dataclass(frozen=True, slots=True)
-class ProviderStatus:
+class ProviderStatus(NamedTuple):
     """One installed provider as this process sees it."""
 
     #: Provider id (the entry-point name).
@@ -118,8 +114,7 @@ class ProviderStatus:
 
 
 @final
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     """Something ``taskloom providers check`` reports, with what to do about it."""
 
     provider_id: str
@@ -135,69 +130,44 @@ class Problem:
 
 
 @functools.cache
-def grouped_entry_points() -> Mapping[str, tuple[EntryPoint, ...]]:
-    """All entry points of this environment grouped by group, from one scan of the installed distributions."""
-    grouped: defaultdict[str, list[EntryPoint]] = defaultdict(list)
-    seen: set[str] = set()
-    for dist in distributions():
-        try:
-            # The first distribution of a name on sys.path wins, as in importlib.metadata's
-            # own entry_points(); the folder-derived name avoids parsing every METADATA file.
-            name = getattr(dist, "_normalized_name", None) or canonicalize_name(
-                dist.metadata["Name"] or ""
-            )
-            if name in seen:
-                continue
-            seen.add(name)
-            found = list(dist.entry_points)
-        except Exception as exc:  # noqa: BLE001 -- one corrupt install must not break discovery
-            _log.warning(
-                "skipping the entry points of a distribution at %s: %s: %s; reinstall it",
-                getattr(dist, "_path", "?"),
-                type(exc).__name__,
-                exc,
-            )
-            continue
-        for ep in found:
-            grouped[ep.group].append(ep)
-    return MappingProxyType({group: tuple(eps) for group, eps in grouped.items()})
-
-
-@functools.cache
 def _specifier(text: str) -> SpecifierSet:
     # Most providers declare the same range (taskloom>=2.0,<3): parse each text once.
+    from packaging.specifiers import SpecifierSet
+
     return SpecifierSet(text)
 
 
-@functools.cache
-def _core_allowed(specifier: SpecifierSet) -> bool:
-    return specifier.contains(__version__, prereleases=True)
+def _core_allows(text: str) -> bool:
+    """Whether the running core is in the range ``text``; :class:`ValueError` if it is malformed."""
+    return _specifier(text).contains(__version__, prereleases=True)
 
 
-def _core_specifier(requires: Iterable[str]) -> SpecifierSet | None:
+def _core_range(requires: Iterable[str]) -> str | None:
     """The version range on ``taskloom`` among ``Requires-Dist`` lines, ``None`` if there is none.
 
-    The common unconditional line (``taskloom<3,>=2.0``) is parsed with
-    :class:`SpecifierSet` alone; only a line with an environment marker pays for
-    importing :mod:`packaging.requirements`.
+    The common unconditional line (``taskloom<3,>=2.0``) is cut out by a regular
+    expression; only a line with an environment marker pays for importing
+    :mod:`packaging.requirements`.
 
-    :raises ValueError: (``InvalidSpecifier``/``InvalidRequirement``) if the line is malformed.
+    :raises ValueError: (``InvalidRequirement``) if a line with a marker is malformed.
     """
     for line in requires:
         match = _CORE_REQUIREMENT.match(line)
         if match is None:
             continue
         if match["marker"] is None:
-            return _specifier(match["spec"].strip())
+            return match["spec"].strip()
         from packaging.requirements import Requirement
 
         requirement = Requirement(line)
         if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-            return requirement.specifier
+            return str(requirement.specifier)
     return None
 
 
 def _incompatibility_fix(distribution: str, version: str, specifier: SpecifierSet) -> str:
+    from packaging.version import Version
+
     core = Version(__version__)
     needs_newer_core = any(
         spec.operator in {">=", ">", "==", "~=", "==="}
@@ -257,33 +227,6 @@ def _package_dir(provider_id: str, listed: Mapping[str, str]) -> str | None:
     return str(next(iter(spec.submodule_search_locations)))
 
 
-def _read_metadata(dist: Distribution) -> tuple[str, str | None, list[str]]:
-    """Name, Version and Requires-Dist of ``dist``.
-
-    Reads the header block of ``METADATA`` directly: the email parser behind
-    ``Distribution.metadata`` costs more than the rest of discovery per provider.
-    """
-    text = dist.read_text("METADATA")
-    if text is None:
-        metadata = dist.metadata
-        return metadata["Name"], metadata["Version"], metadata.get_all("Requires-Dist") or []
-    name = ""
-    version: str | None = None
-    requires: list[str] = []
-    for line in text.splitlines():
-        if not line:
-            break
-        key, _, value = line.partition(":")
-        key = key.lower()
-        if key == "name":
-            name = value.strip()
-        elif key == "version":
-            version = value.strip()
-        elif key == "requires-dist":
-            requires.append(value.strip())
-    return name, version, requires
-
-
 class ProviderRegistry:
     """Providers known to this process, keyed by provider id and by conn_type.
 
@@ -331,7 +274,7 @@ class ProviderRegistry:
         :raises DuplicateProviderError: if its id or one of its conn_types is already registered.
         """
         if source is not None:
-            distribution, version = source.metadata["Name"], source.version
+            distribution, version = source.name, source.version
         self._add(info, distribution, version, package_dir)
 
     def _add(
@@ -345,8 +288,8 @@ class ProviderRegistry:
             info.id, distribution, version, ProviderState.OK, info=info, package_dir=package_dir
         )
         if info.id in self._blocked:
-            self._providers[info.id] = replace(
-                status, state=ProviderState.DISABLED, reason=self._blocked_reason(), fix=""
+            self._providers[info.id] = status._replace(
+                state=ProviderState.DISABLED, reason=self._blocked_reason(), fix=""
             )
             return
         existing = self._providers.get(info.id)
@@ -380,7 +323,7 @@ class ProviderRegistry:
             del self._conn_types[conn_type]
             self._hook_classes.pop(conn_type, None)
         self._set_unusable(
-            replace(status, state=ProviderState.DISABLED, reason=self._blocked_reason(), fix="")
+            status._replace(state=ProviderState.DISABLED, reason=self._blocked_reason(), fix="")
         )
 
     @staticmethod
@@ -398,19 +341,26 @@ class ProviderRegistry:
                 if self._conn_types.get(conn_type, None) is None:
                     self._unusable_conn_types.setdefault(conn_type, status.provider_id)
 
-    def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> int:
+    def load_entry_points(
+        self, group: str = ENTRY_POINT_GROUP, *, cache: DiscoveryCache | None = None
+    ) -> int:
         """Discover the providers installed in this environment; return how many were added.
 
         Safe to call again: ids already registered or blocked are skipped.  Reads each
         provider's ``provider.json`` and distribution metadata; imports no provider module.
         A provider with a problem is recorded with state ``broken`` or ``incompatible``
         (see :meth:`providers`) and does not count as added.
+
+        :param cache: results of earlier discoveries to reuse (see
+            :mod:`taskloom._discovery_cache`); by default everything is read and checked anew.
         """
+        cache = cache or DiscoveryCache(None)
         added = 0
         candidates = sorted(grouped_entry_points().get(group, ()), key=lambda ep: ep.name)
         listed = _namespace_dirs() if candidates else {}
         for ep in candidates:
-            distribution, version, requires = self._distribution_metadata(ep)
+            distribution = ep.dist.name or f"<unnamed distribution at {ep.dist.location}>"
+            version = ep.dist.version
             current = self._providers.get(ep.name)
             if current is not None:
                 if current.distribution != distribution:
@@ -435,7 +385,7 @@ class ProviderRegistry:
                 )
                 continue
             try:
-                added += self._load_one(ep, distribution, version, requires, listed)
+                added += self._load_one(ep, distribution, version, listed, cache)
             except Exception as exc:  # noqa: BLE001 -- one bad provider must not break discovery
                 self._set_unusable(
                     ProviderStatus(
@@ -449,20 +399,13 @@ class ProviderRegistry:
                 )
         return added
 
-    @staticmethod
-    def _distribution_metadata(ep: EntryPoint) -> tuple[str, str | None, list[str]]:
-        dist = ep.dist
-        if dist is None:  # pragma: no cover -- entry_points() always sets it
-            return f"<unknown distribution of {ep.value}>", None, []
-        return _read_metadata(dist)
-
     def _load_one(
         self,
         ep: EntryPoint,
         distribution: str,
         version: str | None,
-        requires: list[str],
         listed: Mapping[str, str],
+        cache: DiscoveryCache,
     ) -> int:
         provider_id = ep.name
         broken = functools.partial(
@@ -484,30 +427,29 @@ class ProviderRegistry:
             self._set_unusable(broken(reason=f"package {expected} is not installed", fix=reinstall))
             return 0
         try:
-            info = load_provider_json(
-                os.path.join(package_dir, METADATA_FILE), provider_id=provider_id
-            )
+            info = cache.provider_info(os.path.join(package_dir, METADATA_FILE), provider_id)
         except ProviderValidationError as exc:
             self._set_unusable(broken(reason=str(exc), fix=report, package_dir=package_dir))
             return 0
         status = broken(info=info, package_dir=package_dir)
         mismatch = self._mismatch(info, provider_id)
         if mismatch:
-            self._set_unusable(replace(status, reason=mismatch, fix=report))
+            self._set_unusable(status._replace(reason=mismatch, fix=report))
             return 0
         try:
-            specifier = _core_specifier(requires)
+            core_range = _core_range(ep.dist.requires)
+            allowed = core_range is None or cache.core_allowed(core_range, _core_allows)
         except ValueError as exc:
             self._set_unusable(
-                replace(
-                    status, reason=f"its Requires-Dist on taskloom is malformed: {exc}", fix=report
+                status._replace(
+                    reason=f"its Requires-Dist on taskloom is malformed: {exc}", fix=report
                 )
             )
             return 0
-        if specifier is not None and not _core_allowed(specifier):
+        if not allowed:
+            specifier = _specifier(core_range or "")
             self._set_unusable(
-                replace(
-                    status,
+                status._replace(
                     state=ProviderState.INCOMPATIBLE,
                     reason=f"it requires taskloom{specifier}, this is taskloom {__version__}",
                     fix=_incompatibility_fix(distribution, version or "0", specifier),
@@ -518,8 +460,7 @@ class ProviderRegistry:
             self._add(info, distribution, version, package_dir)
         except DuplicateProviderError as exc:
             self._set_unusable(
-                replace(
-                    status,
+                status._replace(
                     reason=str(exc),
                     fix=f"uninstall one of the two: pip uninstall {distribution}",
                 )
@@ -668,7 +609,7 @@ class ProviderRegistry:
         ]:
             del self._conn_types[conn_type]
             self._hook_classes.pop(conn_type, None)
-        self._set_unusable(replace(status, state=ProviderState.BROKEN, reason=reason, fix=fix))
+        self._set_unusable(status._replace(state=ProviderState.BROKEN, reason=reason, fix=fix))
         self._load_failures.add(provider_id)
         return ProviderLoadError(provider_id, f"{status.label}: {reason}; fix: {fix}")
 

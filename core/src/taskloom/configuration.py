@@ -16,28 +16,44 @@ from __future__ import annotations
 
 import functools
 import os
-import tomllib
-from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 from taskloom.exceptions import ConfigurationError
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 CONFIG_FILE_NAME = "taskloom.toml"
+
+# pathlib and tomllib are imported where they are used: provider discovery reads
+# home_dir() on every command, and the two would cost it more than 5 ms.
+
+
+def home_dir() -> str:
+    """The taskloom home folder: ``$TASKLOOM_HOME``, default ``~/.taskloom``."""
+    return os.path.expanduser(os.environ.get("TASKLOOM_HOME") or os.path.join("~", ".taskloom"))
 
 
 def home() -> Path:
-    """The taskloom home folder: ``$TASKLOOM_HOME``, default ``~/.taskloom``."""
-    return Path(os.environ.get("TASKLOOM_HOME") or Path.home() / ".taskloom").expanduser()
+    """:func:`home_dir` as a :class:`~pathlib.Path`."""
+    from pathlib import Path
+
+    return Path(home_dir())
 
 
 def dags_folder() -> Path:
     """The DAG folder: ``$TASKLOOM_DAGS_FOLDER``, default ``$TASKLOOM_HOME/dags``."""
+    from pathlib import Path
+
     value = os.environ.get("TASKLOOM_DAGS_FOLDER")
     return Path(value).expanduser() if value else home() / "dags"
 
 
 @functools.cache
 def _file_settings(path: Path) -> dict[str, Any]:
+    import tomllib
+
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)

@@ -7,7 +7,10 @@ never from URIs or passwords.
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 class TaskloomError(Exception):

@@ -9,7 +9,8 @@ Most code needs only :func:`get_registry`::
 The process-wide registry is built on first use: core's built-in provider (SQLite,
 HTTP(S), generic connections) first, then every distribution announced through the
 ``taskloom.providers`` entry-point group (see :mod:`taskloom._registry` for how it is
-read without importing provider code).
+read without importing provider code, and :mod:`taskloom._discovery_cache` for what is
+kept between processes).
 
 Environment variables:
 
@@ -21,18 +22,16 @@ Environment variables:
 
 from __future__ import annotations
 
-import json
-import logging
 import os
 import threading
 from types import TracebackType
 from typing import Final
 
+from taskloom._discovery_cache import DiscoveryCache
 from taskloom._provider_info import ConnectionTypeInfo as ConnectionTypeInfo
 from taskloom._provider_info import FieldInfo as FieldInfo
 from taskloom._provider_info import MaintainerInfo as MaintainerInfo
 from taskloom._provider_info import ProviderInfo as ProviderInfo
-from taskloom._provider_info import parse_provider_info
 from taskloom._provider_info import provider_schema as provider_schema
 from taskloom._registry import ENTRY_POINT_GROUP as ENTRY_POINT_GROUP
 from taskloom._registry import Problem as Problem
@@ -68,20 +67,17 @@ DISABLE_AUTOLOAD_ENV: Final = "TASKLOOM_DISABLE_PROVIDER_AUTOLOAD"
 #: Comma-separated provider ids to skip.
 DISABLED_PROVIDERS_ENV: Final = "TASKLOOM_DISABLED_PROVIDERS"
 
-_log = logging.getLogger(__name__)
+_BUILTIN_METADATA: Final = os.path.join(os.path.dirname(__file__), "_builtin_provider.json")
 _registry: ProviderRegistry | None = None
 _lock = threading.Lock()
 
 
-def builtin_provider() -> ProviderInfo:
-    """The metadata of core's built-in provider (``taskloom/_builtin_provider.json``)."""
-    with open(
-        os.path.join(os.path.dirname(__file__), "_builtin_provider.json"), encoding="utf-8"
-    ) as fh:
-        text = fh.read()
-    return parse_provider_info(
-        json.loads(text), source="taskloom/_builtin_provider.json", provider_id=BUILTIN_PROVIDER_ID
-    )
+def builtin_provider(cache: DiscoveryCache | None = None) -> ProviderInfo:
+    """The metadata of core's built-in provider (``taskloom/_builtin_provider.json``).
+
+    :param cache: where an earlier process's validation of it may be reused.
+    """
+    return (cache or DiscoveryCache(None)).provider_info(_BUILTIN_METADATA, BUILTIN_PROVIDER_ID)
 
 
 def _autoload_disabled() -> bool:
@@ -104,12 +100,14 @@ def _disabled_ids() -> list[str]:
 def build_registry() -> ProviderRegistry:
     """Build a registry the way :func:`get_registry` does, from the environment as it is now."""
     autoload_disabled = _autoload_disabled()
+    cache = DiscoveryCache.for_environment()
     registry = ProviderRegistry()
     for provider_id in _disabled_ids():
         registry.block(provider_id)
-    registry.register(builtin_provider(), distribution="taskloom", version=__version__)
+    registry.register(builtin_provider(cache), distribution="taskloom", version=__version__)
     if not autoload_disabled:
-        registry.load_entry_points()
+        registry.load_entry_points(cache=cache)
+    cache.save()
     return registry
 
 
@@ -140,16 +138,25 @@ def get_registry(*, warn_unusable: bool = True) -> ProviderRegistry:
 
 
 def _warn_unusable(registry: ProviderRegistry) -> None:
-    for status in registry.providers():
-        if status.state in {ProviderState.BROKEN, ProviderState.INCOMPATIBLE}:
-            _log.warning(
-                "skipping provider %r (%s), %s: %s; fix: %s",
-                status.provider_id,
-                status.label,
-                status.state,
-                status.reason,
-                status.fix,
-            )
+    unusable = [
+        status
+        for status in registry.providers()
+        if status.state in {ProviderState.BROKEN, ProviderState.INCOMPATIBLE}
+    ]
+    if not unusable:
+        return
+    import logging  # only now: most commands never log here, and logging costs milliseconds
+
+    log = logging.getLogger(__name__)
+    for status in unusable:
+        log.warning(
+            "skipping provider %r (%s), %s: %s; fix: %s",
+            status.provider_id,
+            status.label,
+            status.state,
+            status.reason,
+            status.fix,
+        )
 
 
 def _frames(exc: BaseException) -> list[str]:

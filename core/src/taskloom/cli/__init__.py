@@ -19,11 +19,11 @@ import enum
 import importlib
 import sys
 from collections.abc import Sequence
-from importlib.metadata import entry_points
 
 import click
 
 from taskloom._version import __version__
+from taskloom.utils.entry_points import entry_points
 
 #: Entry-point group through which other distributions add top-level commands.
 CLI_ENTRY_POINT_GROUP = "taskloom.cli"
@@ -67,7 +67,7 @@ class LazyGroup(click.Group):
         if self._plugins_loaded:
             return
         self._plugins_loaded = True
-        for ep in entry_points(group=CLI_ENTRY_POINT_GROUP):
+        for ep in entry_points(CLI_ENTRY_POINT_GROUP):
             self._lazy.setdefault(ep.name, ep.value)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
