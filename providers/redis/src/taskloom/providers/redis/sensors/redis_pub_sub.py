@@ -64,7 +64,7 @@ class RedisPubSubSensor(BaseSensorOperator):
         if self._pubsub is None:
             channels = [self.channels] if isinstance(self.channels, str) else list(self.channels)
             self._hook = RedisHook(redis_conn_id=self.redis_conn_id)
-            self._pubsub = self._hook.get_conn().pubsub()  # type: ignore[no-untyped-call]
+            self._pubsub = self._hook.get_conn().pubsub()  # type: ignore[no-untyped-call,unused-ignore]  # typed from redis 8.2
             self._pubsub.subscribe(*channels)
             self.task_log(context).info("Subscribed to Redis channel(s) %s", ", ".join(channels))
         return self._pubsub
