@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
+from taskloom_testing.cli import run_taskloom
 from taskloom_testing.moto import SECRET_ACCESS_KEY
 from taskloom_testing.moto import MotoServer
 
 
-def _taskloom(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "taskloom", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def test_connections_test_succeeds(aws: MotoServer) -> None:
     """The CLI resolves AwsBaseHook from the conn_type and reports who AWS says the credentials are."""
-    result = _taskloom("connections", "test", "aws_default")
+    result = run_taskloom("connections", "test", "aws_default")
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("OK: aws_default (aws, from ")
     assert "AWS knows these credentials as arn:aws:" in result.stdout
@@ -38,7 +26,7 @@ def test_connections_test_reports_wrong_credentials(
         "TASKLOOM_CONN_AWS_DEFAULT", aws.connection_json().replace(SECRET_ACCESS_KEY, wrong)
     )
     with aws.authentication():
-        result = _taskloom("connections", "test", "aws_default")
+        result = run_taskloom("connections", "test", "aws_default")
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "FAILED: aws_default" in output

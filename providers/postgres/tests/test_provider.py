@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from importlib import metadata
 from importlib import resources
 
@@ -12,6 +10,7 @@ from taskloom.hooks.base import BaseHook
 from taskloom.providers.postgres.hooks.postgres import PostgresHook
 from taskloom.providers_manager import get_registry
 from taskloom.utils.secrets_masker import redact
+from taskloom_testing.cli import run_taskloom
 from taskloom_testing.postgres import PostgresServer
 from tests.conftest import ConnectionSetter
 
@@ -76,24 +75,13 @@ def test_password_and_key_password_are_masked(
     assert "application_name=masking" in masked
 
 
-def _taskloom(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the ``taskloom`` command line in a new process, as a user would."""
-    return subprocess.run(
-        [sys.executable, "-m", "taskloom", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def test_cli_connections_add_and_test(pg: PostgresServer) -> None:
     """A connection stored with ``connections add`` passes ``connections test`` through PostgresHook."""
-    added = _taskloom(
+    added = run_taskloom(
         "connections", "add", "pg_cli", "--conn-uri", pg.uri + "?application_name=cli"
     )
     assert added.returncode == 0, added.stderr
-    tested = _taskloom("connections", "test", "pg_cli")
+    tested = run_taskloom("connections", "test", "pg_cli")
     assert tested.returncode == 0, tested.stdout + tested.stderr
     assert "Connection successfully tested: PostgreSQL" in tested.stdout
     assert pg.password not in tested.stdout + tested.stderr
@@ -101,7 +89,7 @@ def test_cli_connections_add_and_test(pg: PostgresServer) -> None:
 
 def test_cli_connections_add_checks_the_sslmode_choices(pg: PostgresServer) -> None:
     """``connections add`` validates extras against provider.json: an unknown sslmode is refused."""
-    result = _taskloom("connections", "add", "pg_bad", "--conn-uri", pg.uri + "?sslmode=always")
+    result = run_taskloom("connections", "add", "pg_bad", "--conn-uri", pg.uri + "?sslmode=always")
     assert result.returncode != 0
     assert "sslmode" in result.stderr
     assert pg.password not in result.stdout + result.stderr
@@ -113,7 +101,7 @@ def test_cli_connections_test_wrong_password(
     """``connections test`` reports a wrong password with libpq's reason, no secret, non-zero exit."""
     wrong = "Wr0ng-CLI-Secret"
     set_connection("pg_wrong", password=wrong)
-    result = _taskloom("connections", "test", "pg_wrong")
+    result = run_taskloom("connections", "test", "pg_wrong")
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "password authentication failed" in output
@@ -124,7 +112,7 @@ def test_cli_connections_get_masks_the_key_password(set_connection: ConnectionSe
     """``connections get`` shows the extras but masks sslkey_password, which provider.json marks secret."""
     key_password = "k3y-CLI-secret"
     set_connection("pg_ssl", extra={"sslmode": "verify-full", "sslkey_password": key_password})
-    result = _taskloom("connections", "get", "pg_ssl", "--output", "json")
+    result = run_taskloom("connections", "get", "pg_ssl", "--output", "json")
     assert result.returncode == 0, result.stderr
     assert "verify-full" in result.stdout
     assert key_password not in result.stdout

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from taskloom.exceptions import InvalidConnectionError
 from taskloom.models.connection import Connection
 from taskloom.providers.redis.hooks.redis import RedisHook
 from taskloom.providers.redis.hooks.redis import client_options
+from taskloom_testing.cli import run_taskloom
 from taskloom_testing.redis import RedisServer
 
 
@@ -328,16 +328,11 @@ def test_ssl_password_is_a_secret_extra() -> None:
     assert "key-pw-31" not in repr(conn)
 
 
-def _connections_test(conn_id: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "taskloom", "connections", "test", conn_id]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
-
-
 def test_cli_connections_test(
     redis_conn: RedisServer, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`taskloom connections test` uses test_connection(): OK, or the clear reason, no secret."""
-    ok = _connections_test("redis_default")
+    ok = run_taskloom("connections", "test", "redis_default")
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "Connection successfully tested" in ok.stdout
     _set_conn(
@@ -347,7 +342,7 @@ def test_cli_connections_test(
         port=redis_server.port,
         password="wrong-cli-pw-3",
     )
-    bad = _connections_test("redis_bad")
+    bad = run_taskloom("connections", "test", "redis_bad")
     assert bad.returncode == 1
     output = bad.stdout + bad.stderr
     assert "rejected the login of user 'default'" in output
