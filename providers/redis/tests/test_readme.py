@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ import redis
 from taskloom.models.connection import Connection
 from taskloom_testing.readme import Readme
 from taskloom_testing.redis import RedisServer
+from taskloom_testing.redis import publish_until_received
 from tests.conftest import DagsTest
 
 README = Readme.of_tests(__file__)
@@ -65,15 +64,9 @@ def test_dag_example(
     (source,) = [block for block in README.python_blocks if "with DAG(" in block]
     dag_file = tmp_path / "readme_redis.py"
     dag_file.write_text(source)
-
-    def publish_command(process: subprocess.Popen[str]) -> None:
-        deadline = time.monotonic() + 120
-        while process.poll() is None and time.monotonic() < deadline:
-            if admin.publish("commands", "reindex"):
-                return
-            time.sleep(0.05)
-
-    outcome = dags_test(dag_file, "readme_redis", while_running=publish_command)
+    outcome = dags_test(
+        dag_file, "readme_redis", while_running=publish_until_received(admin, "commands", "reindex")
+    )
     assert outcome.returncode == 0, outcome.output
     assert outcome.xcom("announce") in (0, 1)
     assert outcome.xcom("wait_for_command")["data"] == "reindex"

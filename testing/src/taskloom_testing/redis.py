@@ -15,6 +15,10 @@ Two session fixtures:
 Both fail with the Debian package to install when ``redis-server`` (or ``openssl``) is
 missing; they never skip.  The redis-py client is imported inside the fixtures only, so
 importing this module never needs it.
+
+:func:`publish_until_received` is a ``while_running`` for
+:func:`taskloom_testing.dagrun.run_dags_test`: it publishes the message a pub/sub sensor
+of the DAG waits for.
 """
 
 from __future__ import annotations
@@ -22,10 +26,12 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import pytest
@@ -33,6 +39,11 @@ import pytest
 from taskloom_testing.servers import free_port
 from taskloom_testing.servers import require_binary
 from taskloom_testing.servers import wait_for_port
+
+if TYPE_CHECKING:
+    import redis
+
+    from taskloom_testing.dagrun import WhileRunning
 
 HOST = "127.0.0.1"
 
@@ -225,3 +236,25 @@ def redis_tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Redis
     """A redis-server that speaks only TLS and requires a client certificate."""
     with _running(tmp_path_factory.mktemp("redis-tls"), tls=True) as server:
         yield server
+
+
+def publish_until_received(
+    client: redis.Redis, channel: str, data: str | bytes, *, timeout: float = 120
+) -> WhileRunning:
+    """A ``while_running``: publish ``data`` on ``channel`` every 50 ms until a subscriber got it.
+
+    A sensor in the ``taskloom dags test`` process subscribes some time after the process
+    starts, so one ``PUBLISH`` is not enough.  It stops once a subscriber received the
+    message, the process ended, or ``timeout`` seconds passed.
+
+    :param client: a redis-py client of the server the DAG's connection names.
+    """
+
+    def publish(process: subprocess.Popen[str]) -> None:
+        deadline = time.monotonic() + timeout
+        while process.poll() is None and time.monotonic() < deadline:
+            if client.publish(channel, data):
+                return
+            time.sleep(0.05)
+
+    return publish

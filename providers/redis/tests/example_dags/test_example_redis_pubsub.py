@@ -3,34 +3,17 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import redis
 
 from taskloom.providers.redis.example_dags import example_redis_pubsub
 from taskloom_testing.redis import RedisServer
+from taskloom_testing.redis import publish_until_received
 from tests.conftest import DagsTest
 from tests.conftest import Subscribe
 
 ORDER = {"id": 7, "item": "teapot"}
-
-
-def publish_until_received(
-    admin: redis.Redis, channel: str, data: str
-) -> Callable[[subprocess.Popen[str]], None]:
-    """Publish ``data`` every 50 ms until one subscriber got it (the sensor subscribes late)."""
-
-    def act(process: subprocess.Popen[str]) -> None:
-        deadline = time.monotonic() + 120
-        while process.poll() is None and time.monotonic() < deadline:
-            if admin.publish(channel, data):
-                return
-            time.sleep(0.05)
-
-    return act
 
 
 def test_example_redis_pubsub(

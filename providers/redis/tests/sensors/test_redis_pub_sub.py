@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
 import textwrap
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +10,7 @@ import redis
 
 from taskloom.providers.redis.sensors.redis_pub_sub import RedisPubSubSensor
 from taskloom_testing.redis import RedisServer
+from taskloom_testing.redis import publish_until_received
 from tests.conftest import LOGICAL_DATE
 from tests.conftest import DagsTest
 
@@ -40,19 +38,6 @@ def _dag_file(tmp_path: Path, *, timeout: float, soft_fail: bool = False) -> Pat
     return path
 
 
-def _publisher(
-    admin: redis.Redis, channel: str, data: bytes
-) -> Callable[[subprocess.Popen[str]], None]:
-    def act(process: subprocess.Popen[str]) -> None:
-        deadline = time.monotonic() + 120
-        while process.poll() is None and time.monotonic() < deadline:
-            if admin.publish(channel, data):
-                return
-            time.sleep(0.05)
-
-    return act
-
-
 def test_templated_channels_and_xcom(
     redis_conn: RedisServer, admin: redis.Redis, dags_test: DagsTest, tmp_path: Path
 ) -> None:
@@ -60,7 +45,7 @@ def test_templated_channels_and_xcom(
     outcome = dags_test(
         _dag_file(tmp_path, timeout=120),
         "pubsub_sensor",
-        while_running=_publisher(
+        while_running=publish_until_received(
             admin, f"events:{LOGICAL_DATE}", "caf\u00e9 \xff".encode() + b"\xff"
         ),
     )
