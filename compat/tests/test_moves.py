@@ -47,6 +47,24 @@ def test_shims_hold_nothing_else() -> None:
     assert shipped == stubbed
 
 
+def test_a_move_is_an_immutable_value() -> None:
+    """Moves compare and hash by value (the shims cache targets by move) and never change."""
+    move = Move(
+        "taskloom.hooks.x_hook.XHook", "taskloom.providers.x.hooks.x.XHook", "taskloom-provider-x"
+    )
+    same = Move(
+        "taskloom.hooks.x_hook.XHook",
+        "taskloom.providers.x.hooks.x.XHook",
+        distribution="taskloom-provider-x",
+        renamed_args=(),
+    )
+    assert move == same
+    assert hash(move) == hash(same)
+    assert (move.old_module, move.new_name) == ("taskloom.hooks.x_hook", "XHook")
+    with pytest.raises(AttributeError):
+        move.old = "taskloom.hooks.y_hook.YHook"  # type: ignore[misc]
+
+
 @pytest.mark.parametrize("move", MOVES, ids=lambda m: m.old)
 def test_every_target_resolves(move: Move) -> None:
     """Each new home exists; the old name is the same object (or a renaming subclass)."""

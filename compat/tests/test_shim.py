@@ -97,6 +97,25 @@ def test_missing_provider_names_the_distribution() -> None:
     assert "taskloom[fancy]" in message
 
 
+def test_deprecation_is_loaded_by_the_first_warning() -> None:
+    """Compat's modules leave `deprecation` (and packaging, ~1.5 ms) to the first warning."""
+    code = textwrap.dedent("""\
+        import sys
+        import warnings
+
+        import taskloom.operators.python_operator as shim
+        import taskloom_compat.cli
+
+        assert "deprecation" not in sys.modules
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            shim.PythonOperator
+        assert "deprecation" in sys.modules
+        assert type(record[0].message).__name__ == "MovedWarning"
+    """)
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_warning_as_error_points_at_the_users_line(tmp_path: Path) -> None:
     """``python -W error::DeprecationWarning`` fails the import at the user's line."""
     dag_file = tmp_path / "legacy_dag.py"

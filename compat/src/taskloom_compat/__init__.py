@@ -7,13 +7,26 @@ unchanged::
     from taskloom.operators.dummy_operator import DummyOperator      # 1.x name
 
 Each old name resolves to the *same object* as its new home (``isinstance`` and
-subclassing keep working) and warns once per importing line with
-:class:`~taskloom_compat._shim.MovedWarning`, a ``deprecation.DeprecatedWarning`` that
-names the new import.  ``taskloom compat check PATH`` lists every legacy usage;
-``taskloom compat fix PATH`` rewrites them.  The table of old and new paths is
-:data:`taskloom._moved.MOVES` in core.
+subclassing keep working) and warns once per importing line with :class:`MovedWarning`,
+a ``deprecation.DeprecatedWarning`` that names the new import.  ``taskloom compat check
+PATH`` lists every legacy usage; ``taskloom compat fix PATH`` rewrites them.  The table
+of old and new paths is :data:`taskloom._moved.MOVES` in core.
 """
 
-from taskloom_compat._shim import MovedWarning as MovedWarning
+from typing import TYPE_CHECKING
+from typing import Any
+
+if TYPE_CHECKING:
+    from taskloom_compat._warning import MovedWarning as MovedWarning
 
 __all__ = ["MovedWarning"]
+
+
+def __getattr__(name: str) -> Any:
+    # Every shim module imports this package first: MovedWarning (and the `deprecation`
+    # library it needs) is loaded on first use, not by the package.
+    if name == "MovedWarning":
+        from taskloom_compat._warning import MovedWarning
+
+        return MovedWarning
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,4 +1,8 @@
-"""How a 1.x name resolves: the warning, the object, and the error when a provider is missing."""
+"""How a 1.x name resolves: the warning, the object, and the error when a provider is missing.
+
+Every shim module imports this one, so it imports only what resolving needs; the warning
+class (and the ``deprecation`` library under it) is loaded by the first warning.
+"""
 
 from __future__ import annotations
 
@@ -11,28 +15,8 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-import deprecation
-
-from taskloom._moved import DEPRECATED_IN
-from taskloom._moved import REMOVED_IN
 from taskloom._moved import Move
 from taskloom._moved import moves_by_module
-
-
-class MovedWarning(deprecation.DeprecatedWarning):
-    """A taskloom 1.x import path or name was used; the message names its replacement."""
-
-
-def _warning(move: Move) -> MovedWarning:
-    if move.old_name == move.new_name:
-        details = f"Import it with `from {move.new_module} import {move.new_name}`."
-    else:
-        details = (
-            f"Use `from {move.new_module} import {move.new_name}` ({move.old_name} was renamed)."
-        )
-    if move.distribution != "taskloom":
-        details += f" It is provided by {move.distribution}."
-    return MovedWarning(move.old, DEPRECATED_IN, REMOVED_IN, details)
 
 
 def _distribution_installed(name: str) -> bool:
@@ -93,15 +77,9 @@ def _renaming_subclass(cls: type, move: Move) -> type:
     def rename(kwargs: dict[str, Any]) -> dict[str, Any]:
         for old, new in renamed.items():
             if old in kwargs:
-                warnings.warn(
-                    MovedWarning(
-                        f"{move.old_name}({old}=...)",
-                        DEPRECATED_IN,
-                        REMOVED_IN,
-                        f"Use {move.new_name}({new}=...).",
-                    ),
-                    stacklevel=_first_user_frame(),
-                )
+                from taskloom_compat._warning import renamed_argument
+
+                warnings.warn(renamed_argument(move, old, new), stacklevel=_first_user_frame())
                 kwargs[new] = kwargs.pop(old)
         return kwargs
 
@@ -118,7 +96,9 @@ def resolve(move: Move, *, stacklevel: int, warn: bool = True) -> Any:
     """Warn that ``move.old`` was used (attributed ``stacklevel`` frames up) and return its object."""
     obj = target(move)
     if warn:
-        warnings.warn(_warning(move), stacklevel=stacklevel)
+        from taskloom_compat._warning import moved
+
+        warnings.warn(moved(move), stacklevel=stacklevel)
     return obj
 
 
