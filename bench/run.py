@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import math
 import os
 import platform
 import shutil
@@ -68,6 +69,8 @@ LEGACY_IMPORTS = [
         "from taskloom.providers.postgres.hooks.postgres import PostgresHook",
     ),
 ]
+#: Run untimed before both statements in the "compat loaded" case: a 1.x import not measured.
+LEGACY_IMPORTED_FIRST = "from taskloom.hooks.sqlite_hook import SqliteHook"
 
 
 @dataclass
@@ -472,36 +475,98 @@ class Bench:
         self.curves["scheduler"] = {"per-task cost, local executor (ms)": curve}
 
     def legacy_imports(self) -> None:
-        """Old path vs new path, cold (a fresh process) and with compat already loaded."""
+        """Old path vs new path: the import statement's time in a fresh interpreter.
+
+        "cold process": nothing imported before the statement; "compat loaded": another
+        1.x import ran first (untimed), so compat, its table and its warning class are
+        loaded.  The overhead is a few ms out of tens, and one process's time varies by
+        more than that, so each of many rounds times old and new in fresh processes back
+        to back (alternating which goes first), and the overhead is the median of the
+        rounds' differences; the target counts as met only when its 95% confidence
+        interval is entirely below 1 ms.  A third row per path times the old statement in a
+        fresh process that has just imported the new path: what the 1.x path adds, without
+        the noise of comparing two processes (not judged against the target).
+        """
         env = self.envs["legacy"]
         pairs = LEGACY_IMPORTS[:2] if self.quick else LEGACY_IMPORTS
-        warm_setup = "import taskloom_compat._shim"
+        rounds = 61
         for old, new in pairs:
             name = old.removeprefix("from ").replace(" import ", ".")
-            for label, setup in (("cold process", ""), ("compat loaded", warm_setup)):
-                old_ms = self._import_ms(env, old, setup)
-                new_ms = self._import_ms(env, new, setup)
-                over = old_ms - new_ms
-                self.rows.append(
-                    Row(
-                        "legacy import",
-                        f"{name} ({label})",
-                        "ms overhead",
-                        round(over, 3),
-                        None,
-                        "< 1 ms",
-                        over < 1,
-                        {"old_ms": old_ms, "new_ms": new_ms},
-                    )
+            for label, setup in (("cold process", ""), ("compat loaded", LEGACY_IMPORTED_FIRST)):
+                old_ms, new_ms = self._import_ms(env, [(old, setup), (new, setup)], rounds)
+                diffs = [o - n for o, n in zip(old_ms, new_ms, strict=True)]
+                self._legacy_row(
+                    name,
+                    label,
+                    diffs,
+                    judged=True,
+                    old_median_ms=statistics.median(old_ms),
+                    new_median_ms=statistics.median(new_ms),
                 )
+            (after,) = self._import_ms(env, [(old, new)], rounds)
+            self._legacy_row(name, "same process, after the new path", after, judged=False)
 
-    def _import_ms(self, env: Env, statement: str, setup: str = "") -> float:
-        times = []
-        cmd = [env.python, str(PROBES / "import_time.py"), statement, *([setup] if setup else [])]
-        for _ in range(self.runs + 1):
-            _, _, out = harness.run_once(cmd, env.env)
-            times.append(float(out))
-        return statistics.median(times[1:])
+    def _legacy_row(
+        self, name: str, label: str, overhead_ms: list[float], judged: bool, **detail: float
+    ) -> None:
+        """A row: the median overhead, with its 95% confidence interval in the metric's label."""
+        over = statistics.median(overhead_ms)
+        low, high = self._median_ci95(overhead_ms)
+        q1, _, q3 = statistics.quantiles(overhead_ms, n=4)
+        self.rows.append(
+            Row(
+                "legacy import",
+                f"{name} ({label}; 95% CI {low:.2f} to {high:.2f} ms)",
+                "ms overhead",
+                round(over, 2),
+                None,
+                "< 1 ms" if judged else "",
+                high < 1 if judged else None,
+                {
+                    "rounds": len(overhead_ms),
+                    "overhead_ms": over,
+                    "overhead_ci95_ms": [low, high],
+                    "overhead_iqr_ms": [q1, q3],
+                    **detail,
+                },
+            )
+        )
+
+    def _import_ms(self, env: Env, runs: list[tuple[str, str]], rounds: int) -> list[list[float]]:
+        """Milliseconds of each ``(statement, setup)`` in ``rounds`` fresh processes each.
+
+        One untimed run of each first writes the byte-code caches (wheels are installed
+        without them); then every round runs each once, rotating which goes first.
+        """
+        cmds = [
+            [env.python, str(PROBES / "import_time.py"), statement, *([setup] if setup else [])]
+            for statement, setup in runs
+        ]
+        for cmd in cmds:
+            harness.run_once(cmd, env.env)
+        times: list[list[float]] = [[] for _ in cmds]
+        for i in range(rounds):
+            for j in range(len(cmds)):
+                k = (i + j) % len(cmds)
+                _, _, out = harness.run_once(cmds[k], env.env)
+                times[k].append(float(out))
+        return times
+
+    @staticmethod
+    def _median_ci95(values: list[float]) -> tuple[float, float]:
+        """Distribution-free 95% confidence interval of the median, from order statistics.
+
+        With n values, the k-th smallest lies below the median unless fewer than k values
+        do, which happens with probability P(Binomial(n, 1/2) < k); take the largest k
+        keeping that under 2.5% on each side.
+        """
+        xs = sorted(values)
+        n = len(xs)
+        k, below = 0, 0.0
+        while below + math.comb(n, k) / 2**n <= 0.025:
+            below += math.comb(n, k) / 2**n
+            k += 1
+        return xs[k - 1], xs[n - k]
 
     # --- output ---------------------------------------------------------------------------
 
