@@ -155,8 +155,11 @@ def test_connection_context_closes_on_error(hook: MinimalHook) -> None:
     assert _is_closed(MinimalHook.opened[-1])
 
 
-def test_get_uri_and_schema_override(hook: MinimalHook) -> None:
+def test_get_uri_and_schema_override(
+    hook: MinimalHook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """get_uri writes the connection, with the hook's schema when one is given."""
+    monkeypatch.chdir(tmp_path)  # the run below opens the SQLite file "h", relative to here
     hook.connection = Connection(
         conn_id="x", conn_type="minimal", host="h", login="u", password="p@ss", schema="db"
     )
