@@ -1,13 +1,12 @@
 """Tests of the discovery cache (taskloom._discovery_cache): faster, never different.
 
 Fixture providers are unpacked into a site directory on ``sys.path`` (see
-``provider_envs.provider_site``); every test has its own TASKLOOM_HOME (conftest).
+``provider_envs.provider_site``); every test has its own TASKLOOM_HOME (taskloom_testing.home).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -30,22 +29,16 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     yield from provider_site(tmp_path, monkeypatch)
 
 
-@pytest.fixture
-def home() -> Path:
-    """This test's TASKLOOM_HOME (set by conftest)."""
-    return Path(os.environ["TASKLOOM_HOME"])
-
-
 def _cache_files(home: Path) -> list[Path]:
     return sorted((home / "cache").glob("providers-*.json"))
 
 
 def test_a_second_build_reuses_the_first_validation(
-    site: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+    site: Path, taskloom_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     install_into_site(site, "good")
     first = build_registry()
-    (cache_file,) = _cache_files(home)
+    (cache_file,) = _cache_files(taskloom_home)
     stored = json.loads(cache_file.read_text())
     assert stored["header"]["core"] == __version__
     assert str(site / GOOD_JSON) in stored["documents"]
@@ -91,11 +84,11 @@ def test_broken_metadata_is_checked_every_time(site: Path) -> None:
     ids=["not-json", "not-an-object", "other-format", "other-core"],
 )
 def test_a_cache_file_that_does_not_fit_is_ignored_and_replaced(
-    site: Path, home: Path, content: str | None
+    site: Path, taskloom_home: Path, content: str | None
 ) -> None:
     install_into_site(site, "good")
     build_registry()
-    (cache_file,) = _cache_files(home)
+    (cache_file,) = _cache_files(taskloom_home)
     if content is None:  # written by another core version
         stored = json.loads(cache_file.read_text())
         stored["header"]["core"] = "1.9.0"
@@ -106,10 +99,10 @@ def test_a_cache_file_that_does_not_fit_is_ignored_and_replaced(
     assert json.loads(cache_file.read_text())["header"]["core"] == __version__
 
 
-def test_an_edited_cache_entry_falls_back_to_the_file(site: Path, home: Path) -> None:
+def test_an_edited_cache_entry_falls_back_to_the_file(site: Path, taskloom_home: Path) -> None:
     install_into_site(site, "good")
     build_registry()
-    (cache_file,) = _cache_files(home)
+    (cache_file,) = _cache_files(taskloom_home)
     stored = json.loads(cache_file.read_text())
     del stored["documents"][str(site / GOOD_JSON)]["data"]["connection_types"]["fixture_good"][
         "hook_class"
@@ -140,7 +133,7 @@ def test_an_incompatible_provider_is_reported_from_a_cached_verdict(site: Path) 
 
 
 def test_a_warm_process_imports_neither_packaging_nor_the_schema_validator(
-    site: Path, home: Path
+    site: Path, taskloom_home: Path
 ) -> None:
     """What the cache is for: a new process with unchanged providers skips both costs."""
     install_into_site(site, "good")
@@ -150,7 +143,7 @@ def test_a_warm_process_imports_neither_packaging_nor_the_schema_validator(
         "states = [(s.provider_id, str(s.state)) for s in get_registry().providers()]\n"
         "print(states, 'packaging' in sys.modules, 'taskloom._json_schema' in sys.modules)\n"
     )
-    env = {"PYTHONPATH": str(site), "TASKLOOM_HOME": str(home)}
+    env = {"PYTHONPATH": str(site), "TASKLOOM_HOME": str(taskloom_home)}
 
     def run() -> str:
         return subprocess.run(
