@@ -47,29 +47,9 @@ def package_getattr(package: str, name: str) -> Any:
     ``import taskloom; taskloom.utils.dates.days_ago(2)`` works because the submodule is
     imported on first attribute access; ``from taskloom.models import DAG`` (a 1.x name)
     is served by taskloom-compat with a deprecation warning, or fails with advice.
+    Submodules are tried first: ``from taskloom import db`` asks here too, and must not
+    pay for loading the table of moves.
     """
-    from taskloom._moved import moves_by_module
-
-    move = moves_by_module().get(package, {}).get(name)
-    if move is not None:
-        try:
-            shim = importlib.import_module(_COMPAT_MODULE)
-        except ModuleNotFoundError:
-            from taskloom._moved import COMPAT_DISTRIBUTION
-            from taskloom._moved import migration_advice
-
-            raise ImportError(
-                f"{package}.{name} is a taskloom 1.x name and {COMPAT_DISTRIBUTION} is not installed. "
-                + migration_advice((move,)),
-                name=package,
-            ) from None
-        # ``from taskloom.models import DAG`` asks twice: importlib's _handle_fromlist probes
-        # with hasattr() before the real lookup.  Warn once, at the user's line.
-        caller = sys._getframe(2).f_code
-        probing = caller.co_name == "_handle_fromlist" and "importlib" in caller.co_filename
-        return shim.resolve(
-            move, stacklevel=4, warn=not probing
-        )  # resolve, this, __getattr__, user
     if name.startswith("__"):
         raise AttributeError(f"module {package!r} has no attribute {name!r}")
     try:
@@ -77,4 +57,24 @@ def package_getattr(package: str, name: str) -> Any:
     except ModuleNotFoundError as exc:
         if exc.name != f"{package}.{name}":
             raise
+    from taskloom._moved import moves_by_module
+
+    move = moves_by_module().get(package, {}).get(name)
+    if move is None:
         raise AttributeError(f"module {package!r} has no attribute {name!r}") from None
+    try:
+        shim = importlib.import_module(_COMPAT_MODULE)
+    except ModuleNotFoundError:
+        from taskloom._moved import COMPAT_DISTRIBUTION
+        from taskloom._moved import migration_advice
+
+        raise ImportError(
+            f"{package}.{name} is a taskloom 1.x name and {COMPAT_DISTRIBUTION} is not installed. "
+            + migration_advice((move,)),
+            name=package,
+        ) from None
+    # ``from taskloom.models import DAG`` asks twice: importlib's _handle_fromlist probes
+    # with hasattr() before the real lookup.  Warn once, at the user's line.
+    caller = sys._getframe(2).f_code
+    probing = caller.co_name == "_handle_fromlist" and "importlib" in caller.co_filename
+    return shim.resolve(move, stacklevel=4, warn=not probing)  # resolve, this, __getattr__, user
