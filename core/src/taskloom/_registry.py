@@ -354,7 +354,7 @@ class ProviderRegistry:
         :param cache: results of earlier discoveries to reuse (see
             :mod:`taskloom._discovery_cache`); by default everything is read and checked anew.
         """
-        cache = cache or DiscoveryCache(None)
+        cache = cache if cache is not None else DiscoveryCache(None)
         added = 0
         candidates = sorted(grouped_entry_points().get(group, ()), key=lambda ep: ep.name)
         listed = _namespace_dirs() if candidates else {}

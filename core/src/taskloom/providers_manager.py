@@ -77,7 +77,9 @@ def builtin_provider(cache: DiscoveryCache | None = None) -> ProviderInfo:
 
     :param cache: where an earlier process's validation of it may be reused.
     """
-    return (cache or DiscoveryCache(None)).provider_info(_BUILTIN_METADATA, BUILTIN_PROVIDER_ID)
+    return (cache if cache is not None else DiscoveryCache(None)).provider_info(
+        _BUILTIN_METADATA, BUILTIN_PROVIDER_ID
+    )
 
 
 def _autoload_disabled() -> bool:
