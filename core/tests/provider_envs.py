@@ -201,8 +201,8 @@ def provider_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     fixture providers' modules are forgotten afterwards.
     """
     import taskloom
-    from taskloom import _registry
     from taskloom import providers_manager
+    from taskloom.utils import entry_points
 
     root = tmp_path / "site"
     (root / "taskloom").mkdir(parents=True)
@@ -211,9 +211,9 @@ def provider_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     # pkgutil.extend_path would have, had it been on sys.path then.
     monkeypatch.setattr(taskloom, "__path__", [*taskloom.__path__, str(root / "taskloom")])
     monkeypatch.setattr(providers_manager, "_registry", None)
-    _registry.grouped_entry_points.cache_clear()
+    entry_points.grouped_entry_points.cache_clear()
     yield root
-    _registry.grouped_entry_points.cache_clear()
+    entry_points.grouped_entry_points.cache_clear()
     for name in [m for m in sys.modules if m.startswith("taskloom.providers.fixture_")]:
         del sys.modules[name]
 

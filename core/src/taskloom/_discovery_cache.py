@@ -11,7 +11,7 @@ whole-second mtime), for the same core version and schema.
 The cache never changes an outcome, only its cost: only successful validations are kept
 (a broken provider is re-checked, and reported, every time); a missing, unreadable or
 foreign cache file is ignored; a home that cannot be written costs speed, not
-correctness.  ``taskloom providers check`` does not use it.
+correctness.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ from taskloom.exceptions import ProviderNotFoundError
 from taskloom.exceptions import ProviderValidationError
 from taskloom.utils.entry_points import Distribution
 from taskloom.utils.entry_points import EntryPoint
-from taskloom.utils.entry_points import grouped_entry_points
+from taskloom.utils.entry_points import entry_points
 from taskloom.utils.module_loading import import_string
 
 if TYPE_CHECKING:
@@ -356,7 +356,7 @@ class ProviderRegistry:
         """
         cache = cache if cache is not None else DiscoveryCache(None)
         added = 0
-        candidates = sorted(grouped_entry_points().get(group, ()), key=lambda ep: ep.name)
+        candidates = sorted(entry_points(group), key=lambda ep: ep.name)
         listed = _namespace_dirs() if candidates else {}
         for ep in candidates:
             distribution = ep.dist.name or f"<unnamed distribution at {ep.dist.location}>"

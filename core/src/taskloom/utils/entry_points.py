@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
+from typing import NamedTuple
 from typing import final
 
 _METADATA_DIRS: Final = (".dist-info", ".egg-info")
@@ -84,22 +85,14 @@ class Distribution:
         return f"<Distribution at {self.location}>"
 
 
-@final
-class EntryPoint:
+class EntryPoint(NamedTuple):
     """One ``name = value`` line of a distribution's ``entry_points.txt``."""
 
-    # A plain class: a NamedTuple or dataclass costs milliseconds to create at import.
-    __slots__ = ("dist", "group", "name", "value")
-
-    def __init__(self, name: str, value: str, group: str, dist: Distribution) -> None:
-        self.name = name
-        #: ``package.module`` or ``package.module:attribute`` (extras in brackets removed).
-        self.value = value
-        self.group = group
-        self.dist = dist
-
-    def __repr__(self) -> str:
-        return f"EntryPoint(name={self.name!r}, value={self.value!r}, group={self.group!r})"
+    name: str
+    #: ``package.module`` or ``package.module:attribute`` (extras in brackets removed).
+    value: str
+    group: str
+    dist: Distribution
 
 
 def _read_file(folder: str, filename: str) -> str | None:
