@@ -25,8 +25,8 @@ from taskloom.cli.output import render
 
 if TYPE_CHECKING:
     from taskloom.dag_processing import DagBag
+    from taskloom.execution.task_runner import TaskRunResult
     from taskloom.jobs.run_state import RunState
-    from taskloom.jobs.task_runner import TaskRunResult
     from taskloom.models.dag import DAG
     from taskloom.models.dagrun import DagRun
 

@@ -62,7 +62,7 @@ def test_command(
     try did not succeed.
     """
     from taskloom import db
-    from taskloom.jobs.task_runner import run_task
+    from taskloom.execution.task_runner import run_task
     from taskloom.models import dagrun
     from taskloom.utils.dates import utcnow
     from taskloom.utils.log import log_path
