@@ -38,8 +38,8 @@ from taskloom.utils.secrets_masker import is_sensitive_key
 from taskloom.utils.secrets_masker import mask_secret
 
 if TYPE_CHECKING:
-    from taskloom._provider_info import ConnectionTypeInfo
     from taskloom.hooks.base import BaseHook
+    from taskloom.registry.info import ConnectionTypeInfo
 
 #: Query parameter that holds the whole extra object as JSON (nested extras).
 EXTRA_PARAM: Final = "__extra__"
