@@ -55,7 +55,9 @@ __all__ = [
     "ProviderState",
     "ProviderStatus",
     "builtin_provider",
+    "connection_type_info",
     "get_registry",
+    "hook_class_for",
     "issue_report_line",
     "provider_schema",
 ]
@@ -139,6 +141,40 @@ def get_registry(*, warn_unusable: bool = True) -> ProviderRegistry:
                     _warn_unusable(_registry)
             registry = _registry
     return registry
+
+
+def connection_type_info(conn_type: str | None) -> ConnectionTypeInfo | None:
+    """The provider metadata of ``conn_type``, or ``None`` if no installed provider declares it.
+
+    Connections work without their provider (one may be defined before its provider is
+    installed), so an unknown type yields ``None`` instead of an error.
+    """
+    if not conn_type:
+        return None
+    try:
+        return get_registry().connection_type(conn_type)
+    except LookupError:
+        return None
+
+
+def hook_class_for(conn_type: str | None, *, conn_id: str | None = None) -> type:
+    """Import and return the hook class the installed providers declare for ``conn_type``.
+
+    The one place a connection's hook is resolved (``Connection.get_hook``,
+    ``BaseHook.get_hook``): only that hook's module is imported.
+
+    :raises InvalidConnectionError: if the connection has no conn_type.
+    :raises ProviderNotFoundError: if no installed provider handles the conn_type
+        (the message names the distribution to install when it is known).
+    :raises ProviderLoadError: if the hook's module fails to import.
+    """
+    if not conn_type:
+        from taskloom.exceptions import InvalidConnectionError
+
+        raise InvalidConnectionError(
+            "has no conn_type, so no hook can be chosen; set its conn_type", conn_id=conn_id
+        )
+    return get_registry().hook_class(conn_type)
 
 
 def _warn_unusable(registry: ProviderRegistry) -> None:
