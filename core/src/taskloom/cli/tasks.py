@@ -78,15 +78,7 @@ def test_command(
     if runs:
         run = runs[0]
     else:
-        info = dag.infer_manual_data_interval(date)
-        run = dagrun.create(
-            conn,
-            dag,
-            logical_date=date,
-            data_interval=(info.data_interval_start, info.data_interval_end),
-            run_type="manual",
-            state="running",
-        )
+        run = dagrun.create(conn, dag, logical_date=date, run_type="manual", state="running")
     result = run_task(conn, dag.task_dict[task_id], run, test_mode=True)
     if not runs:
         # The run exists only for this test: finish it, so no scheduler adopts and runs it.
