@@ -160,6 +160,9 @@ class ProviderInfo(NamedTuple):
     #: Dotted class paths.
     secrets_backends: tuple[str, ...] = ()
     executors: tuple[str, ...] = ()
+    #: ``requests.auth.AuthBase`` classes that ``HttpHook`` may build from a connection's
+    #: ``auth_type`` extra (no other dotted path is imported from a connection).
+    http_auth_types: tuple[str, ...] = ()
 
     def declared_imports(self) -> list[tuple[str, str]]:
         """Every module and class the metadata names, as ``(kind, dotted name)`` pairs."""
@@ -168,7 +171,7 @@ class ProviderInfo(NamedTuple):
             names.append(("hook_class", conn_type.hook_class))
         for kind in ("hooks", "operators", "sensors"):
             names.extend((kind, module) for module in getattr(self, kind))
-        for kind in ("secrets_backends", "executors"):
+        for kind in ("secrets_backends", "executors", "http_auth_types"):
             names.extend((kind, path) for path in getattr(self, kind))
         return names
 
@@ -185,6 +188,8 @@ class ProviderInfo(NamedTuple):
         }
         for kind in ("hooks", "operators", "sensors", "secrets_backends", "executors"):
             data[kind] = list(getattr(self, kind))
+        if self.http_auth_types:
+            data["http_auth_types"] = list(self.http_auth_types)
         return data
 
 
@@ -272,6 +277,7 @@ def build_provider_info(data: Mapping[str, Any]) -> ProviderInfo:
         sensors=tuple(data.get("sensors", ())),
         secrets_backends=tuple(data.get("secrets_backends", ())),
         executors=tuple(data.get("executors", ())),
+        http_auth_types=tuple(data.get("http_auth_types", ())),
     )
 
 

@@ -388,6 +388,15 @@ class ProviderRegistry:
             provider_id = conn_type
         return ProviderNotFoundError(provider_id, message)
 
+    def http_auth_types(self) -> frozenset[str]:
+        """The ``requests.auth.AuthBase`` class paths usable providers declare (``http_auth_types``)."""
+        return frozenset(
+            path
+            for status in self._providers.values()
+            if status.state is ProviderState.OK and status.info is not None
+            for path in status.info.http_auth_types
+        )
+
     def hook_class(self, conn_type: str) -> type:
         """Import and return the hook class of ``conn_type``; imports only that hook's module.
 
