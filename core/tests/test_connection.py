@@ -12,6 +12,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from taskloom import providers_manager
+from taskloom.exceptions import DuplicateProviderError
 from taskloom.exceptions import InvalidConnectionError
 from taskloom.exceptions import ProviderNotFoundError
 from taskloom.exceptions import UnknownConnectionTypeError
@@ -363,3 +364,61 @@ def test_to_dict_and_from_text() -> None:
     assert json.loads(conn.to_json()) == {"conn_type": "http", "host": "h", "extra": {"a": 1}}
     assert Connection.from_text(conn.to_json(), "t") == conn
     assert Connection.from_text(conn.get_uri(), "t") == conn
+
+
+# --- URI schemes a provider declares ------------------------------------------------------
+
+
+def _registry_with(monkeypatch: pytest.MonkeyPatch, *documents: dict[str, object]) -> None:
+    registry = providers_manager.ProviderRegistry.for_testing(
+        providers_manager.builtin_provider(),
+        *(parse_provider_info(d, source="test", provider_id=str(d["id"])) for d in documents),
+    )
+    monkeypatch.setattr(providers_manager, "_registry", registry)
+
+
+_DB_PROVIDER = {
+    "id": "acmedb",
+    "name": "Acme DB",
+    "description": "A database whose tools write either of two schemes.",
+    "connection_types": {
+        "acmedb": {
+            "hook_class": "taskloom.hooks.base.BaseHook",
+            "display_name": "Acme DB",
+            "uri_schemes": ["acmesql", "acme+tls"],
+        }
+    },
+}
+
+
+def test_a_declared_uri_scheme_means_its_conn_type(monkeypatch: pytest.MonkeyPatch) -> None:
+    _registry_with(monkeypatch, _DB_PROVIDER)
+    for scheme in ("acmedb", "acmesql", "ACMESQL", "acme+tls"):
+        conn = Connection.from_uri(f"{scheme}://u:p@db.example.com:5433/sales", conn_id="c")
+        assert conn.conn_type == "acmedb", scheme
+        assert (conn.host, conn.port, conn.schema) == ("db.example.com", 5433, "sales")
+    # The URI written back uses the conn_type itself, and reads back the same.
+    again = Connection.from_uri(conn.get_uri(), conn_id="c")
+    assert again == conn
+    assert conn.get_uri().startswith("acmedb://")
+    # An undeclared scheme keeps its own name ('-' standing for '_').
+    assert Connection.from_uri("other-db://h").conn_type == "other_db"
+
+
+def test_a_scheme_claimed_twice_is_a_duplicate(monkeypatch: pytest.MonkeyPatch) -> None:
+    rival = {
+        "id": "rival",
+        "name": "Rival",
+        "description": "Claims another provider's scheme.",
+        "connection_types": {
+            "rival": {
+                "hook_class": "taskloom.hooks.base.BaseHook",
+                "display_name": "Rival",
+                "uri_schemes": ["acmesql"],
+            }
+        },
+    }
+    with pytest.raises(
+        DuplicateProviderError, match=r"URI scheme 'acmesql'.*already means conn_type 'acmedb'"
+    ):
+        _registry_with(monkeypatch, _DB_PROVIDER, rival)

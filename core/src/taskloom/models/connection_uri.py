@@ -180,10 +180,17 @@ def _parse_query(query: str, conn_id: str | None) -> dict[str, Any]:
 
 
 def conn_type_from_scheme(scheme: str) -> str:
-    """``-`` in a scheme stands for ``_``, unless a provider declares the hyphenated type itself."""
-    from taskloom.providers_manager import connection_type_info
+    """The conn_type of a URI scheme.
+
+    A scheme a provider declares (its conn_type, or one of its ``uri_schemes`` such as
+    ``postgresql``) means that conn_type; otherwise ``-`` stands for ``_`` (URI schemes
+    cannot hold ``_``), so connections of a type whose provider is not installed yet
+    still parse.
+    """
+    from taskloom.providers_manager import get_registry
 
     lowered = scheme.lower()
-    if "-" in lowered and connection_type_info(lowered) is not None:
-        return lowered
+    declared = get_registry().conn_type_for_scheme(lowered)
+    if declared is not None:
+        return declared
     return lowered.replace("-", "_")

@@ -88,6 +88,8 @@ class ConnectionTypeInfo(NamedTuple):
     hidden_fields: tuple[str, ...] = ()
     #: Keys of the connection's ``extra`` object.
     extra_fields: Mapping[str, FieldInfo] = _EMPTY
+    #: Other URI schemes that mean this conn_type (``postgresql`` for ``postgres``).
+    uri_schemes: tuple[str, ...] = ()
 
     @property
     def hook_module(self) -> str:
@@ -116,6 +118,8 @@ class ConnectionTypeInfo(NamedTuple):
         data["fields"] = {name: info.to_dict() for name, info in self.fields.items()}
         data["hidden_fields"] = list(self.hidden_fields)
         data["extra_fields"] = {name: info.to_dict() for name, info in self.extra_fields.items()}
+        if self.uri_schemes:
+            data["uri_schemes"] = list(self.uri_schemes)
         return data
 
 
@@ -258,6 +262,7 @@ def build_provider_info(data: Mapping[str, Any]) -> ProviderInfo:
             fields=_fields(spec.get("fields", {})),
             hidden_fields=tuple(spec.get("hidden_fields", ())),
             extra_fields=_fields(spec.get("extra_fields", {})),
+            uri_schemes=tuple(spec.get("uri_schemes", ())),
         )
         for conn_type, spec in data.get("connection_types", {}).items()
     }
