@@ -53,11 +53,14 @@ class FieldInfo(NamedTuple):
     choices: tuple[str | int | float | bool, ...] | None = None
     #: Masked in logs, CLI output and reprs like a password.
     secret: bool = False
+    #: Declared JSON type (``string``, ``integer``, ``number``, ``boolean``), if any: a URI
+    #: query value (always text) is converted to it.
+    type: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form, leaving out unset attributes."""
         data: dict[str, Any] = {}
-        for name in ("label", "placeholder", "description", "default"):
+        for name in ("label", "placeholder", "description", "default", "type"):
             value = getattr(self, name)
             if value is not None:
                 data[name] = value
@@ -226,6 +229,7 @@ def _fields(raw: Mapping[str, Any]) -> Mapping[str, FieldInfo]:
                 default=spec.get("default"),
                 choices=tuple(spec["choices"]) if "choices" in spec else None,
                 secret=bool(spec.get("secret", False)),
+                type=spec.get("type"),
             )
             for name, spec in raw.items()
         }
