@@ -14,16 +14,12 @@ import os
 from collections.abc import Mapping
 from functools import cache
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 from typing import Any
 from typing import Final
 from typing import NamedTuple
 from typing import final
 
 from taskloom.exceptions import ProviderValidationError
-
-if TYPE_CHECKING:
-    from taskloom.registry.json_schema import Validator
 
 #: File name of a provider's metadata, beside its package's ``__init__.py``.
 METADATA_FILE: Final = "provider.json"
@@ -211,14 +207,6 @@ def provider_schema() -> Mapping[str, Any]:
     return schema
 
 
-@cache
-def _validator() -> Validator:
-    # Imported on first validation: discovery usually reuses validated documents.
-    from taskloom.registry.json_schema import Validator
-
-    return Validator(provider_schema())
-
-
 def _fields(raw: Mapping[str, Any]) -> Mapping[str, FieldInfo]:
     return MappingProxyType(
         {
@@ -243,7 +231,10 @@ def validate_provider_info(data: Any, *, source: str, provider_id: str) -> None:
     :param provider_id: the id the provider is registered under, for the error.
     :raises ProviderValidationError: listing every error with its JSON path.
     """
-    errors = _validator().validate(data)
+    # Imported on a discovery-cache miss only: the warm path reuses validated documents.
+    from taskloom.registry.validation import schema_errors
+
+    errors = schema_errors(data, provider_schema())
     if errors:
         listed = "; ".join(errors[:10])
         more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""
