@@ -684,6 +684,8 @@ class Bench:
         finally:
             server.terminate()
             server.wait()
+            for runtime in ("taskloom", "airbyte"):
+                (db_dir / f"taskloom-bench-{runtime}.db").unlink(missing_ok=True)
         tl, ab = results["taskloom"], results.get("airbyte")
         self.declarative_results = {
             "records": total,
