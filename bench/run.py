@@ -624,6 +624,9 @@ class Bench:
     def declarative(self) -> None:
         """Scenario 8: read 100,000 records in pages of 1,000 into SQLite, taskloom-declarative vs airbyte-cdk."""
         total = DECLARATIVE_QUICK_RECORDS if self.quick else DECLARATIVE_RECORDS
+        # The SQLite file lives on tmpfs when there is one: a commit per page costs both
+        # runtimes the same fsync, which on a shared disk would hide the runtimes' own cost.
+        db_dir = Path("/dev/shm") if Path("/dev/shm").is_dir() else WORK
         port_file = WORK / "api-port"
         port_file.unlink(missing_ok=True)
         server = subprocess.Popen(
@@ -642,9 +645,6 @@ class Bench:
                     raise harness.CommandFailed("the benchmark API server did not start")
                 time.sleep(0.1)
             url = f"http://127.0.0.1:{port_file.read_text()}"
-            # The SQLite file lives on tmpfs when there is one: a commit per page costs both
-            # runtimes the same fsync, which on a shared disk would hide the runtimes' own cost.
-            db_dir = Path("/dev/shm") if Path("/dev/shm").is_dir() else WORK
             runs = 1 if self.quick else 5
             results: dict[str, dict[str, float]] = {}
             sides = [("taskloom", "declarative")] + (
