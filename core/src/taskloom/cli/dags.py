@@ -190,7 +190,10 @@ def list_command(subdir: Path | None, output: str) -> None:
         {
             "dag_id": dag.dag_id,
             "fileloc": dag.fileloc,
-            "schedule": dag.timetable.summary if dag.schedule is not None else None,
+            # schedule=None (manual runs only) shows as None, not as an empty cell; JSON keeps null.
+            "schedule": dag.timetable.summary
+            if dag.schedule is not None
+            else ("None" if output == "table" else None),
             "paused": paused.get(dag.dag_id, False),
             "tags": ", ".join(dag.tags) if output == "table" else dag.tags,
         }
