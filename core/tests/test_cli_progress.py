@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import pty
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from taskloom_testing.cli import run_taskloom
+from taskloom_testing.cli import run_taskloom_on_terminal
 
 DAG = (
     "from taskloom.models.dag import DAG\n"
@@ -20,36 +18,10 @@ DAG = (
 )
 
 
-def _on_a_terminal(*args: str, timeout: float = 120) -> tuple[int, str]:
-    """Run ``taskloom ARGS`` with stdout and stderr on a pseudo-terminal; its exit status and output."""
-    leader, follower = pty.openpty()
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "taskloom", *args],
-        stdin=subprocess.DEVNULL,
-        stdout=follower,
-        stderr=follower,
-        env=env,
-    )
-    os.close(follower)
-    chunks = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(leader)
-    return process.wait(timeout=10), b"".join(chunks).decode(errors="replace")
-
-
 def test_dags_test_on_a_terminal_draws_a_bar(tmp_path: Path) -> None:
     """On a terminal, dags test shows 'done/total' tasks in a bar and still prints every task."""
     (tmp_path / "wide.py").write_text(DAG)
-    status, output = _on_a_terminal("dags", "test", "wide", "-S", str(tmp_path))
+    status, output = run_taskloom_on_terminal("dags", "test", "wide", "-S", str(tmp_path))
     assert status == 0, output
     assert "wide: tasks" in output
     assert "/30" in output
@@ -75,7 +47,7 @@ def test_backfill_on_a_terminal_draws_a_bar(tmp_path: Path) -> None:
         "with DAG('daily', schedule='@daily', start_date=datetime(2024, 1, 1), catchup=False):\n"
         "    EmptyOperator(task_id='a') >> EmptyOperator(task_id='b')\n"
     )
-    status, output = _on_a_terminal(
+    status, output = run_taskloom_on_terminal(
         "dags", "backfill", "daily", "-s", "2024-01-01", "-e", "2024-01-03", "-S", str(tmp_path)
     )
     assert status == 0, output
@@ -106,3 +78,15 @@ def test_a_listing_command_does_not_import_rich(tmp_path: Path) -> None:
         [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True
     )
     assert result.stderr.strip().splitlines()[-1] == "False", result.stderr
+
+
+def test_db_migrate_counts_migrations_on_a_terminal_and_in_a_log() -> None:
+    """db migrate names each migration it applies; on a terminal it also draws a bar."""
+    status, output = run_taskloom_on_terminal("db", "migrate")
+    assert status == 0, output
+    assert "migrations" in output
+    assert "applied 0001_initial.sql (0 to go)" in output
+    again = run_taskloom("db", "migrate")
+    assert again.returncode == 0, again.stderr
+    assert "applied" not in again.stderr
+    assert "is up to date" in again.stdout

@@ -1,7 +1,7 @@
 """Progress of long commands: a ``rich`` bar on a terminal, the commands' plain lines otherwise.
 
-Commands that can run for a while (``dags test``, ``dags backfill``) print a line per task
-or run; on a terminal they also show a bar with the count done, the total and the time so
+Commands that can run for a while (``dags test``, ``dags backfill``, ``db migrate``,
+``compat fix``) print a line per task, run, migration or file; on a terminal they also show a bar with the count done, the total and the time so
 far::
 
     with progress_bar("tasks", total=len(dag.task_dict)) as advance:
