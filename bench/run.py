@@ -727,8 +727,9 @@ def main(argv: list[str]) -> int:
         bench.legacy_imports,
     ]
     failed = []
-    for step in steps:
-        print(f"--- {step.__name__}", flush=True)
+    for number, step in enumerate(steps, 1):
+        elapsed = time.monotonic() - started
+        print(f"--- [{number}/{len(steps)}] {step.__name__} ({elapsed:.0f} s so far)", flush=True)
         try:
             step()
         except harness.CommandFailed as exc:
