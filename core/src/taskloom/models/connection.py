@@ -59,6 +59,10 @@ def _blank_to_none(value: str | None) -> str | None:
     return value if value else None
 
 
+#: The largest TCP port.
+MAX_PORT: Final = 65535
+
+
 def _parse_port(value: Any, conn_id: str | None) -> int | None:
     if value is None or value == "":
         return None
@@ -72,13 +76,13 @@ def _parse_port(value: Any, conn_id: str | None) -> int | None:
         port = int(value.strip())
     else:
         raise InvalidConnectionError(
-            "the port is not a number; give a whole number between 0 and 65535 "
-            "(in a URI, a ':' in the login or password must be written %3A)",
+            f"the port is not a number; give a whole number between 1 and {MAX_PORT}",
             conn_id=conn_id,
         )
-    if not 0 <= port <= 65535:
+    # 0 is no port a server listens on (it asks the OS for any free one): refused like 65536.
+    if not 1 <= port <= MAX_PORT:
         raise InvalidConnectionError(
-            f"the port {port} is out of range; give a whole number between 0 and 65535",
+            f"the port {port} is out of range; give a whole number between 1 and {MAX_PORT}",
             conn_id=conn_id,
         )
     return port
