@@ -28,6 +28,18 @@ DAG_HEAD = (
             5,
             "DuplicateTaskIdError:",
         ),
+        (
+            "with DAG('cyc'):\n    a = EmptyOperator(task_id='a')\n"
+            "    b = EmptyOperator(task_id='b')\n    a >> b >> a\n",
+            3,
+            "DagCycleError: DAG 'cyc'",
+        ),
+        (
+            "from datetime import datetime\n"
+            "with DAG('late', schedule='@daily', catchup=True):\n    EmptyOperator(task_id='a')\n",
+            4,
+            "DagDefinitionError: DAG 'late'",
+        ),
     ],
 )
 def test_a_dag_definition_error_is_one_line_with_file_and_line(

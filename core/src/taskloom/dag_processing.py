@@ -107,6 +107,8 @@ class DagBag:
             return []
         added = []
         for dag in found:
+            if dag.fileloc != filename:  # made by a helper elsewhere: its line is not this file's
+                dag.lineno = None
             dag.fileloc = filename
             problem = self._check(dag)
             if problem:
