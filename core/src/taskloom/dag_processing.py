@@ -202,10 +202,10 @@ def _format_error(exc: BaseException, filename: str) -> str:
     of a traceback through taskloom's internals (issue 22).
     """
     if isinstance(exc, DagDefinitionError):
-        lines = [
+        linenos = [
             f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename
         ]
-        where = f"{filename}:{lines[-1]}" if lines else filename
+        where = f"{filename}:{linenos[-1]}" if linenos else filename
         message = f"{type(exc).__name__}: {exc}"
         return message if where in message else f"{where}: {message}"
     frames = [
