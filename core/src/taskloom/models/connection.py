@@ -59,10 +59,6 @@ def _blank_to_none(value: str | None) -> str | None:
     return value if value else None
 
 
-#: The largest TCP port.
-MAX_PORT: Final = 65535
-
-
 def _parse_port(value: Any, conn_id: str | None) -> int | None:
     if value is None or value == "":
         return None
@@ -76,13 +72,13 @@ def _parse_port(value: Any, conn_id: str | None) -> int | None:
         port = int(value.strip())
     else:
         raise InvalidConnectionError(
-            f"the port is not a number; give a whole number between 1 and {MAX_PORT}",
+            f"the port is not a number; give a whole number between 1 and {connection_uri.MAX_PORT}",
             conn_id=conn_id,
         )
     # 0 is no port a server listens on (it asks the OS for any free one): refused like 65536.
-    if not 1 <= port <= MAX_PORT:
+    if not 1 <= port <= connection_uri.MAX_PORT:
         raise InvalidConnectionError(
-            f"the port {port} is out of range; give a whole number between 1 and {MAX_PORT}",
+            f"the port {port} is out of range; give a whole number between 1 and {connection_uri.MAX_PORT}",
             conn_id=conn_id,
         )
     return port

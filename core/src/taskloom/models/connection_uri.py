@@ -27,6 +27,8 @@ from urllib.parse import unquote_plus
 
 from taskloom.exceptions import InvalidConnectionError
 
+#: The largest TCP port (0 is refused too: no server listens on it).
+MAX_PORT: Final = 65535
 #: Query parameter that holds the whole extra object as JSON (nested extras).
 EXTRA_PARAM: Final = "__extra__"
 
@@ -123,8 +125,8 @@ def parse_uri(uri: str, conn_id: str | None = None) -> dict[str, Any]:
         host, port = _split_hostport(hostport, conn_id)
         if port is not None and not port.isdigit():
             raise InvalidConnectionError(
-                "the port is not a number; give a whole number between 1 and 65535 (in a URI, "
-                "a ':' in the login or password must be written %3A)",
+                f"the port is not a number; give a whole number between 1 and {MAX_PORT} (in a "
+                "URI, a ':' in the login or password must be written %3A)",
                 conn_id=conn_id,
             )
     except InvalidConnectionError:
