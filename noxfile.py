@@ -154,23 +154,38 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(python=False)
 def tests(session: nox.Session) -> None:
-    """Everything CI runs: the tox matrix, then the cross-distribution checks."""
+    """Everything CI runs: the servers' set-up, the tox matrix, the cross-distribution checks.
+
+    Each tox environment's output is kept and printed only when it fails; the table of
+    every environment's tests comes last (``nox -s summary``), after the quick benchmark.
+    """
+    _tool(session, "servers.py")
+    if not sys.stdout.isatty():
+        # Plain logs: no colours, spinners or progress bars (uv, twine, tox, pytest).
+        os.environ.update(NO_COLOR="1", UV_NO_PROGRESS="1", PY_COLORS="0", TERM="dumb")
     tox = str(Path(TOOLS_PYTHON).parent / "tox")
     parallel = os.environ.get("TASKLOOM_TOX_PARALLEL", "2")
     shutil.rmtree(wheels.CACHE / "junit", ignore_errors=True)
     tox_ok = True
     try:
-        session.run(tox, "run-parallel", "--parallel", parallel, "--parallel-live", external=True)
-    except nox.command.CommandFailed:
-        tox_ok = False  # still run the cross-distribution checks, then fail
-    try:
+        try:
+            session.run(
+                tox, "run-parallel", "--parallel", parallel, "--parallel-no-spinner", external=True
+            )
+        except nox.command.CommandFailed:
+            tox_ok = False  # still run the cross-distribution checks, then fail
         for step in (build, install_matrix, release, changed, codeowners):
             session.log(f"--- nox -s {step.__name__}")
             step(session)
+        if not tox_ok:
+            session.error("some tox environments failed (their output is above)")
+        # The benchmark harness runs in its quick mode so it never rots (figures are not asserted).
+        session.notify("bench", posargs=["--quick"])
     finally:
-        session.log("--- the tests of every tox environment, added up")
-        _tool(session, "junit_summary.py")
-    if not tox_ok:
-        session.error("some tox environments failed (see above)")
-    # The benchmark harness runs in its quick mode so it never rots (figures are not asserted).
-    session.notify("bench", posargs=["--quick"])
+        session.notify("summary")  # queued last: the table closes the run, even a failed one
+
+
+@nox.session(python=False)
+def summary(session: nox.Session) -> None:
+    """The table of the last test run: each tox environment's passed/failed/skipped tests and time."""
+    _tool(session, "junit_summary.py")

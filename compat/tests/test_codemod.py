@@ -93,3 +93,23 @@ def test_cli_reports_unparsable_files(tmp_path: Path, capsys) -> None:  # type: 
     bad.write_text("def (:\n")
     assert main(["compat", "check", str(bad)]) == 1
     assert "cannot parse" in capsys.readouterr().err
+
+
+def test_fix_over_a_folder_shows_progress(tmp_path: Path) -> None:
+    """compat fix names each rewritten file; on a terminal it also draws a bar over the files."""
+    from taskloom_testing.cli import run_taskloom
+    from taskloom_testing.cli import run_taskloom_on_terminal
+
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.py").write_text(LEGACY)
+    status, output = run_taskloom_on_terminal(
+        "compat", "fix", str(tmp_path / "a.py"), str(tmp_path / "b.py")
+    )
+    assert status == 0, output
+    assert "files" in output
+    assert "2/2" in output
+    plain = run_taskloom("compat", "fix", str(tmp_path))
+    assert plain.returncode == 0, plain.stderr
+    assert "\x1b" not in plain.stdout + plain.stderr
+    assert plain.stderr.splitlines() == [f"{tmp_path / 'c.py'}: rewrote 10 legacy usage(s)"]
+    assert "rewrote 10 legacy usage(s) in 1 file(s)" in plain.stdout

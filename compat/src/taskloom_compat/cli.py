@@ -77,29 +77,42 @@ def check_command(paths: tuple[Path, ...]) -> None:
 )
 def fix_command(paths: tuple[Path, ...], show_diff: bool) -> None:
     """Rewrite 1.x usages in place, keeping formatting and comments (idempotent)."""
+    from taskloom.cli.progress import progress_bar
+
     changed = 0
     usages = 0
-    for path in _python_files(paths):
-        source = _read(path)
-        try:
-            new, findings = rewrite(source)
-        except Exception as exc:  # noqa: BLE001 -- a file libcst cannot parse is reported, others go on
-            click.echo(f"{path}: cannot parse ({type(exc).__name__}); left unchanged", err=True)
-            continue
-        if new == source:
-            continue
-        changed += 1
-        usages += len(findings)
-        if show_diff:
-            click.echo(
-                "".join(
-                    difflib.unified_diff(
-                        source.splitlines(True), new.splitlines(True), f"a/{path}", f"b/{path}"
-                    )
-                ),
-                nl=False,
-            )
-        else:
-            path.write_text(new, encoding="utf-8")
+    files = list(_python_files(paths))
+    with progress_bar("files", total=len(files)) as advance:
+        for path in files:
+            found = _fix_file(path, show_diff)
+            advance()
+            if found:
+                changed += 1
+                usages += found
     verb = "would rewrite" if show_diff else "rewrote"
     click.echo(f"{verb} {usages} legacy usage(s) in {changed} file(s)")
+
+
+def _fix_file(path: Path, show_diff: bool) -> int:
+    """Rewrite (or show the diff of) one file; the number of 1.x usages found in it."""
+    source = _read(path)
+    try:
+        new, findings = rewrite(source)
+    except Exception as exc:  # noqa: BLE001 -- a file libcst cannot parse is reported, others go on
+        click.echo(f"{path}: cannot parse ({type(exc).__name__}); left unchanged", err=True)
+        return 0
+    if new == source:
+        return 0
+    if show_diff:
+        click.echo(
+            "".join(
+                difflib.unified_diff(
+                    source.splitlines(True), new.splitlines(True), f"a/{path}", f"b/{path}"
+                )
+            ),
+            nl=False,
+        )
+    else:
+        path.write_text(new, encoding="utf-8")
+        click.echo(f"{path}: rewrote {len(findings)} legacy usage(s)", err=True)
+    return len(findings)

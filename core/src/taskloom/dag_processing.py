@@ -18,6 +18,7 @@ from pathlib import Path
 from types import ModuleType
 
 from taskloom import configuration
+from taskloom.exceptions import DagDefinitionError
 from taskloom.exceptions import TaskloomError
 from taskloom.models import dag as dag_module
 from taskloom.models.dag import DAG
@@ -106,6 +107,8 @@ class DagBag:
             return []
         added = []
         for dag in found:
+            if dag.fileloc != filename:  # made by a helper elsewhere: its line is not this file's
+                dag.lineno = None
             dag.fileloc = filename
             problem = self._check(dag)
             if problem:
@@ -150,7 +153,7 @@ class DagBag:
             if isinstance(exc, KeyboardInterrupt):
                 raise
             sys.modules.pop(name, None)
-            self.import_errors[filename] = _format_error(exc)
+            self.import_errors[filename] = _format_error(exc, filename)
             return None, []
         finally:
             dag_module._autoregistered = previous
@@ -191,8 +194,20 @@ def _dag_files(folder: Path) -> Iterator[Path]:
             yield path
 
 
-def _format_error(exc: BaseException) -> str:
-    """The traceback of an import error, without the DagBag's and importlib's own frames."""
+def _format_error(exc: BaseException, filename: str) -> str:
+    """The traceback of an import error, without the DagBag's and importlib's own frames.
+
+    A :class:`DagDefinitionError` (an invalid id, a cycle ...) is the DAG author's mistake,
+    and its message says how to fix it: it gets one line with the DAG file's line instead
+    of a traceback through taskloom's internals (issue 22).
+    """
+    if isinstance(exc, DagDefinitionError):
+        linenos = [
+            f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename
+        ]
+        where = f"{filename}:{linenos[-1]}" if linenos else filename
+        message = f"{type(exc).__name__}: {exc}"
+        return message if where in message else f"{where}: {message}"
     frames = [
         frame
         for frame in traceback.extract_tb(exc.__traceback__)

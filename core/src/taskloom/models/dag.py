@@ -150,6 +150,8 @@ class DAG:
         location = caller_location()
         #: The file that declared this DAG (set to the loaded file by the DagBag).
         self.fileloc: str = location.rpartition(":")[0] if location else "<unknown>"
+        #: The line of the ``DAG(...)`` call in :attr:`fileloc` (``None`` if not known).
+        self.lineno: int | None = int(location.rpartition(":")[2]) if location else None
         self._template_env: SandboxedEnvironment | None = None
         # Next free suffix per @task function name, so repeated calls get unique ids in O(1).
         self._task_id_counters: dict[str, int] = {}
@@ -174,6 +176,11 @@ class DAG:
             _autoregistered.append(self)
 
     # --- tasks ---------------------------------------------------------------------------
+
+    @property
+    def _where(self) -> str:
+        """``file:line`` of the ``DAG(...)`` call, for error messages (issue 22)."""
+        return self.fileloc if self.lineno is None else f"{self.fileloc}:{self.lineno}"
 
     @property
     def tasks(self) -> list[BaseOperator]:
@@ -259,7 +266,7 @@ class DAG:
                     ready.append(child)
         if len(order) < len(tasks):
             raise DagCycleError(
-                f"DAG {self.dag_id!r} ({self.fileloc}) has a cycle: "
+                f"DAG {self.dag_id!r} ({self._where}) has a cycle: "
                 f"{' -> '.join(self._find_cycle(indegree))}; remove one of these dependencies"
             )
         return order
@@ -287,12 +294,12 @@ class DAG:
             for other in (*task.upstream_task_ids, *task.downstream_task_ids):
                 if other not in self.task_dict:
                     raise DagDefinitionError(
-                        f"DAG {self.dag_id!r} ({self.fileloc}): task {task.task_id!r} depends on "
+                        f"DAG {self.dag_id!r} ({self._where}): task {task.task_id!r} depends on "
                         f"{other!r}, which is not in this DAG; add it to the DAG"
                     )
         if self.catchup and self.schedule is not None and self.start_date is None:
             raise DagDefinitionError(
-                f"DAG {self.dag_id!r} ({self.fileloc}) has catchup=True but no start_date; "
+                f"DAG {self.dag_id!r} ({self._where}) has catchup=True but no start_date; "
                 "give it a start_date"
             )
         self._validate_params()
@@ -305,14 +312,14 @@ class DAG:
             if param.value is NOTSET:
                 if self.schedule is not None:
                     raise DagDefinitionError(
-                        f"DAG {self.dag_id!r} ({self.fileloc}): param {key!r} has no default, but "
+                        f"DAG {self.dag_id!r} ({self._where}): param {key!r} has no default, but "
                         "scheduled runs have no conf to fill it; give it a default or use schedule=None"
                     )
                 continue
             try:
                 param.resolve(name=key)
             except ParamValidationError as exc:
-                raise ParamValidationError(f"DAG {self.dag_id!r} ({self.fileloc}): {exc}") from None
+                raise ParamValidationError(f"DAG {self.dag_id!r} ({self._where}): {exc}") from None
 
     # --- schedule ------------------------------------------------------------------------
 
