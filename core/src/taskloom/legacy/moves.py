@@ -108,7 +108,17 @@ MOVES: Final[tuple[Move, ...]] = (
         "taskloom.sensors.base_sensor_operator.BaseSensorOperator",
         "taskloom.sensors.base.BaseSensorOperator",
     ),
+    Move("taskloom.operators.bash_operator.BashOperator", "taskloom.operators.bash.BashOperator"),
+    # --- models, exceptions and utilities (1.x names of core objects)
     Move("taskloom.models.DAG", "taskloom.models.dag.DAG"),
+    Move("taskloom.models.BaseOperator", "taskloom.models.baseoperator.BaseOperator"),
+    Move("taskloom.models.Variable", "taskloom.models.variable.Variable"),
+    Move("taskloom.models.Connection", "taskloom.models.connection.Connection"),
+    Move("taskloom.models.TaskInstance", "taskloom.models.taskinstance.TaskInstance"),
+    Move("taskloom.models.DagRun", "taskloom.models.dagrun.DagRun"),
+    Move("taskloom.exceptions.TaskloomException", "taskloom.exceptions.TaskloomError"),
+    Move("taskloom.exceptions.TaskloomNotFoundException", "taskloom.exceptions.NotFoundError"),
+    Move("taskloom.utils.state.State", "taskloom.utils.state.TaskInstanceState"),
     # --- postgres
     Move(
         "taskloom.hooks.postgres_hook.PostgresHook",
@@ -173,6 +183,11 @@ MOVES: Final[tuple[Move, ...]] = (
     Move(
         "taskloom.operators.email_operator.EmailOperator",
         "taskloom.providers.smtp.operators.smtp.EmailOperator",
+        _provider("smtp"),
+    ),
+    Move(
+        "taskloom.utils.email.send_email_smtp",
+        "taskloom.providers.smtp.utils.email.send_email",
         _provider("smtp"),
     ),
 )
