@@ -105,7 +105,7 @@ def get(section: str, key: str, fallback: Any = None) -> Any:
     section, key = section.lower(), key.lower()
     moved = MOVED_SETTINGS.get((section, key))
     if moved is not None:
-        from taskloom.models.dag import user_stacklevel
+        from taskloom.models.dag_context import user_stacklevel
 
         warnings.warn(
             f"setting [{section}] {key} is deprecated and will be removed in taskloom 3.0; "

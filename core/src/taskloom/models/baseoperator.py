@@ -11,6 +11,7 @@ import functools
 import inspect
 import itertools
 import logging
+import warnings
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -27,7 +28,9 @@ from typing import TypeVar
 from taskloom.exceptions import DagDefinitionError
 from taskloom.exceptions import TemplateRenderError
 from taskloom.models.dag_context import OwningDag
+from taskloom.models.dag_context import caller_location
 from taskloom.models.dag_context import current_dag
+from taskloom.models.dag_context import user_stacklevel
 from taskloom.models.dag_context import validate_id
 from taskloom.models.param import ParamsDict
 from taskloom.models.xcom_arg import DependencyTarget as DependencyTarget
@@ -128,6 +131,9 @@ class BaseOperator:
     :param on_success_callback: called with the context when the task succeeds.
     :param on_retry_callback: called with the context when a try fails and a retry follows.
     :param pool: name of the pool limiting concurrent tasks.
+    :param max_active_tis_per_dag: at most this many runs of this task at once, over all
+        runs of the DAG.
+    :param task_concurrency: deprecated 1.x spelling of ``max_active_tis_per_dag``.
     :param do_xcom_push: push the return value of :meth:`execute` as XCom.
     :param multiple_outputs: also push each key of a returned dict as its own XCom.
     :param default_args: defaults for this operator's arguments (over the DAG's).
@@ -173,6 +179,8 @@ class BaseOperator:
         email_on_retry: bool = False,
         pool: str | None = None,
         pool_slots: int = 1,
+        max_active_tis_per_dag: int | None = None,
+        task_concurrency: int | None = None,
         priority_weight: int = 1,
         queue: str = "default",
         doc_md: str | None = None,
@@ -184,6 +192,8 @@ class BaseOperator:
         **kwargs: Any,
     ) -> None:
         self.task_id = validate_id(task_id, "task_id")
+        #: ``file:line`` of the user's code that created the task (template warnings point here).
+        self.defined_at = caller_location()
         if kwargs:
             names = ", ".join(repr(k) for k in sorted(kwargs))
             raise TypeError(
@@ -214,6 +224,15 @@ class BaseOperator:
         self.email_on_retry = email_on_retry
         self.pool = pool
         self.pool_slots = pool_slots
+        if task_concurrency is not None:
+            warnings.warn(
+                "task_concurrency=... is deprecated and will be removed in taskloom 3.0; use "
+                "max_active_tis_per_dag=... instead",
+                DeprecationWarning,
+                stacklevel=user_stacklevel(),
+            )
+            max_active_tis_per_dag = max_active_tis_per_dag or task_concurrency
+        self.max_active_tis_per_dag = max_active_tis_per_dag
         self.priority_weight = priority_weight
         self.queue = queue
         self.doc_md = doc_md
@@ -454,7 +473,11 @@ class BaseOperator:
             try:
                 if self.template_ext and content.endswith(tuple(self.template_ext)):
                     template = jinja_env.get_template(content)
+                    if template.filename:
+                        with open(template.filename, encoding="utf-8") as source:
+                            self._warn_legacy_keys(source.read(), jinja_env)
                 else:
+                    self._warn_legacy_keys(content, jinja_env)
                     template = jinja_env.from_string(content)
                 return template.render(context)
             except jinja2.UndefinedError as exc:
@@ -495,6 +518,20 @@ class BaseOperator:
                 self.render_template(v, context, jinja_env, field=field) for v in content
             )
         return content
+
+    def _warn_legacy_keys(self, source: str, jinja_env: Environment) -> None:
+        """Warn (once per task, at the task's line) for each 1.x context key the template reads."""
+        from taskloom.utils.legacy_context import REPLACEMENTS
+
+        if not any(key in source for key in REPLACEMENTS):
+            return
+        from jinja2 import meta
+
+        from taskloom.utils.legacy_context import warn_for_names
+
+        names = meta.find_undeclared_variables(jinja_env.parse(source))
+        filename, _, line = (self.defined_at or "<unknown>:0").rpartition(":")
+        warn_for_names(names, self, filename, int(line))
 
     def execute(self, context: Context) -> Any:
         """Do the task's work; the return value is pushed as XCom when ``do_xcom_push``."""

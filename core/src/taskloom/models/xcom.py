@@ -51,27 +51,31 @@ def pull(
     dag_id: str,
     run_id: str,
     task_id: str,
-    key: str = XCOM_RETURN_KEY,
+    key: str | None = XCOM_RETURN_KEY,
     *,
     include_prior_dates: bool = False,
 ) -> Any:
     """Return the value ``task_id`` stored under ``key`` in this run, or ``None``.
 
+    ``key=None`` applies no key filter: the value pushed last under any key (Airflow 1.10).
     With ``include_prior_dates``, the newest value from this run or an earlier run (by
     logical date) of the same DAG is returned.
     """
+    key_filter = "" if key is None else " AND x.key = ?"
+    key_args = () if key is None else (key,)
     if include_prior_dates:
         row = conn.execute(
             "SELECT x.value FROM xcom x JOIN dag_run r ON r.dag_id = x.dag_id AND r.run_id = x.run_id "
-            "WHERE x.dag_id = ? AND x.task_id = ? AND x.key = ? AND r.logical_date <= "
+            f"WHERE x.dag_id = ? AND x.task_id = ?{key_filter} AND r.logical_date <= "
             "(SELECT logical_date FROM dag_run WHERE dag_id = ? AND run_id = ?) "
-            "ORDER BY r.logical_date DESC LIMIT 1",
-            (dag_id, task_id, key, dag_id, run_id),
+            "ORDER BY r.logical_date DESC, x.timestamp DESC LIMIT 1",
+            (dag_id, task_id, *key_args, dag_id, run_id),
         ).fetchone()
     else:
         row = conn.execute(
-            "SELECT value FROM xcom WHERE dag_id = ? AND run_id = ? AND task_id = ? AND key = ?",
-            (dag_id, run_id, task_id, key),
+            f"SELECT x.value FROM xcom x WHERE x.dag_id = ? AND x.run_id = ? AND x.task_id = ?{key_filter} "
+            "ORDER BY x.timestamp DESC LIMIT 1",
+            (dag_id, run_id, task_id, *key_args),
         ).fetchone()
     return None if row is None or row[0] is None else json.loads(row[0])
 

@@ -25,7 +25,7 @@ from taskloom.exceptions import TaskloomFailException
 from taskloom.exceptions import TaskloomSkipException
 from taskloom.models.baseoperator import BaseOperator
 from taskloom.models.baseoperator import Context
-from taskloom.models.dag import user_stacklevel
+from taskloom.models.dag_context import user_stacklevel
 
 #: Seconds a process group gets between SIGTERM and SIGKILL.
 KILL_GRACE_SECONDS = 5.0

@@ -17,7 +17,9 @@ from typing import Any
 from taskloom.exceptions import DagDefinitionError
 from taskloom.models.baseoperator import BaseOperator
 from taskloom.models.baseoperator import Context
-from taskloom.models.dag import user_stacklevel
+from taskloom.models.dag_context import user_stacklevel
+from taskloom.utils.legacy_context import callable_reads
+from taskloom.utils.legacy_context import warn_for_names
 
 _NOT_GIVEN: Any = object()
 
@@ -102,6 +104,10 @@ class PythonOperator(BaseOperator):
         self.show_return_value_in_logs = show_return_value_in_logs
 
     def execute(self, context: Context) -> Any:
+        reads = callable_reads(self.python_callable)
+        if reads:
+            code = self.python_callable.__code__
+            warn_for_names(reads, self, code.co_filename, code.co_firstlineno)
         context = {**context, "templates_dict": self.templates_dict}
         kwargs = determine_kwargs(self.python_callable, self.op_args, self.op_kwargs, context)
         return_value = self.python_callable(*self.op_args, **kwargs)
