@@ -226,6 +226,6 @@ class SQLCheckError(TaskloomError):
 
 def __getattr__(name: str) -> Any:
     # The 1.x exception names (``TaskloomException``...), from the table of moves.
-    from taskloom._legacy import package_getattr
+    from taskloom.legacy.finder import package_getattr
 
     return package_getattr(__name__, name)

@@ -66,6 +66,6 @@ FINISHED_DAG_RUN_STATES: Final[frozenset[DagRunState]] = frozenset(
 
 def __getattr__(name: str) -> Any:
     # 1.x names of this module, from the table of moves.
-    from taskloom._legacy import package_getattr
+    from taskloom.legacy.finder import package_getattr
 
     return package_getattr(__name__, name)
