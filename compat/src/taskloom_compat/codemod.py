@@ -15,6 +15,7 @@ libcst keeps formatting and comments; a fixed file has nothing left to fix (idem
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,7 +28,36 @@ from taskloom.legacy.moves import Move
 from taskloom.legacy.moves import moves_by_module
 
 #: Keyword arguments that 2.x spells differently on any call: old -> new (None: drop it).
-RENAMED_KWARGS: dict[str, str | None] = {"schedule_interval": "schedule", "provide_context": None}
+RENAMED_KWARGS: dict[str, str | None] = {
+    "schedule_interval": "schedule",
+    "provide_context": None,
+    "task_concurrency": "max_active_tis_per_dag",
+    "xcom_push": "do_xcom_push",
+}
+#: ``DAG(...)`` keyword arguments of 1.x: old -> new (None: drop it).
+RENAMED_DAG_KWARGS: dict[str, str | None] = {
+    "concurrency": "max_active_tasks",
+    "default_view": None,
+    "orientation": None,
+    "full_filepath": None,
+}
+#: 1.x context keys with an exact 2.x spelling, in templates and ``context["..."]``.
+CONTEXT_KEYS: dict[str, str] = {
+    "execution_date": "logical_date",
+    "yesterday_ds": "macros.ds_add(ds, -1)",
+    "tomorrow_ds": "macros.ds_add(ds, 1)",
+    "yesterday_ds_nodash": "macros.ds_format(macros.ds_add(ds, -1), '%Y-%m-%d', '%Y%m%d')",
+    "tomorrow_ds_nodash": "macros.ds_format(macros.ds_add(ds, 1), '%Y-%m-%d', '%Y%m%d')",
+    "ts_nodash_with_tz": "ts | replace('-', '') | replace(':', '')",
+    "task_instance_key_str": "dag.dag_id ~ '__' ~ task.task_id ~ '__' ~ ds_nodash",
+    "latest_date": "ds",
+}
+#: The decorator of 1.x operator constructors, a no-op now.
+APPLY_DEFAULTS = ("taskloom.utils.decorators", "apply_defaults")
+_TEMPLATE_NAME = re.compile(
+    r"(?<![\w.])(" + "|".join(sorted(CONTEXT_KEYS, key=len, reverse=True)) + r")(?!\w)"
+)
+_TEMPLATE_EXPR = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -114,6 +144,15 @@ class _Rewriter(cst.CSTTransformer):
     ) -> cst.SimpleStatementLine | cst.FlattenSentinel[cst.SimpleStatementLine]:
         if len(original_node.body) != 1 or not isinstance(original_node.body[0], cst.ImportFrom):
             return updated_node
+        node = original_node.body[0]
+        if _dotted(node.module) == APPLY_DEFAULTS[0] and not isinstance(node.names, cst.ImportStar):
+            kept = [a for a in node.names if _dotted(a.name) != APPLY_DEFAULTS[1]]
+            if len(kept) < len(node.names):
+                self._record(node, f"from {APPLY_DEFAULTS[0]} import apply_defaults", "(removed)")
+                if not kept:
+                    return cst.RemovalSentinel.REMOVE  # type: ignore[return-value]
+                kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                return updated_node.with_changes(body=[node.with_changes(names=kept)])
         pieces = self._split_import(original_node.body[0])
         if not pieces:
             return updated_node
@@ -160,12 +199,76 @@ class _Rewriter(cst.CSTTransformer):
         new = self.renamed_names.get(original_node.value)
         return updated_node.with_changes(value=new) if new else updated_node
 
+    # --- 1.x idioms: @apply_defaults, default_args keys, context keys ------------------------
+
+    def leave_Decorator(
+        self, original_node: cst.Decorator, updated_node: cst.Decorator
+    ) -> cst.Decorator | cst.RemovalSentinel:
+        name = _dotted(original_node.decorator) or ""
+        if name.rpartition(".")[2] == APPLY_DEFAULTS[1]:
+            self._record(original_node, "@apply_defaults", "(removed: default_args always apply)")
+            return cst.RemovalSentinel.REMOVE
+        return updated_node
+
+    def leave_DictElement(
+        self, original_node: cst.DictElement, updated_node: cst.DictElement
+    ) -> cst.DictElement | cst.RemovalSentinel:
+        key = original_node.key
+        if not isinstance(key, cst.SimpleString):
+            return updated_node
+        name = key.evaluated_value
+        if name == "provide_context":
+            self._record(original_node, "'provide_context' default", "(removed)")
+            return cst.RemovalSentinel.REMOVE
+        new = RENAMED_KWARGS.get(name) if isinstance(name, str) else None
+        if new:
+            self._record(original_node, f"{name!r} default", repr(new))
+            return updated_node.with_changes(key=cst.SimpleString(key.value.replace(name, new)))
+        return updated_node
+
+    def leave_SimpleString(
+        self, original_node: cst.SimpleString, updated_node: cst.SimpleString
+    ) -> cst.SimpleString:
+        value = original_node.value
+        prefix_len = len(value) - len(value.lstrip("rbuRBUfF"))
+        quote = (
+            value[prefix_len:][:3]
+            if value[prefix_len:][:3] in ('"""', "'''")
+            else value[prefix_len]
+        )
+        body = value[prefix_len + len(quote) : -len(quote)]
+        if body in CONTEXT_KEYS and CONTEXT_KEYS[body].isidentifier():
+            # context["execution_date"]
+            self._record(original_node, f"context key {body!r}", repr(CONTEXT_KEYS[body]))
+            return updated_node.with_changes(
+                value=value[: prefix_len + len(quote)] + CONTEXT_KEYS[body] + quote
+            )
+        if "{{" not in body and "{%" not in body:
+            return updated_node
+        found: list[str] = []
+
+        def in_expression(match: re.Match[str]) -> str:
+            def replace(name: re.Match[str]) -> str:
+                found.append(name.group(1))
+                return CONTEXT_KEYS[name.group(1)]
+
+            return _TEMPLATE_NAME.sub(replace, match.group(0))
+
+        new_body = _TEMPLATE_EXPR.sub(in_expression, body)
+        if not found:
+            return updated_node
+        for key in found:
+            self._record(original_node, f"template key {key}", CONTEXT_KEYS[key])
+        return updated_node.with_changes(value=value[: prefix_len + len(quote)] + new_body + quote)
+
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
         callee = _dotted(original_node.func) or ""
         move = self.local_moves.get(callee) or self.local_moves.get(
             self.renamed_names.get(callee, "")
         )
         renamed = dict(move.renamed_args) if move else {}
+        if callee.rpartition(".")[2] == "DAG":
+            renamed.update({k: v for k, v in RENAMED_DAG_KWARGS.items() if v})
         args: list[cst.Arg] = []
         changed = False
         for original_arg, arg in zip(original_node.args, updated_node.args, strict=True):
@@ -175,14 +278,18 @@ class _Rewriter(cst.CSTTransformer):
                 self._record(original_arg, f"{callee}({keyword}=...)", f"{new_kw}=...")
                 args.append(arg.with_changes(keyword=cst.Name(new_kw)))
                 changed = True
-            elif keyword in RENAMED_KWARGS:
-                new_kw2 = RENAMED_KWARGS[keyword]
+            elif keyword in RENAMED_KWARGS or (
+                keyword in RENAMED_DAG_KWARGS and callee.rpartition(".")[2] == "DAG"
+            ):
+                new_kw2 = RENAMED_KWARGS.get(keyword) if keyword in RENAMED_KWARGS else None
                 changed = True
                 if new_kw2 is None:
                     self._record(
                         original_arg,
                         f"{keyword}=...",
-                        "(removed: the context is passed by signature)",
+                        "(removed: the context is passed by signature)"
+                        if keyword == "provide_context"
+                        else "(removed: no longer used)",
                     )
                     continue
                 self._record(original_arg, f"{keyword}=...", f"{new_kw2}=...")
@@ -196,9 +303,29 @@ class _Rewriter(cst.CSTTransformer):
         return updated_node.with_changes(args=args)
 
 
-def rewrite(source: str) -> tuple[str, list[Finding]]:
-    """Return ``source`` with every legacy usage rewritten, and the usages found."""
-    wrapper = MetadataWrapper(cst.parse_module(source))
+class _FromAirflow(cst.CSTTransformer):
+    """``airflow.*`` -> ``taskloom.*`` and ``Airflow*`` names -> ``Taskloom*`` (the 1.x layout's
+    spelling), so that the table of moves can take it from there."""
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+        value = updated_node.value
+        if value == "airflow":
+            return updated_node.with_changes(value="taskloom")
+        if value.startswith("Airflow") and value[7:8].isupper():
+            return updated_node.with_changes(value="Taskloom" + value[7:])
+        return updated_node
+
+
+def rewrite(source: str, *, from_airflow: bool = False) -> tuple[str, list[Finding]]:
+    """Return ``source`` with every legacy usage rewritten, and the usages found.
+
+    :param from_airflow: first respell an Airflow DAG file's ``airflow`` imports and
+        ``Airflow*`` names as taskloom's 1.x layout.
+    """
+    tree = cst.parse_module(source)
+    if from_airflow:
+        tree = tree.visit(_FromAirflow())
+    wrapper = MetadataWrapper(tree)
     rewriter = _Rewriter()
     module = wrapper.visit(rewriter)
     return module.code, sorted(rewriter.findings, key=lambda f: (f.line, f.column))
