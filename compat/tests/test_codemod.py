@@ -76,7 +76,7 @@ def test_cli_check_and_fix(tmp_path: Path, capsys) -> None:  # type: ignore[no-u
     assert main(["compat", "check", str(dag.parent)]) == 1
     out = capsys.readouterr().out
     assert f"{dag}:5:" in out
-    assert "10 legacy usage(s) in 1 file(s)" in out
+    assert "10 legacy usage(s) and 0 blocker(s) in 1 file(s)" in out
 
     assert main(["compat", "fix", "--diff", str(dag)]) == 0
     assert "+from taskloom.operators.empty import EmptyOperator" in capsys.readouterr().out
@@ -91,5 +91,44 @@ def test_cli_reports_unparsable_files(tmp_path: Path, capsys) -> None:  # type: 
     """A file with a syntax error is reported and counted, never crashes the command."""
     bad = tmp_path / "broken.py"
     bad.write_text("def (:\n")
-    assert main(["compat", "check", str(bad)]) == 1
+    assert main(["compat", "check", str(bad)]) == 3
     assert "cannot parse" in capsys.readouterr().err
+
+
+AIRFLOW_DAG = """\
+from airflow import DAG
+from airflow.operators.bash_operator import BashOperator
+from airflow.exceptions import AirflowException
+from airflow.contrib.hooks.jira_hook import JiraHook
+
+with DAG("af", schedule_interval=None, concurrency=2) as dag:
+    BashOperator(task_id="b", bash_command="echo {{ execution_date }}")
+
+
+def fail():
+    raise AirflowException("no")
+"""
+
+
+def test_fix_from_airflow_and_check_exit_codes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--from-airflow migrates an Airflow file in one step; what has no provider blocks check (3)."""
+    dag = tmp_path / "af.py"
+    dag.write_text(AIRFLOW_DAG)
+    assert main(["compat", "fix", "--from-airflow", str(dag)]) == 0
+    captured = capsys.readouterr()
+    assert "cannot map" in captured.err and "no provider for jira yet" in captured.err
+    text = dag.read_text()
+    assert "from taskloom.operators.bash import BashOperator" in text
+    assert "from taskloom.exceptions import TaskloomError" in text
+    assert "raise TaskloomError" in text
+    assert 'DAG("af", schedule=None, max_active_tasks=2)' in text
+    assert "{{ logical_date }}" in text
+    assert main(["compat", "check", str(dag)]) == 3
+    assert (
+        "taskloom.contrib.hooks.jira_hook.JiraHook does not resolve: no provider for jira yet"
+        in (capsys.readouterr().out)
+    )
+    dag.write_text(text.replace("from taskloom.contrib.hooks.jira_hook import JiraHook\n", ""))
+    assert main(["compat", "check", str(dag)]) == 0
