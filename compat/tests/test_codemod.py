@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from taskloom.cli import main
 from taskloom_compat.codemod import rewrite
 
@@ -118,7 +120,8 @@ def test_fix_from_airflow_and_check_exit_codes(
     dag.write_text(AIRFLOW_DAG)
     assert main(["compat", "fix", "--from-airflow", str(dag)]) == 0
     captured = capsys.readouterr()
-    assert "cannot map" in captured.err and "no provider for jira yet" in captured.err
+    assert "cannot map" in captured.err
+    assert "no provider for jira yet" in captured.err
     text = dag.read_text()
     assert "from taskloom.operators.bash import BashOperator" in text
     assert "from taskloom.exceptions import TaskloomError" in text

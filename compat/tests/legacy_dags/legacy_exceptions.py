@@ -17,8 +17,7 @@ def catches():
     try:
         raise TaskloomException("boom")
     except TaskloomException as exc:
-        assert str(exc) == "boom"
-        return "caught"
+        return f"caught {exc}"
 
 
 dag = DAG("legacy_exceptions", schedule_interval=None, start_date=datetime(2024, 1, 1))  # warns
