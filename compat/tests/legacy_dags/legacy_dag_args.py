@@ -15,9 +15,9 @@ dag = DAG(  # warns
 )
 
 tasks = [
-    BashOperator(
+    BashOperator(  # warns
         task_id=f"step_{i}", bash_command="echo {{ ds }}", task_concurrency=1, dag=dag
-    )  # warns
+    )
     for i in range(3)
 ]
 assert dag.max_active_tasks == 2

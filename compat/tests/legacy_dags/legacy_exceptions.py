@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from taskloom.exceptions import TaskloomException  # warns
-from taskloom.exceptions import TaskloomSkipException  # warns
+from taskloom.exceptions import TaskloomSkipException
 from taskloom.models import DAG  # warns
 from taskloom.operators.python_operator import PythonOperator  # warns
 from taskloom.utils.trigger_rule import TriggerRule

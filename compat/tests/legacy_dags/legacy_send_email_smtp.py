@@ -12,7 +12,7 @@ def notify(ds):
     assert message_id
 
 
-dag = DAG(
+dag = DAG(  # warns
     "legacy_send_email_smtp", schedule_interval=None, start_date=datetime(2024, 1, 1)
-)  # warns
+)
 PythonOperator(task_id="notify", python_callable=notify, dag=dag)

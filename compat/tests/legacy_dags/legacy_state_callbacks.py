@@ -17,9 +17,9 @@ def record(context):
         fh.write(str(ti.state == State.SUCCESS or ti.state == State.RUNNING))
 
 
-dag = DAG(
+dag = DAG(  # warns
     "legacy_state_callbacks", schedule_interval=None, start_date=datetime(2024, 1, 1)
-)  # warns
+)
 work = BashOperator(task_id="work", bash_command="echo done", on_success_callback=record, dag=dag)
 check = BashOperator(task_id="check", bash_command=f"grep -q True {OUT}", dag=dag)
 work >> check

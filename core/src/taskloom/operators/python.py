@@ -9,15 +9,14 @@ from __future__ import annotations
 import inspect
 import warnings
 from collections.abc import Callable
-from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
 
-from taskloom.exceptions import DagDefinitionError
 from taskloom.models.baseoperator import BaseOperator
 from taskloom.models.baseoperator import Context
 from taskloom.models.dag_context import user_stacklevel
+from taskloom.operators.branch import follow_branches
 from taskloom.utils.legacy_context import callable_reads
 from taskloom.utils.legacy_context import warn_for_names
 
@@ -132,34 +131,13 @@ class PythonOperator(BaseOperator):
             ti.xcom_push(key=str(key), value=item)
 
 
-def _as_task_ids(value: str | Iterable[str] | None) -> set[str]:
-    if value is None:
-        return set()
-    if isinstance(value, str):
-        return {value}
-    return set(value)
-
-
 class BranchPythonOperator(PythonOperator):
     """Run the callable, which returns the task id(s) to follow; skip the other direct
     downstream tasks (``None`` or ``[]`` skips them all)."""
 
     def execute(self, context: Context) -> Any:
         branch = super().execute(context)
-        chosen = _as_task_ids(branch)
-        dag = self._require_dag()
-        unknown = sorted(t for t in chosen if t not in dag.task_dict)
-        if unknown:
-            raise DagDefinitionError(
-                f"branch task {self.task_id!r} returned task id(s) {unknown} that are not in DAG "
-                f"{dag.dag_id!r}; return ids of its downstream tasks: "
-                f"{sorted(self.downstream_task_ids)}"
-            )
-        to_skip = sorted(self.downstream_task_ids - chosen)
-        if to_skip:
-            context["ti"].skip_tasks(
-                to_skip, reason=f"branch {self.task_id!r} chose {sorted(chosen)}"
-            )
+        follow_branches(self, context, branch)
         return branch
 
 
