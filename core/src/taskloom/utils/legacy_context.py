@@ -23,16 +23,10 @@ import warnings
 from collections.abc import Iterable
 from datetime import datetime
 from datetime import timedelta
-from typing import TYPE_CHECKING
 from typing import Any
 from typing import Final
 
 from taskloom.utils.dates import parse_datetime
-
-if TYPE_CHECKING:
-    from taskloom.models.baseoperator import BaseOperator
-    from taskloom.models.dagrun import DagRun
-    from taskloom.models.taskinstance import TaskInstance
 
 #: 1.x context key -> what to use instead (shown in the deprecation warning).
 REPLACEMENTS: Final[dict[str, str]] = {
@@ -66,7 +60,7 @@ def _nodash(value: str | None) -> str | None:
     return value.replace("-", "") if value is not None else None
 
 
-def _previous_success(ti: TaskInstance, logical_date: datetime) -> tuple[datetime | None, ...]:
+def _previous_success(ti: Any, logical_date: datetime) -> tuple[datetime | None, ...]:
     row = ti.conn.execute(
         "SELECT r.logical_date, ti.start_date FROM task_instance ti JOIN dag_run r "
         "ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id WHERE ti.dag_id = ? AND ti.task_id = ? "
@@ -78,8 +72,12 @@ def _previous_success(ti: TaskInstance, logical_date: datetime) -> tuple[datetim
     return parse_datetime(row[0]), parse_datetime(row[1]) if row[1] else None
 
 
-def legacy_values(ti: TaskInstance, task: BaseOperator, dag_run: DagRun) -> dict[str, Any]:
-    """The 1.x keys of one task instance's context (see the module docstring for the rule)."""
+def legacy_values(ti: Any, task: Any, dag_run: Any) -> dict[str, Any]:
+    """The 1.x keys of one task instance's context (see the module docstring for the rule).
+
+    ``ti``, ``task`` and ``dag_run`` are a TaskInstance, an operator and a DagRun (typed
+    ``Any``: this module sits below the models, which import it).
+    """
     logical = dag_run.logical_date
     ds = logical.strftime("%Y-%m-%d")
     if dag_run.run_type == "manual":
