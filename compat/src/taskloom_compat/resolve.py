@@ -71,7 +71,7 @@ def _missing(module: str, name: str | None) -> str | None:
         if name is None or name == "*":
             return None
         try:
-            getattr(mod, name)
+            obj = getattr(mod, name)
         except ImportError as exc:
             return str(exc).split("\n")[0]
         except AttributeError:
@@ -79,7 +79,10 @@ def _missing(module: str, name: str | None) -> str | None:
                 importlib.import_module(f"{module}.{name}")
             except ImportError:
                 return f"{module} has no {name}; {install_hint(module)}"
-    return None
+            return None
+    # A name taskloom knows but refuses to run (SubDagOperator), with what to use instead.
+    refused = getattr(obj, "__taskloom_refused__", None)
+    return refused if isinstance(refused, str) else None
 
 
 def blockers(source: str) -> list[Blocker]:

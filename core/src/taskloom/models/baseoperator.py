@@ -191,7 +191,15 @@ class BaseOperator:
         multiple_outputs: bool = False,
         **kwargs: Any,
     ) -> None:
+        from taskloom.utils.task_group import current_task_group
+
+        group = current_task_group()
+        if group is not None:
+            validate_id(task_id, "task_id")
+            task_id = group.child_id(task_id)
         self.task_id = validate_id(task_id, "task_id")
+        #: The task group this task was created in.
+        self.task_group = group
         #: ``file:line`` of the user's code that created the task (template warnings point here).
         self.defined_at = caller_location()
         if kwargs:
@@ -245,6 +253,8 @@ class BaseOperator:
         #: Ids of the direct downstream tasks.
         self.downstream_task_ids: set[str] = set()
         self._dag: OwningDag | None = None
+        if group is not None:
+            group.add(self)
         dag = dag or current_dag()
         if dag is not None:
             self.dag = dag
@@ -298,7 +308,7 @@ class BaseOperator:
 
     # --- dependencies --------------------------------------------------------------------
 
-    def _relatives(self, others: DependencyTarget) -> list[BaseOperator]:
+    def _relatives(self, others: DependencyTarget, upstream: bool) -> list[BaseOperator]:
         items: Iterable[object]
         if isinstance(others, (BaseOperator, XComArg, str)) or not isinstance(others, Sequence):
             items = [others]  # one task; a str is one (wrong) item too, reported below
@@ -306,6 +316,10 @@ class BaseOperator:
             items = others
         result = []
         for item in items:
+            group_tasks = getattr(item, "dependency_tasks", None)  # a TaskGroup
+            if group_tasks is not None and not isinstance(item, BaseOperator):
+                result.extend(group_tasks(upstream))
+                continue
             task = item.operator if isinstance(item, XComArg) else item
             if not isinstance(task, BaseOperator):
                 raise TypeError(
@@ -316,7 +330,7 @@ class BaseOperator:
         return result
 
     def _link(self, others: DependencyTarget, *, upstream: bool) -> None:
-        for other in self._relatives(others):
+        for other in self._relatives(others, upstream):
             if other is self:
                 raise DagDefinitionError(
                     f"task {self.task_id!r} cannot depend on itself (in DAG {self.dag_id!r})"
