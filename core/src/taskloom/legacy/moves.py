@@ -120,6 +120,7 @@ MOVES: Final[tuple[Move, ...]] = (
     Move(
         "taskloom.operators.dagrun_operator.TriggerDagRunOperator",
         "taskloom.operators.trigger_dagrun.TriggerDagRunOperator",
+        renamed_args=(("execution_date", "logical_date"),),
     ),
     Move(
         "taskloom.operators.check_operator.CheckOperator", "taskloom.operators.sql.SQLCheckOperator"

@@ -16,6 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
+from datetime import date
+from datetime import time
+from decimal import Decimal
 from typing import Any
 
 from taskloom.exceptions import InvalidConnectionError
@@ -187,7 +190,7 @@ class SQLCheckOperator(BaseSQLOperator):
                 f"Query:\n{self.sql}\nRow: {record!r}"
             )
         self.task_log(context).info("check passed: %r", record)
-        return list(record)
+        return [_plain(value) for value in record]
 
 
 class SQLValueCheckOperator(BaseSQLOperator):
@@ -254,7 +257,16 @@ class SQLValueCheckOperator(BaseSQLOperator):
                 f"Query:\n{self.sql}"
             )
         self.task_log(context).info("value check passed: %r", record)
-        return list(record)
+        return [_plain(value) for value in record]
+
+
+def _plain(value: Any) -> Any:
+    """A check's row as XCom: ``Decimal`` (PostgreSQL ``NUMERIC``) as a number, dates as text."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return value
 
 
 def _as_number(value: Any) -> float | None:
