@@ -174,15 +174,31 @@ def test_legacy_dag_runs_and_warns_at_the_users_lines(path: Path, services: dict
     assert SLACK_TOKEN not in out
 
 
+def as_airflow(source: str) -> str:
+    """The same DAG file as an Airflow user has it: ``airflow.*`` imports, ``Airflow*`` names."""
+    return re.sub(r"\bTaskloom(?=[A-Z])", "Airflow", re.sub(r"\btaskloom\b", "airflow", source))
+
+
+@pytest.mark.parametrize("spelling", ["taskloom", "airflow"])
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_fixed_dag_runs_without_compat_and_without_warnings(
-    path: Path, services: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    path: Path,
+    spelling: str,
+    services: dict[str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """``compat fix`` output runs with compat unreachable and warnings as errors, and warns nothing."""
+    """``compat fix`` output (``--from-airflow`` for the Airflow spelling) runs with compat
+    unreachable and warnings as errors, and warns nothing."""
     fixed = tmp_path / path.name
-    fixed.write_text(path.read_text())
-    assert main(["compat", "fix", str(fixed)]) == 0
-    capsys.readouterr()
+    if spelling == "airflow":
+        fixed.write_text(as_airflow(path.read_text()))
+        assert "import airflow" in fixed.read_text() or "from airflow" in fixed.read_text()
+        assert main(["compat", "fix", "--from-airflow", str(fixed)]) == 0
+    else:
+        fixed.write_text(path.read_text())
+        assert main(["compat", "fix", str(fixed)]) == 0
+    assert "cannot map" not in capsys.readouterr().err
     assert main(["compat", "check", str(fixed)]) == 0
     compat_modules = sorted(
         {
@@ -235,3 +251,32 @@ def test_subdag_operator_is_refused_at_parse_time_and_blocks_check(
     assert "TaskGroup" in err
     assert main(["compat", "check", str(dag_file)]) == 3
     assert "SubDagOperator is not supported" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_warnings_as_errors_fail_at_the_users_first_1x_line(
+    path: Path, services: dict[str, str]
+) -> None:
+    """``python -W error::DeprecationWarning`` turns the first 1.x use into an error that
+    names the DAG file and that line."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-W",
+            "error::DeprecationWarning",
+            "-m",
+            "taskloom",
+            "dags",
+            "test",
+            dag_id(path),
+            "-S",
+            str(path),
+        ],
+        env=services,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    out = _output(result)
+    assert result.returncode != 0, out
+    assert f"{path}:{min(expected_lines(path))}: " in out, out

@@ -168,12 +168,20 @@ class _Rewriter(cst.CSTTransformer):
         for original_alias, alias in zip(original_node.names, updated_node.names, strict=True):
             module = _dotted(original_alias.name) or ""
             moves = self.table.get(module)
-            new_modules = {m.new_module for m in moves.values()} if moves else set()
-            if len(new_modules) == 1:
-                (new_module,) = new_modules
-                self._record(original_alias, f"import {module}", f"import {new_module}")
-                self.module_renames[module] = new_module
-                alias = alias.with_changes(name=cst.parse_expression(new_module))
+            new_modules = sorted({m.new_module for m in moves.values()}) if moves else []
+            if len(new_modules) == 1 or (new_modules and original_alias.asname is None):
+                # Attribute chains are rewritten to full new paths, so importing every new
+                # home of the old module's names keeps them resolvable.
+                self._record(original_alias, f"import {module}", f"import {', '.join(new_modules)}")
+                self.module_renames[module] = new_modules[0]
+                for new_module in new_modules[:-1]:
+                    names.append(
+                        alias.with_changes(
+                            name=cst.parse_expression(new_module),
+                            comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")),
+                        )
+                    )
+                alias = alias.with_changes(name=cst.parse_expression(new_modules[-1]))
             names.append(alias)
         return updated_node.with_changes(names=names)
 

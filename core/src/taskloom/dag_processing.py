@@ -145,6 +145,7 @@ class DagBag:
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
+                _keep_command_line_errors()
                 spec.loader.exec_module(module)
         except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt):
@@ -162,6 +163,36 @@ class DagBag:
             if isinstance(value, DAG):
                 found.setdefault(id(value), value)
         return module, list(found.values())
+
+
+def _keep_command_line_errors() -> None:
+    """Re-apply the ``-W error...`` options of the command line (``python -W
+    error::DeprecationWarning``) over "record every warning", so such a warning fails the
+    DAG file at the user's line, as it would outside taskloom."""
+    import builtins
+    import re
+
+    for option in sys.warnoptions:
+        action, message, category_name, module, lineno = (option.split(":") + [""] * 4)[:5]
+        if not action or not "error".startswith(action.strip()):
+            continue
+        category: object = Warning
+        if category_name.strip():
+            name = category_name.strip()
+            category = getattr(builtins, name, None)
+            if category is None and "." in name:
+                from taskloom.utils.module_loading import import_string
+
+                category = import_string(name)
+        if not (isinstance(category, type) and issubclass(category, Warning)):
+            continue
+        warnings.filterwarnings(
+            "error",
+            message=re.escape(message.strip()),
+            category=category,
+            module=re.escape(module.strip()) + r"\Z" if module.strip() else "",
+            lineno=int(lineno) if lineno.strip().isdigit() else 0,
+        )
 
 
 def _add_to_sys_path(folder: Path) -> None:
