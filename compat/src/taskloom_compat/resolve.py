@@ -13,13 +13,7 @@ import warnings
 from dataclasses import dataclass
 
 from taskloom.legacy.moves import moves_by_module
-from taskloom.registry.install_hints import KNOWN_CONNECTION_TYPES
-
-#: Provider ids kept in taskloom's repository (``pip install taskloom-provider-<id>``).
-KNOWN_PROVIDERS = frozenset(
-    d.removeprefix("taskloom-provider-") for d in KNOWN_CONNECTION_TYPES.values()
-)
-_SUFFIXES = ("_operator", "_hook", "_sensor", "_to_gcs", "_to_s3")
+from taskloom.registry.install_hints import module_install_hint
 
 
 @dataclass(frozen=True)
@@ -35,24 +29,9 @@ class Blocker:
         return f"{path}:{self.line}:{self.column + 1}: {self.name} does not resolve: {self.hint}"
 
 
-def _system(module: str) -> str:
-    """The outside system a module is about: ``taskloom.providers.google...`` -> google,
-    ``taskloom.contrib.hooks.jira_hook`` -> jira."""
-    parts = module.split(".")
-    if parts[:2] == ["taskloom", "providers"] and len(parts) > 2:
-        return parts[2]
-    last = parts[-1]
-    for suffix in _SUFFIXES:
-        last = last.removesuffix(suffix)
-    return last.split("_")[0] or last
-
-
 def install_hint(module: str) -> str:
     """How to get ``module``: the provider to install, or that none exists yet."""
-    system = _system(module)
-    if system in KNOWN_PROVIDERS:
-        return f"pip install taskloom-provider-{system}"
-    return f"no provider for {system} yet"
+    return module_install_hint(module)
 
 
 def _missing(module: str, name: str | None) -> str | None:

@@ -230,4 +230,10 @@ def _format_error(exc: BaseException) -> str:
         if frame.filename != __file__ and not frame.filename.startswith("<frozen importlib")
     ]
     lines = ["Traceback (most recent call last):\n", *traceback.format_list(frames)]
-    return "".join([*lines, *traceback.format_exception_only(type(exc), exc)])
+    text = "".join([*lines, *traceback.format_exception_only(type(exc), exc)])
+    missing = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
+    if missing and missing.startswith("taskloom.") and "is a taskloom 1.x import path" not in text:
+        from taskloom.registry.install_hints import module_install_hint
+
+        text += f"{missing} cannot be imported: {module_install_hint(missing)}\n"
+    return text
