@@ -225,10 +225,12 @@ class _Rewriter(cst.CSTTransformer):
         if not isinstance(key, cst.SimpleString):
             return updated_node
         name = key.evaluated_value
+        if not isinstance(name, str):
+            return updated_node
         if name == "provide_context":
             self._record(original_node, "'provide_context' default", "(removed)")
             return cst.RemovalSentinel.REMOVE
-        new = RENAMED_KWARGS.get(name) if isinstance(name, str) else None
+        new = RENAMED_KWARGS.get(name)
         if new:
             self._record(original_node, f"{name!r} default", repr(new))
             return updated_node.with_changes(key=cst.SimpleString(key.value.replace(name, new)))

@@ -27,6 +27,7 @@ from datetime import datetime
 from datetime import timedelta
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import cast
 
 from taskloom.exceptions import TaskloomFailException
 from taskloom.exceptions import TaskloomRescheduleException
@@ -97,7 +98,8 @@ def _deprecations_shown() -> Iterator[None]:
         for index, (action, message, category, module, _) in enumerate(warnings.filters):
             if issubclass(DeprecationWarning, category) and message is None and module is None:
                 if action == "ignore":
-                    warnings.filters.insert(index, ("default", None, DeprecationWarning, None, 0))
+                    filters = cast("list[Any]", warnings.filters)
+                    filters.insert(index, ("default", None, DeprecationWarning, None, 0))
                 break
         yield
 

@@ -66,7 +66,7 @@ class PythonOperator(BaseOperator):
         available by signature.
     """
 
-    template_fields = ("templates_dict", "op_args", "op_kwargs")
+    template_fields: Sequence[str] = ("templates_dict", "op_args", "op_kwargs")
     template_fields_renderers = {"templates_dict": "json", "op_args": "py", "op_kwargs": "py"}
     ui_color = "#ffefeb"
 

@@ -54,7 +54,7 @@ class PythonVirtualenvOperator(PythonOperator):
         ``virtualenv_string_args`` (as in Airflow).
     """
 
-    template_fields = ("requirements", "op_args", "op_kwargs", "templates_dict")
+    template_fields: Sequence[str] = ("requirements", "op_args", "op_kwargs", "templates_dict")
 
     def __init__(
         self,

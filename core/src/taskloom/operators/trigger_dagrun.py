@@ -93,7 +93,8 @@ class TriggerDagRunOperator(BaseOperator):
         from taskloom import configuration
         from taskloom.dag_processing import DagBag
 
-        places = [Path(self.dag.fileloc)] if self.dag is not None else []
+        fileloc = getattr(self.dag, "fileloc", None)
+        places = [Path(fileloc)] if fileloc else []
         places.append(configuration.dags_folder())
         for place in places:
             if place.exists():

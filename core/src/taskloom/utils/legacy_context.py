@@ -125,7 +125,7 @@ class Context(dict[str, Any]):
     """The template context: a dict that warns, once per task, when a 1.x key is read."""
 
     def _warn(self, key: str) -> None:
-        task = dict.get(self, "task")
+        task = super().__getitem__("task")
         warned: set[str] = task.__dict__.setdefault("_warned_context_keys", set())
         if key not in warned:
             warned.add(key)
