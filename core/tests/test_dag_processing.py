@@ -231,11 +231,14 @@ def test_a_missing_provider_gets_the_install_hint(tmp_path: Path) -> None:
     bag = DagBag(tmp_path)
     errors = {Path(p).name: e for p, e in bag.import_errors.items()}
     assert errors["duck.py"].endswith(
-        "taskloom.providers.duckdb cannot be imported: pip install taskloom-provider-duckdb  "
+        "taskloom.providers.duckdb.hooks.duckdb cannot be imported: pip install "
+        "taskloom-provider-duckdb  "
         '(or: pip install "taskloom[duckdb]")\n'
     )
     assert errors["known.py"].endswith("no provider for smtpx_missing yet\n")
-    assert errors["jira.py"].endswith("no provider for jira yet\n")
+    assert errors["jira.py"].endswith(
+        "taskloom.contrib.hooks.jira_hook cannot be imported: no provider for jira yet\n"
+    )
 
 
 def test_command_line_warning_errors_apply_to_dag_files(tmp_path: Path) -> None:

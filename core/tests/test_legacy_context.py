@@ -205,3 +205,19 @@ def test_xcom_pull_without_a_key_filter() -> None:
             task_id="pull", python_callable=pull_any
         )
     assert run_dag(dag).xcom("pull") == [2, [1]]
+
+
+def test_xcom_class_methods_outside_a_task() -> None:
+    from taskloom.exceptions import DagRunNotFoundError
+    from taskloom.models.xcom import XCom
+
+    with DAG("xcom_class") as dag:
+        PythonOperator(task_id="push", python_callable=push_two)
+    result = run_dag(dag)
+    day = datetime(2024, 1, 1, tzinfo=UTC)
+    assert XCom.get_one(dag_id="xcom_class", task_id="push", key="first", execution_date=day) == 1
+    assert XCom.get_one(dag_id="xcom_class", task_id="push", key=None, run_id=result.run_id) == 2
+    XCom.set("third", {"n": 3}, dag_id="xcom_class", task_id="push", execution_date=day)
+    assert result.xcom("push", "third") == {"n": 3}
+    with pytest.raises(DagRunNotFoundError, match="no run at 2025"):
+        XCom.get_one(dag_id="xcom_class", task_id="push", execution_date=datetime(2025, 1, 1))

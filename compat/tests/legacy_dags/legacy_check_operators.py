@@ -8,9 +8,9 @@ from taskloom.operators.check_operator import IntervalCheckOperator  # warns
 from taskloom.operators.check_operator import ValueCheckOperator  # warns
 from taskloom.operators.sqlite_operator import SqliteOperator  # warns
 
-dag = DAG(
+dag = DAG(  # warns
     "legacy_check_operators", schedule_interval=None, start_date=datetime(2024, 1, 1)
-)  # warns
+)
 
 load = SqliteOperator(  # warns
     task_id="load",

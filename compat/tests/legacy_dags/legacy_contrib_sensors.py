@@ -11,9 +11,9 @@ from taskloom.operators.bash_operator import BashOperator  # warns
 
 FOLDER = os.path.join(os.environ["TASKLOOM_HOME"], "contrib_sensors")
 
-dag = DAG(
+dag = DAG(  # warns
     "legacy_contrib_sensors", schedule_interval=None, start_date=datetime(2024, 1, 1)
-)  # warns
+)
 write = BashOperator(
     task_id="write", bash_command=f"mkdir -p {FOLDER} && touch {FOLDER}/{{{{ ds }}}}.done", dag=dag
 )

@@ -14,9 +14,9 @@ def count(ds):
     assert hook.get_first("SELECT count(*), min(day) FROM transferred") == (3, ds)
 
 
-dag = DAG(
+dag = DAG(  # warns
     "legacy_generic_transfer", schedule_interval=None, start_date=datetime(2024, 1, 1)
-)  # warns
+)
 source = SqliteOperator(  # warns
     task_id="source",
     sqlite_conn_id="sqlite_default",

@@ -13,9 +13,9 @@ from taskloom.sensors.weekday_sensor import DayOfWeekSensor  # warns
 
 ALL_DAYS = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
 
-dag = DAG(
+dag = DAG(  # warns
     "legacy_time_sensors", schedule_interval="@daily", start_date=datetime(2024, 1, 1)
-)  # warns
+)
 sensors = [
     TimeDeltaSensor(task_id="delta", delta=timedelta(seconds=-1), poke_interval=0.1, dag=dag),
     TimeSensor(task_id="time", target_time=time(0, 0), poke_interval=0.1, dag=dag),

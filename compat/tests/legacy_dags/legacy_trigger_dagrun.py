@@ -19,12 +19,12 @@ def check(ti, ds):
     assert run_id.startswith("manual__" + ds), run_id
 
 
-controller = DAG(
+controller = DAG(  # warns
     "legacy_trigger_dagrun", schedule_interval=None, start_date=datetime(2024, 1, 1)
-)  # warns
-target = DAG(
+)
+target = DAG(  # warns
     "legacy_trigger_target", schedule_interval=None, start_date=datetime(2024, 1, 1)
-)  # warns
+)
 DummyOperator(task_id="work", dag=target)
 
 trigger = TriggerDagRunOperator(  # warns

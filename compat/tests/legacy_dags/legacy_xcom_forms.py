@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from taskloom.models import DAG  # warns
+from taskloom.models import XCom  # warns
 from taskloom.operators.python_operator import PythonOperator  # warns
 
 
@@ -22,6 +23,7 @@ def pull(**context):
     assert ti.xcom_pull(task_ids="push_b", key=None) == "b"
     assert ti.xcom_pull(task_ids="push_a", dag_id="legacy_xcom_forms") == "a"
     assert ti.xcom_pull(task_ids="push_a", include_prior_dates=True) == "a"
+    assert XCom.get_one(dag_id=ti.dag_id, task_id="push_a", key="rows", run_id=ti.run_id) == 3
 
 
 dag = DAG("legacy_xcom_forms", schedule_interval=None, start_date=datetime(2024, 1, 1))  # warns

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import re
 import sys
 import traceback
 import warnings
@@ -235,5 +236,10 @@ def _format_error(exc: BaseException) -> str:
     if missing and missing.startswith("taskloom.") and "is a taskloom 1.x import path" not in text:
         from taskloom.registry.install_hints import module_install_hint
 
+        # The import statement names the whole module (taskloom.contrib.hooks.jira_hook)
+        # when only its first missing parent (taskloom.contrib) is in the error.
+        statement = re.match(r"\s*(?:from|import)\s+(taskloom[\w.]*)", frames[-1].line or "")
+        if statement and statement[1].startswith(missing):
+            missing = statement[1]
         text += f"{missing} cannot be imported: {module_install_hint(missing)}\n"
     return text

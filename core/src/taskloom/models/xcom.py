@@ -98,3 +98,73 @@ def list_for_run(conn: sqlite3.Connection, dag_id: str, run_id: str) -> list[dic
         {"task_id": r[0], "key": r[1], "value": json.loads(r[2]) if r[2] is not None else None}
         for r in rows
     ]
+
+
+def _run_id(
+    conn: sqlite3.Connection, dag_id: str, run_id: str | None, when: datetime | None
+) -> str:
+    if run_id is not None:
+        return run_id
+    if when is None:
+        raise TypeError("pass run_id= or execution_date= to name the DAG run")
+    from taskloom.utils.dates import to_utc
+
+    row = conn.execute(
+        "SELECT run_id FROM dag_run WHERE dag_id = ? AND logical_date = ?",
+        (dag_id, to_utc(when).isoformat()),
+    ).fetchone()
+    if row is None:
+        from taskloom.exceptions import DagRunNotFoundError
+
+        raise DagRunNotFoundError(
+            f"DAG {dag_id!r} has no run at {to_utc(when).isoformat()}; check the date or pass run_id="
+        )
+    return str(row[0])
+
+
+class XCom:
+    """XComs read and written outside a running task, with Airflow's ``XCom`` class methods.
+
+    In a task, prefer ``ti.xcom_push`` / ``ti.xcom_pull``.  A run is named by ``run_id`` or
+    by its logical date (``execution_date``, the 1.x spelling).
+    """
+
+    @classmethod
+    def get_one(
+        cls,
+        *,
+        dag_id: str,
+        task_id: str,
+        key: str | None = XCOM_RETURN_KEY,
+        execution_date: datetime | None = None,
+        run_id: str | None = None,
+        include_prior_dates: bool = False,
+    ) -> Any:
+        """The value ``task_id`` pushed under ``key`` (``None``: any key) in that run, or ``None``."""
+        from contextlib import closing
+
+        from taskloom import db
+
+        with closing(db.connect()) as conn:
+            run = _run_id(conn, dag_id, run_id, execution_date)
+            return pull(conn, dag_id, run, task_id, key, include_prior_dates=include_prior_dates)
+
+    @classmethod
+    def set(
+        cls,
+        key: str,
+        value: Any,
+        *,
+        dag_id: str,
+        task_id: str,
+        execution_date: datetime | None = None,
+        run_id: str | None = None,
+    ) -> None:
+        """Store ``value`` (JSON-serializable) as ``task_id``'s XCom ``key`` in that run."""
+        from contextlib import closing
+
+        from taskloom import db
+
+        with closing(db.connect()) as conn, conn:
+            run = _run_id(conn, dag_id, run_id, execution_date)
+            push(conn, dag_id, run, task_id, key, value)
