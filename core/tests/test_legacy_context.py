@@ -115,11 +115,59 @@ def test_dag_and_task_arguments_of_1x() -> None:
     assert task.max_active_tis_per_dag == 2
 
 
-def test_task_concurrency_limits_parallel_runs_of_a_task() -> None:
-    """max_active_tis_per_dag is enforced by the run loop (one run at a time here)."""
-    with DAG("limited") as dag:
-        BashOperator(task_id="t", bash_command="echo ok", max_active_tis_per_dag=1)
-    assert run_dag(dag).state == "success"
+def test_task_concurrency_limits_parallel_runs_of_a_task(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """max_active_tis_per_dag (1.x task_concurrency) is enforced by the run loop: a backfill
+    of four runs on the local executor never runs the limited task twice at once, while the
+    unlimited one does overlap."""
+    from taskloom.cli import main
+
+    monkeypatch.setenv("TASKLOOM__CORE__PARALLELISM", "4")
+    log = tmp_path / "spans"
+    dag_file = tmp_path / "limited.py"
+    dag_file.write_text(
+        "from datetime import datetime\n"
+        "from taskloom import DAG\n"
+        "from taskloom.operators.bash import BashOperator\n"
+        "with DAG('limited', schedule='@daily', start_date=datetime(2024, 1, 1), catchup=True):\n"
+        "    for name, limit in (('one', 1), ('many', None)):\n"
+        "        BashOperator(task_id=name, max_active_tis_per_dag=limit, bash_command=\n"
+        f"            'echo $(date +%s.%N) start {{{{ task.task_id }}}} >> {log}; sleep 0.4; '\n"
+        f"            'echo $(date +%s.%N) end {{{{ task.task_id }}}} >> {log}')\n"
+    )
+    code = main(
+        [
+            "dags",
+            "backfill",
+            "limited",
+            "-s",
+            "2024-01-01",
+            "-e",
+            "2024-01-04",
+            "-S",
+            str(dag_file),
+            "-x",
+            "local",
+        ]
+    )
+    capsys.readouterr()
+    assert code == 0
+
+    def most_at_once(task_id: str) -> int:
+        events = sorted(
+            (float(when), kind)
+            for when, kind, name in (line.split() for line in log.read_text().splitlines())
+            if name == task_id
+        )
+        running = peak = 0
+        for _, kind in events:
+            running += 1 if kind == "start" else -1
+            peak = max(peak, running)
+        return peak
+
+    assert most_at_once("one") == 1
+    assert most_at_once("many") > 1
 
 
 def test_configuration_conf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
