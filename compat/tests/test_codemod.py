@@ -135,3 +135,30 @@ def test_fix_from_airflow_and_check_exit_codes(
     )
     dag.write_text(text.replace("from taskloom.contrib.hooks.jira_hook import JiraHook\n", ""))
     assert main(["compat", "check", str(dag)]) == 0
+
+
+def test_context_keys_are_renamed_or_reported_for_a_person() -> None:
+    """Keys with an exact new spelling are rewritten (templates, subscripts, .get); the
+    others are reported, never guessed; a dict key that merely looks alike is left alone."""
+    source = textwrap.dedent(
+        """\
+        cmd = "echo {{ execution_date }} {{ yesterday_ds }} {{ next_ds }} {{ dag.end_date }}"
+        day = context["execution_date"]
+        nxt = kwargs.get("next_execution_date")
+        args = {"end_date": None, "execution_date": 1}
+        """
+    )
+    new, found = rewrite(source)
+    assert new.splitlines()[:3] == [
+        'cmd = "echo {{ logical_date }} {{ macros.ds_add(ds, -1) }} {{ next_ds }} {{ dag.end_date }}"',
+        'day = context["logical_date"]',
+        'nxt = kwargs.get("next_execution_date")',
+    ]
+    assert new.splitlines()[3] == source.splitlines()[3]
+    assert [(f.old, f.new) for f in found] == [
+        ("template key next_ds", "(by hand: {{ data_interval_end | ds }})"),
+        ("template key execution_date", "logical_date"),
+        ("template key yesterday_ds", "macros.ds_add(ds, -1)"),
+        ("context key 'execution_date'", "'logical_date'"),
+        ("context key 'next_execution_date'", "(by hand: data_interval_end)"),
+    ]

@@ -26,6 +26,7 @@ from libcst.metadata import PositionProvider
 
 from taskloom.legacy.moves import Move
 from taskloom.legacy.moves import moves_by_module
+from taskloom.utils.legacy_context import REPLACEMENTS
 
 #: Keyword arguments that 2.x spells differently on any call: old -> new (None: drop it).
 RENAMED_KWARGS: dict[str, str | None] = {
@@ -56,6 +57,9 @@ CONTEXT_KEYS: dict[str, str] = {
 APPLY_DEFAULTS = ("taskloom.utils.decorators", "apply_defaults")
 _TEMPLATE_NAME = re.compile(
     r"(?<![\w.])(" + "|".join(sorted(CONTEXT_KEYS, key=len, reverse=True)) + r")(?!\w)"
+)
+_MANUAL_NAME = re.compile(
+    r"(?<![\w.])(" + "|".join(sorted(set(REPLACEMENTS) - set(CONTEXT_KEYS))) + r")(?!\w)"
 )
 _TEMPLATE_EXPR = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
 
@@ -236,6 +240,34 @@ class _Rewriter(cst.CSTTransformer):
             return updated_node.with_changes(key=cst.SimpleString(key.value.replace(name, new)))
         return updated_node
 
+    def _context_key(
+        self, original: cst.BaseExpression, node: cst.BaseExpression
+    ) -> cst.BaseExpression:
+        """``context["execution_date"]`` / ``kwargs.get("next_ds")``: the key string, renamed
+        when it has an exact new spelling, reported when a person must migrate it."""
+        if not isinstance(original, cst.SimpleString) or not isinstance(node, cst.SimpleString):
+            return node
+        key = original.evaluated_value
+        if not isinstance(key, str) or key not in REPLACEMENTS:
+            return node
+        if key in CONTEXT_KEYS and CONTEXT_KEYS[key].isidentifier():
+            self._record(original, f"context key {key!r}", repr(CONTEXT_KEYS[key]))
+            return node.with_changes(value=node.value.replace(key, CONTEXT_KEYS[key]))
+        self._record(original, f"context key {key!r}", f"(by hand: {REPLACEMENTS[key]})")
+        return node
+
+    def leave_Subscript(
+        self, original_node: cst.Subscript, updated_node: cst.Subscript
+    ) -> cst.Subscript:
+        if len(updated_node.slice) != 1 or len(original_node.slice) != 1:
+            return updated_node
+        element, original = updated_node.slice[0], original_node.slice[0]
+        if not isinstance(element.slice, cst.Index) or not isinstance(original.slice, cst.Index):
+            return updated_node
+        value = self._context_key(original.slice.value, element.slice.value)
+        index = element.slice.with_changes(value=value)
+        return updated_node.with_changes(slice=[element.with_changes(slice=index)])
+
     def leave_SimpleString(
         self, original_node: cst.SimpleString, updated_node: cst.SimpleString
     ) -> cst.SimpleString:
@@ -247,14 +279,13 @@ class _Rewriter(cst.CSTTransformer):
             else value[prefix_len]
         )
         body = value[prefix_len + len(quote) : -len(quote)]
-        if body in CONTEXT_KEYS and CONTEXT_KEYS[body].isidentifier():
-            # context["execution_date"]
-            self._record(original_node, f"context key {body!r}", repr(CONTEXT_KEYS[body]))
-            return updated_node.with_changes(
-                value=value[: prefix_len + len(quote)] + CONTEXT_KEYS[body] + quote
-            )
         if "{{" not in body and "{%" not in body:
             return updated_node
+        for expression in _TEMPLATE_EXPR.findall(body):
+            for key in sorted(set(_MANUAL_NAME.findall(expression))):
+                self._record(
+                    original_node, f"template key {key}", f"(by hand: {REPLACEMENTS[key]})"
+                )
         found: list[str] = []
 
         def in_expression(match: re.Match[str]) -> str:
@@ -273,6 +304,16 @@ class _Rewriter(cst.CSTTransformer):
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
         callee = _dotted(original_node.func) or ""
+        if callee.endswith(".get") and updated_node.args and updated_node.args[0].keyword is None:
+            first = updated_node.args[0]
+            updated_node = updated_node.with_changes(
+                args=[
+                    first.with_changes(
+                        value=self._context_key(original_node.args[0].value, first.value)
+                    ),
+                    *updated_node.args[1:],
+                ]
+            )
         move = self.local_moves.get(callee) or self.local_moves.get(
             self.renamed_names.get(callee, "")
         )
