@@ -18,6 +18,9 @@ from datetime import timedelta as timedelta
 from random import random as random
 from types import SimpleNamespace
 
+from taskloom.utils.templating import ds_add as ds_add
+from taskloom.utils.templating import ds_format as ds_format
+
 __all__ = [
     "date",
     "datetime",
@@ -49,16 +52,6 @@ uuid = SimpleNamespace(
     NAMESPACE_DNS=_uuid.NAMESPACE_DNS,
     NAMESPACE_URL=_uuid.NAMESPACE_URL,
 )
-
-
-def ds_add(ds: str, days: int) -> str:
-    """Add ``days`` (may be negative) to a ``YYYY-MM-DD`` date string: ``ds_add('2024-01-31', 1)``."""
-    return (date.fromisoformat(ds) + timedelta(days=days)).isoformat()
-
-
-def ds_format(ds: str, input_format: str, output_format: str) -> str:
-    """Re-format a date string: ``ds_format('2024-01-31', '%Y-%m-%d', '%d/%m/%Y')``."""
-    return datetime.strptime(ds, input_format).strftime(output_format)
 
 
 def datetime_diff_for_humans(dt: datetime, since: datetime | None = None) -> str:
