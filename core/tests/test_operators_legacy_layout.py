@@ -276,3 +276,61 @@ def test_python_virtualenv_operator_rejects_lambdas_and_reports_pip_errors(tmp_p
             pip_install_options=["--no-index", "--find-links", str(tmp_path)],
         )
     assert run_dag(dag).states == {"missing": "failed"}
+
+
+def test_trigger_dag_run_waits_for_the_run_the_scheduler_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """wait_for_completion: a real scheduler runs the controller and the run it triggers;
+    the controller succeeds once the triggered run has succeeded (and fails if it fails)."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    monkeypatch.setenv("TASKLOOM__CORE__PARALLELISM", "4")
+    out = tmp_path / "target.out"
+    dag_file = tmp_path / "waiting.py"
+    dag_file.write_text(
+        "from taskloom import DAG\n"
+        "from taskloom.operators.bash import BashOperator\n"
+        "from taskloom.operators.trigger_dagrun import TriggerDagRunOperator\n"
+        "with DAG('waiting_controller'):\n"
+        "    for name, target in (('ok', 'good_target'), ('bad', 'bad_target')):\n"
+        "        TriggerDagRunOperator(task_id=name, trigger_dag_id=target, conf={'n': 7},\n"
+        "                              wait_for_completion=True, poke_interval=0.2)\n"
+        "with DAG('good_target'):\n"
+        f"    BashOperator(task_id='work', bash_command='sleep 0.5; echo {{{{ dag_run.conf.n }}}} > {out}')\n"
+        "with DAG('bad_target'):\n"
+        "    BashOperator(task_id='work', bash_command='exit 3')\n"
+    )
+    taskloom = [sys.executable, "-m", "taskloom"]
+    subprocess.run(
+        [*taskloom, "dags", "trigger", "waiting_controller", "-S", str(dag_file)],
+        check=True,
+        capture_output=True,
+    )
+    scheduler = subprocess.Popen(
+        [*taskloom, "scheduler", "-S", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=os.environ.copy(),
+    )
+    try:
+        deadline = time.monotonic() + 90
+        states: dict[str, str | None] = {}
+        while time.monotonic() < deadline:
+            with closing(db.connect()) as conn:
+                states = dict(
+                    conn.execute(
+                        "SELECT task_id, state FROM task_instance WHERE dag_id = 'waiting_controller'"
+                    ).fetchall()
+                )
+            if all(state in ("success", "failed") for state in states.values()) and states:
+                break
+            time.sleep(0.2)
+    finally:
+        scheduler.terminate()
+        scheduler.wait(timeout=30)
+    assert states == {"ok": "success", "bad": "failed"}
+    assert out.read_text() == "7\n"
