@@ -113,3 +113,38 @@ def test_xcom_push_is_the_deprecated_spelling() -> None:
 def test_bad_command_is_a_clear_error() -> None:
     with pytest.raises(TypeError, match="bash_command must be a non-empty string"):
         BashOperator(task_id="empty", bash_command="  ")
+
+
+def test_stopping_the_worker_kills_the_whole_process_group(tmp_path: Path) -> None:
+    """SIGTERM to the process running the task: the command's children die with it."""
+    import signal
+    import subprocess
+    import sys
+
+    pids = tmp_path / "pids"
+    dag_file = tmp_path / "stopped.py"
+    dag_file.write_text(
+        "from taskloom import DAG\n"
+        "from taskloom.operators.bash import BashOperator\n"
+        "with DAG('stopped'):\n"
+        f"    BashOperator(task_id='slow', bash_command='sleep 60 & echo $! > {pids}; wait')\n"
+    )
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "taskloom", "dags", "test", "stopped", "-S", str(dag_file)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not (pids.exists() and pids.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child = int(pids.read_text())
+    assert _alive(child)
+    runner.send_signal(signal.SIGTERM)
+    output, _ = runner.communicate(timeout=30)
+    assert "slow" in output
+    assert "failed" in output
+    deadline = time.monotonic() + 10
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(child)
