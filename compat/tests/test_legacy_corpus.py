@@ -280,3 +280,21 @@ def test_warnings_as_errors_fail_at_the_users_first_1x_line(
     out = _output(result)
     assert result.returncode != 0, out
     assert f"{path}:{min(expected_lines(path))}: " in out, out
+
+
+def test_pool_is_refused_with_its_replacements(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """taskloom has no pools: using the 1.x name fails with what to use instead, and
+    ``compat check`` reports it as a blocker."""
+    from taskloom.exceptions import DagDefinitionError
+
+    with pytest.deprecated_call(match="taskloom.models.Pool"):
+        from taskloom.models import Pool  # type: ignore[attr-defined]
+    with pytest.raises(DagDefinitionError, match="max_active_tis_per_dag"):
+        Pool(pool="etl", slots=4)
+    dag_file = tmp_path / "pools.py"
+    dag_file.write_text("from taskloom.models import DAG, Pool\n")
+    assert main(["compat", "check", str(dag_file)]) == 3
+    out = capsys.readouterr().out
+    assert "taskloom.models.Pool does not resolve: Pool is not supported" in out

@@ -174,6 +174,7 @@ MOVES: Final[tuple[Move, ...]] = (
     Move("taskloom.models.TaskInstance", "taskloom.models.taskinstance.TaskInstance"),
     Move("taskloom.models.DagRun", "taskloom.models.dagrun.DagRun"),
     Move("taskloom.models.XCom", "taskloom.models.xcom.XCom"),
+    Move("taskloom.models.Pool", "taskloom.models.pool.Pool"),
     Move("taskloom.exceptions.TaskloomException", "taskloom.exceptions.TaskloomError"),
     Move("taskloom.exceptions.TaskloomNotFoundException", "taskloom.exceptions.NotFoundError"),
     Move("taskloom.utils.state.State", "taskloom.utils.state.TaskInstanceState"),

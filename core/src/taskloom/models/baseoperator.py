@@ -130,7 +130,8 @@ class BaseOperator:
     :param on_failure_callback: called with the context when the task fails.
     :param on_success_callback: called with the context when the task succeeds.
     :param on_retry_callback: called with the context when a try fails and a retry follows.
-    :param pool: name of the pool limiting concurrent tasks.
+    :param pool: name of a pool; recorded only (taskloom has no pools yet, so it limits
+        nothing: use ``max_active_tis_per_dag`` or the DAG's ``max_active_tasks``).
     :param max_active_tis_per_dag: at most this many runs of this task at once, over all
         runs of the DAG.
     :param task_concurrency: deprecated 1.x spelling of ``max_active_tis_per_dag``.
