@@ -162,3 +162,19 @@ def test_context_keys_are_renamed_or_reported_for_a_person() -> None:
         ("context key 'execution_date'", "'logical_date'"),
         ("context key 'next_execution_date'", "(by hand: data_interval_end)"),
     ]
+
+
+def test_arguments_a_person_must_migrate_are_reported() -> None:
+    source = textwrap.dedent(
+        """\
+        from taskloom.operators.dagrun_operator import TriggerDagRunOperator
+
+        TriggerDagRunOperator(task_id="t", trigger_dag_id="x", python_callable=f, execution_date="{{ ds }}")
+        """
+    )
+    new, found = rewrite(source)
+    assert "python_callable=f, logical_date=" in new
+    assert (
+        "TriggerDagRunOperator(python_callable=...)",
+        "(by hand: pass the payload as conf=... instead)",
+    ) in [(f.old, f.new) for f in found]

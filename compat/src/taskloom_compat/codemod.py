@@ -35,6 +35,11 @@ RENAMED_KWARGS: dict[str, str | None] = {
     "task_concurrency": "max_active_tis_per_dag",
     "xcom_push": "do_xcom_push",
 }
+#: Keyword arguments of 1.x classes that a person must migrate: (class, argument) -> how.
+BY_HAND_KWARGS: dict[tuple[str, str], str] = {
+    ("TriggerDagRunOperator", "python_callable"): "pass the payload as conf=... instead",
+    ("PythonVirtualenvOperator", "use_dill"): "remove it; arguments travel with pickle",
+}
 #: ``DAG(...)`` keyword arguments of 1.x: old -> new (None: drop it).
 RENAMED_DAG_KWARGS: dict[str, str | None] = {
     "concurrency": "max_active_tasks",
@@ -320,6 +325,13 @@ class _Rewriter(cst.CSTTransformer):
         renamed = dict(move.renamed_args) if move else {}
         if callee.rpartition(".")[2] == "DAG":
             renamed.update({k: v for k, v in RENAMED_DAG_KWARGS.items() if v})
+        class_name = move.new_name if move else callee.rpartition(".")[2]
+        for arg in original_node.args:
+            if arg.keyword is None:
+                continue
+            how = BY_HAND_KWARGS.get((class_name, arg.keyword.value))
+            if how:
+                self._record(arg, f"{class_name}({arg.keyword.value}=...)", f"(by hand: {how})")
         args: list[cst.Arg] = []
         changed = False
         for original_arg, arg in zip(original_node.args, updated_node.args, strict=True):
