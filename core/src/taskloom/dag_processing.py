@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import re
 import sys
 import traceback
 import warnings
@@ -148,6 +149,7 @@ class DagBag:
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
+                _keep_command_line_errors()
                 spec.loader.exec_module(module)
         except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt):
@@ -165,6 +167,36 @@ class DagBag:
             if isinstance(value, DAG):
                 found.setdefault(id(value), value)
         return module, list(found.values())
+
+
+def _keep_command_line_errors() -> None:
+    """Re-apply the ``-W error...`` options of the command line (``python -W
+    error::DeprecationWarning``) over "record every warning", so such a warning fails the
+    DAG file at the user's line, as it would outside taskloom."""
+    import builtins
+    import re
+
+    for option in sys.warnoptions:
+        action, message, category_name, module, lineno = (option.split(":") + [""] * 4)[:5]
+        if not action or not "error".startswith(action.strip()):
+            continue
+        category: object = Warning
+        if category_name.strip():
+            name = category_name.strip()
+            category = getattr(builtins, name, None)
+            if category is None and "." in name:
+                from taskloom.utils.module_loading import import_string
+
+                category = import_string(name)
+        if not (isinstance(category, type) and issubclass(category, Warning)):
+            continue
+        warnings.filterwarnings(
+            "error",
+            message=re.escape(message.strip()),
+            category=category,
+            module=re.escape(module.strip()) + r"\Z" if module.strip() else "",
+            lineno=int(lineno) if lineno.strip().isdigit() else 0,
+        )
 
 
 def _add_to_sys_path(folder: Path) -> None:
@@ -214,4 +246,15 @@ def _format_error(exc: BaseException, filename: str) -> str:
         if frame.filename != __file__ and not frame.filename.startswith("<frozen importlib")
     ]
     lines = ["Traceback (most recent call last):\n", *traceback.format_list(frames)]
-    return "".join([*lines, *traceback.format_exception_only(type(exc), exc)])
+    text = "".join([*lines, *traceback.format_exception_only(type(exc), exc)])
+    missing = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
+    if missing and missing.startswith("taskloom.") and "is a taskloom 1.x import path" not in text:
+        from taskloom.registry.install_hints import module_install_hint
+
+        # The import statement names the whole module (taskloom.contrib.hooks.jira_hook)
+        # when only its first missing parent (taskloom.contrib) is in the error.
+        statement = re.match(r"\s*(?:from|import)\s+(taskloom[\w.]*)", frames[-1].line or "")
+        if statement and statement[1].startswith(missing):
+            missing = statement[1]
+        text += f"{missing} cannot be imported: {module_install_hint(missing)}\n"
+    return text

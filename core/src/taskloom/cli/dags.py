@@ -118,12 +118,24 @@ def load_dag(dag_id: str, subdir: Path | None) -> tuple[DagBag, DAG]:
     return dagbag, get_dag(dagbag, dag_id)
 
 
+def _error_summary(path: str, error: str) -> str:
+    """``file:line: the error`` for a broken DAG file, at the innermost frame of that file."""
+    frames = re.findall(r'File "([^"]+)", line (\d+)', error)
+    lines = [line for line in error.strip().splitlines() if line.strip()]
+    last = lines[-1] if lines else error
+    own = [line for file, line in frames if file == path]
+    return f"{path}:{own[-1]}: {last}" if own else f"{path}: {last}"
+
+
 def get_dag(dagbag: DagBag, dag_id: str) -> DAG:
     """The DAG ``dag_id`` from ``dagbag``, or a usage error naming what was found."""
     dag = dagbag.get_dag(dag_id)
     if dag is not None:
         return dag
-    broken = "".join(f"\n  broken file: {path}" for path in dagbag.import_errors)
+    broken = "".join(
+        f"\n  broken file: {_error_summary(path, error)}"
+        for path, error in dagbag.import_errors.items()
+    )
     known = ", ".join(dagbag.dag_ids) or "none"
     raise DagNotFoundUsageError(
         f"DAG {dag_id!r} not found in {dagbag.dag_folder} (DAGs found: {known}){broken}; "

@@ -79,6 +79,12 @@ class DAG:
     :param on_failure_callback: called with the context when a run fails.
     :param is_paused_upon_creation: whether the scheduler starts with this DAG paused.
     :param schedule_interval: deprecated spelling of ``schedule``.
+    :param concurrency: deprecated spelling of ``max_active_tasks``.
+    :param default_view: accepted for 1.x DAG files (deprecated): taskloom has no
+        per-DAG UI defaults.
+    :param orientation: accepted for 1.x DAG files (deprecated), like ``default_view``.
+    :param full_filepath: accepted for 1.x DAG files (deprecated): the file is known from
+        where the DAG is defined.
     """
 
     def __init__(
@@ -104,14 +110,32 @@ class DAG:
         on_failure_callback: Callable[[dict[str, Any]], object] | None = None,
         is_paused_upon_creation: bool | None = None,
         schedule_interval: Any = _NOT_GIVEN,
+        concurrency: Any = _NOT_GIVEN,
+        default_view: Any = _NOT_GIVEN,
+        orientation: Any = _NOT_GIVEN,
+        full_filepath: Any = _NOT_GIVEN,
     ) -> None:
         self.dag_id = validate_id(dag_id, "dag_id")
+        for name, value, advice in (
+            ("concurrency", concurrency, "use DAG(max_active_tasks=...) instead"),
+            ("default_view", default_view, "taskloom has no per-DAG view settings; remove it"),
+            ("orientation", orientation, "taskloom has no per-DAG view settings; remove it"),
+            ("full_filepath", full_filepath, "the DAG's file is known anyway; remove it"),
+        ):
+            if value is not _NOT_GIVEN:
+                warnings.warn(
+                    f"DAG({name}=...) is deprecated and will be removed in taskloom 3.0; {advice}",
+                    DeprecationWarning,
+                    stacklevel=user_stacklevel(),
+                )
+        if concurrency is not _NOT_GIVEN:
+            max_active_tasks = concurrency
         if schedule_interval is not _NOT_GIVEN:
             warnings.warn(
                 "DAG(schedule_interval=...) is deprecated and will be removed in taskloom 3.0; "
                 "use DAG(schedule=...) instead",
                 DeprecationWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
             if schedule is not None:
                 raise DagDefinitionError(
