@@ -17,12 +17,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from taskloom import configuration
 from taskloom.exceptions import DagDefinitionError
 from taskloom.exceptions import TaskloomError
 from taskloom.models import dag as dag_module
 from taskloom.models.dag import DAG
+
+if TYPE_CHECKING:
+    from taskloom.dag_file_processor import DagFileProcessorPool
 
 #: A file is imported only if its text contains this (case-insensitive), as in Airflow's
 #: safe mode: helper modules in the DAG folder are not executed.
@@ -55,10 +59,17 @@ class DagBag:
 
     :param dag_folder: a folder or a ``.py`` file; default ``$TASKLOOM_DAGS_FOLDER``.
     :param include_examples: also load the example DAGs shipped in ``taskloom.example_dags``.
+    :param processor: import each file first in one of these child processes, and here
+        only if it passed (see :mod:`taskloom.dag_file_processor`); ``None`` imports here
+        directly (task workers, which are child processes already).
     """
 
     def __init__(
-        self, dag_folder: Path | str | None = None, *, include_examples: bool = False
+        self,
+        dag_folder: Path | str | None = None,
+        *,
+        include_examples: bool = False,
+        processor: DagFileProcessorPool | None = None,
     ) -> None:
         #: The folder (or file) that was loaded.
         self.dag_folder = (
@@ -70,6 +81,7 @@ class DagBag:
         self.import_errors: dict[str, str] = {}
         #: Warnings raised while importing the files, in load order.
         self.warnings: list[DagFileWarning] = []
+        self._processor = processor
         _add_to_sys_path(self.dag_folder if self.dag_folder.is_dir() else self.dag_folder.parent)
         _add_to_sys_path(configuration.dags_folder())
         self.collect_dags(self.dag_folder)
@@ -96,8 +108,14 @@ class DagBag:
 
     def collect_dags(self, folder: Path) -> None:
         """Load every DAG file under ``folder`` (or ``folder`` itself if it is a file)."""
-        for path in _dag_files(folder):
-            self.process_file(path)
+        paths = list(_dag_files(folder))
+        failed = self._processor.check(paths) if self._processor is not None else {}
+        for path in paths:
+            error = failed.get(str(path))
+            if error is None:
+                self.process_file(path)
+            else:
+                self.import_errors[str(path)] = error
 
     def process_file(self, path: Path) -> list[DAG]:
         """Import one file and add its DAGs; errors go to :attr:`import_errors`."""
@@ -232,14 +250,19 @@ def _format_error(exc: BaseException, filename: str) -> str:
     A :class:`DagDefinitionError` (an invalid id, a cycle ...) is the DAG author's mistake,
     and its message says how to fix it: it gets one line with the DAG file's line instead
     of a traceback through taskloom's internals (issue 22).
+
+    Masked: a secret the file read before it failed (``raise ValueError(conn.password)``)
+    is registered with the masker by then (issue 21).
     """
+    from taskloom.utils.secrets_masker import redact
+
     if isinstance(exc, DagDefinitionError):
         linenos = [
             f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename
         ]
         where = f"{filename}:{linenos[-1]}" if linenos else filename
         message = f"{type(exc).__name__}: {exc}"
-        return message if where in message else f"{where}: {message}"
+        return str(redact(message if where in message else f"{where}: {message}"))
     frames = [
         frame
         for frame in traceback.extract_tb(exc.__traceback__)
@@ -257,4 +280,4 @@ def _format_error(exc: BaseException, filename: str) -> str:
         if statement and statement[1].startswith(missing):
             missing = statement[1]
         text += f"{missing} cannot be imported: {module_install_hint(missing)}\n"
-    return text
+    return str(redact(text))

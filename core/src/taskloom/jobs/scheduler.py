@@ -35,6 +35,7 @@ from taskloom.timetables import DagRunInfo
 from taskloom.utils.dates import utcnow
 
 if TYPE_CHECKING:
+    from taskloom.dag_file_processor import DagFileProcessorPool
     from taskloom.dag_processing import DagBag
     from taskloom.executors.base import BaseExecutor
     from taskloom.jobs.run_state import RunState
@@ -48,6 +49,13 @@ _REFRESH_SECONDS = 5.0
 
 class SchedulerAlreadyRunningError(TaskloomError):
     """Another scheduler holds the lock of this ``TASKLOOM_HOME``."""
+
+
+class _StopRequested(BaseException):
+    """Raised by the SIGTERM/SIGINT handler wherever the loop is (parsing, waiting, planning).
+
+    A ``BaseException``, so the loop's own ``except Exception`` never swallows it.
+    """
 
 
 @contextlib.contextmanager
@@ -160,27 +168,42 @@ class SchedulerJob:
         self.parse_interval = configuration.get_int("scheduler", "dag_dir_list_interval", 30)
         #: Seconds the loop waits for the executor when there is nothing else to do.
         self.heartbeat = float(configuration.get("scheduler", "heartbeat_seconds", 0.2))
-        self._stop = False
+        self._processor: DagFileProcessorPool | None = None
 
     def _load(self) -> DagBag:
         from taskloom.dag_processing import DagBag
 
-        dagbag = DagBag(self.dag_folder)
+        dagbag = DagBag(self.dag_folder, processor=self._processor)
         for path, error in dagbag.import_errors.items():
             log.error("DAG file %s could not be loaded:\n%s", path, error)
         return dagbag
 
     def _request_stop(self, signum: int, frame: FrameType | None) -> None:
-        self._stop = True
+        raise _StopRequested(signum)
 
     def run(self) -> None:
-        """Run the loop until ``num_runs``/``once`` say stop, or SIGTERM/SIGINT."""
+        """Run the loop until ``num_runs``/``once`` say stop, or SIGTERM/SIGINT.
+
+        A signal stops the scheduler at once, whatever it is doing: DAG file children and
+        workers are killed, and the task instances they ran stay ``queued``/``running`` for
+        the next scheduler to adopt (their processes are dead, so they are reset).
+        """
+        from taskloom.dag_file_processor import DagFileProcessorPool
+
         with scheduler_lock():
-            previous = signal.signal(signal.SIGTERM, self._request_stop)
+            handlers = {
+                sig: signal.signal(sig, self._request_stop)
+                for sig in (signal.SIGTERM, signal.SIGINT)
+            }
             try:
-                self._run()
+                with DagFileProcessorPool() as self._processor:
+                    self._run()
+            except _StopRequested as stop:
+                log.info("stopped by %s", signal.Signals(stop.args[0]).name)
             finally:
-                signal.signal(signal.SIGTERM, previous)
+                for sig, previous in handlers.items():
+                    signal.signal(sig, previous)
+                self._processor = None
 
     def _run(self) -> None:
         conn = db.connect()
@@ -198,7 +221,7 @@ class SchedulerJob:
         last_parse = time.monotonic()
         last_plan = last_refresh = 0.0
         try:
-            while not self._stop:
+            while True:
                 if time.monotonic() - last_parse > self.parse_interval:
                     dagbag = self._load()
                     sync_dags(conn, dagbag)
