@@ -175,7 +175,7 @@ def test_get_reads_the_whole_chain(monkeypatch: pytest.MonkeyPatch) -> None:
     listed = json.loads(run("list", "-o", "json").output)
     assert [(row["conn_id"], row["source"]) for row in listed] == [("from_env", "env")]
     missing = run("get", "ghost")
-    assert missing.exit_code == 2
+    assert missing.exit_code == 1
     assert (
         "connection 'ghost' is not defined. Looked in: environment variable TASKLOOM_CONN_GHOST"
         in missing.output
@@ -185,12 +185,12 @@ def test_get_reads_the_whole_chain(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_list_reports_a_broken_connections_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A connections file that is not valid YAML is a usage error naming the file, without its text."""
+    """A connections file that is not valid YAML exits 1 naming the file, without its text."""
     path = tmp_path / "conns.yaml"
     path.write_text(f"a: http://u:{SECRET}@h\n  b: [\n")
     monkeypatch.setenv("TASKLOOM_CONNECTIONS_FILE", str(path))
     result = run("list")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert f"connections file {path} is not valid YAML" in result.output
     assert SECRET not in result.output
 
@@ -285,4 +285,4 @@ def test_test_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "FAILED: broken" in broken.output
     assert "OperationalError" in broken.output
     assert run("test", "gen").exit_code == 1
-    assert run("test", "missing").exit_code == 2
+    assert run("test", "missing").exit_code == 1

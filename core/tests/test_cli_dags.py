@@ -58,10 +58,10 @@ def test_show_prints_the_graph(capsys: pytest.CaptureFixture[str]) -> None:
     assert "join ↑ (see above)" in out
 
 
-def test_unknown_dag_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    """An unknown DAG id exits 2 with the ids that exist, and no traceback."""
+def test_unknown_dag_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown DAG id exits 1 with the ids that exist, and no traceback."""
     code, _, err = run_cli(capsys, "dags", "test", "nope", "-S", BASIC)
-    assert code == 2
+    assert code == 1
     assert "DAG 'nope' not found" in err
     assert "xcom_flow" in err
     assert "Traceback" not in err
@@ -153,7 +153,7 @@ def test_trigger_pause_state(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     assert json.loads(out)[0]["state"] == "queued"
     code, _, err = run_cli(capsys, "dags", "trigger", "xcom_flow", "-S", BASIC, "-r", "my_run")
-    assert code == 2
+    assert code == 1
     assert "already has a run 'my_run'" in err
     assert run_cli(capsys, "dags", "pause", "xcom_flow", "-S", BASIC)[0] == 0
     assert query("SELECT is_paused FROM dag WHERE dag_id = 'xcom_flow'")[0][0] == 1
@@ -164,7 +164,7 @@ def test_trigger_pause_state(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(capsys, "dags", "state", "xcom_flow", "my_run")
     assert out.splitlines()[0] == "my_run: queued"
     code, _, err = run_cli(capsys, "dags", "state", "xcom_flow", "other_run")
-    assert code == 2
+    assert code == 1
     assert "no run with run id or logical date 'other_run'" in err
 
 

@@ -78,10 +78,10 @@ def test_info_shows_the_metadata_and_where_to_report(site: Path) -> None:
     assert fields["maintainers"] == "taskloom core maintainers (@taskloom/core-maintainers)"
 
 
-def test_info_of_an_unknown_provider_is_a_usage_error(site: Path) -> None:
-    """An unknown id exits 2 naming the installed ids."""
+def test_info_of_an_unknown_provider_exits_1(site: Path) -> None:
+    """An unknown id exits 1 naming the installed ids."""
     code, output = _run("info", "nosuch")
-    assert code == 2
+    assert code == 1
     assert "no provider 'nosuch' is installed (installed: core)" in output
 
 

@@ -50,9 +50,9 @@ def test_tasks_test_prints_log_and_state(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_tasks_test_unknown_task(capsys: pytest.CaptureFixture[str]) -> None:
-    """An unknown task id is a usage error listing the DAG's tasks."""
+    """An unknown task id exits 1 listing the DAG's tasks."""
     code, _, err = run_cli(capsys, "tasks", "test", "xcom_flow", "nope", "-S", BASIC)
-    assert code == 2
+    assert code == 1
     assert "its tasks: produce, consume" in err
 
 

@@ -24,9 +24,9 @@ def test_set_get_list_delete(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_missing_variable(capsys: pytest.CaptureFixture[str]) -> None:
-    """get of a missing key exits 2 with how to create it, or prints --default."""
+    """get of a missing key exits 1 with how to create it, or prints --default."""
     code, _, err = run_cli(capsys, "variables", "get", "nope")
-    assert code == 2
+    assert code == 1
     assert "taskloom variables set nope VALUE" in err
     code, out, _ = run_cli(capsys, "variables", "get", "nope", "--default", "fallback")
     assert (code, out) == (0, "fallback\n")

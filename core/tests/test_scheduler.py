@@ -110,7 +110,7 @@ def test_second_scheduler_is_refused(capsys: pytest.CaptureFixture[str]) -> None
     """While one scheduler holds the lock, another one refuses to start and says why."""
     with scheduler_lock():
         code, _, err = run_cli(capsys, "scheduler", "--once", "-S", SCHEDULED)
-    assert code == 2
+    assert code == 1
     assert "another scheduler is running" in err
 
 

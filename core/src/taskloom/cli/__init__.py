@@ -53,6 +53,16 @@ class ExitCode(enum.IntEnum):
     INTERRUPTED = 130
 
 
+class NotFoundError(click.ClickException):
+    """What the command names does not exist (a DAG, run, task, connection, variable, provider).
+
+    Exit status 1 (:attr:`ExitCode.FAILED`) and a one-line ``Error: ...``: the command line
+    was well formed, so it is not a usage error (2) and no usage text is printed.
+    """
+
+    exit_code = ExitCode.FAILED
+
+
 class LazyGroup(click.Group):
     """A group whose subcommands are imported from ``module:attribute`` strings on first use."""
 

@@ -19,6 +19,7 @@ import click
 import yaml
 
 from taskloom.cli import ExitCode
+from taskloom.cli import NotFoundError
 from taskloom.cli.output import output_option
 from taskloom.cli.output import render
 from taskloom.cli.output import render_one
@@ -59,6 +60,13 @@ _FIELD_OPTIONS = (
 
 class ConnectionUsageError(click.UsageError):
     """A connections command was given a connection that is missing or malformed."""
+
+
+def _failed(exc: Exception) -> click.ClickException:
+    """Exit 1 with the error's message: the command was well formed, the connection is not."""
+    if isinstance(exc, ConnectionNotFoundError):
+        return NotFoundError(str(exc))
+    return click.ClickException(str(exc))
 
 
 def _usage(exc: Exception) -> ConnectionUsageError:
@@ -204,19 +212,21 @@ def get_command(conn_id: str, reveal: bool, output: str) -> None:
     try:
         conn, source = find_connection(conn_id)
     except (ConnectionNotFoundError, InvalidConnectionError) as exc:
-        raise _usage(exc) from None
+        raise _failed(exc) from None
     record = _record(conn, source, reveal=reveal)
     render_one({field: record[field] for field in GET_FIELDS}, output)
 
 
-def _listable() -> Iterable[tuple[Connection, str]]:
+def _listable() -> Iterable[tuple[Connection | InvalidConnectionError, str]]:
+    """Every listable connection and where it is; a malformed one from the environment is
+    its error, so it is listed as broken while the others still list."""
     from taskloom.secrets.environment_variables import EnvironmentVariablesBackend
     from taskloom.secrets.local_filesystem import LocalFilesystemBackend
     from taskloom.secrets.metastore import MetastoreBackend
 
     file_backend = LocalFilesystemBackend()
-    for conn in EnvironmentVariablesBackend().iter_connections():
-        yield conn, "env"
+    for entry in EnvironmentVariablesBackend().iter_entries():
+        yield entry, "env"
     for conn in file_backend.iter_connections():
         yield conn, "file"
     for conn in MetastoreBackend().iter_connections():
@@ -235,16 +245,24 @@ def list_command(reveal: bool, conn_type: str | None, output: str) -> None:
     """
     seen: set[str] = set()
     rows = []
+    broken: list[str] = []
     try:
         for conn, source in _listable():
+            if isinstance(conn, InvalidConnectionError):
+                seen.add(str(conn.conn_id))
+                rows.append({"conn_id": conn.conn_id, "conn_type": "(broken)", "source": source})
+                broken.append(f"broken: {conn}")
+                continue
             if conn.conn_id in seen or (conn_type and conn.conn_type != conn_type):
                 continue
             seen.add(str(conn.conn_id))
             rows.append(_record(conn, source, reveal=reveal))
     except InvalidConnectionError as exc:
-        raise _usage(exc) from None
+        raise _failed(exc) from None
     rows.sort(key=lambda row: str(row["conn_id"]))
     render(rows, LIST_COLUMNS, output)
+    for line in broken:
+        click.echo(line, err=True)
 
 
 # --- delete -----------------------------------------------------------------------------------
@@ -264,7 +282,7 @@ def delete_command(conn_id: str) -> None:
     hint = ""
     if EnvironmentVariablesBackend().get_conn_value(conn_id) is not None:
         hint = f"; it is defined by the environment variable {conn_env_name(conn_id)}: unset that instead"
-    raise ConnectionUsageError(f"connection {conn_id!r} is not in the metadata DB{hint}")
+    raise NotFoundError(f"connection {conn_id!r} is not in the metadata DB{hint}")
 
 
 # --- export / import ------------------------------------------------------------------------
@@ -376,7 +394,7 @@ def test_command(ctx: click.Context, conn_id: str) -> None:
         conn, source = find_connection(conn_id)
         hook = conn.get_hook()
     except (ConnectionNotFoundError, InvalidConnectionError, ProviderError) as exc:
-        raise _usage(exc) from None
+        raise _failed(exc) from None
     ok, message = hook.test_connection()
     click.echo(
         f"{'OK' if ok else 'FAILED'}: {conn_id} ({conn.conn_type}, from {source}): {redact(message)}"

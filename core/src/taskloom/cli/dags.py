@@ -20,6 +20,7 @@ import click
 
 from taskloom import configuration
 from taskloom.cli import ExitCode
+from taskloom.cli import NotFoundError
 from taskloom.cli.output import output_option
 from taskloom.cli.output import render
 from taskloom.cli.progress import progress_bar
@@ -34,11 +35,11 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class DagNotFoundUsageError(click.UsageError):
+class DagNotFoundError(NotFoundError):
     """The DAG id given on the command line is not defined in the DAG files."""
 
 
-class DagRunNotFoundUsageError(click.UsageError):
+class DagRunNotFoundError(NotFoundError):
     """No run of the DAG matches the run id or logical date given."""
 
 
@@ -86,6 +87,17 @@ def parse_conf(value: str | None) -> dict[str, Any]:
     return conf
 
 
+def read_dagbag(path: Path | None) -> DagBag:
+    """The DAGs of ``path`` (default: the DAG folder), each file imported first in a child
+    process under ``[core] dagbag_import_timeout`` (a file that exits or hangs is reported
+    as broken instead of stopping the command)."""
+    from taskloom.dag_file_processor import DagFileProcessorPool
+    from taskloom.dag_processing import DagBag
+
+    with DagFileProcessorPool() as pool:
+        return DagBag(path, processor=pool)
+
+
 def load_dag(dag_id: str, subdir: Path | None) -> tuple[DagBag, DAG]:
     """Find DAG ``dag_id``: first in the files that spell its id in quotes, else in every file.
 
@@ -93,10 +105,8 @@ def load_dag(dag_id: str, subdir: Path | None) -> tuple[DagBag, DAG]:
     folder; a DAG whose id is computed (not written literally) is still found by the
     full read.
 
-    :raises DagNotFoundUsageError: naming the DAGs that were found.
+    :raises DagNotFoundError: naming the DAGs that were found.
     """
-    from taskloom.dag_processing import DagBag
-
     folder = Path(subdir) if subdir is not None else configuration.dags_folder()
     if folder.is_dir():
         pattern = re.compile(rb"""['"]""" + re.escape(dag_id.encode()) + rb"""['"]""")
@@ -110,11 +120,11 @@ def load_dag(dag_id: str, subdir: Path | None) -> tuple[DagBag, DAG]:
             except OSError:
                 continue
             if mentions:
-                bag = DagBag(path)
+                bag = read_dagbag(path)
                 dag = bag.get_dag(dag_id)
                 if dag is not None:
                     return bag, dag
-    dagbag = DagBag(folder)
+    dagbag = read_dagbag(folder)
     return dagbag, get_dag(dagbag, dag_id)
 
 
@@ -134,10 +144,10 @@ def get_dag(dagbag: DagBag, dag_id: str) -> DAG:
         return dag
     broken = "".join(
         f"\n  broken file: {_error_summary(path, error)}"
-        for path, error in dagbag.import_errors.items()
+        for path, error in sorted(dagbag.import_errors.items())
     )
     known = ", ".join(dagbag.dag_ids) or "none"
-    raise DagNotFoundUsageError(
+    raise DagNotFoundError(
         f"DAG {dag_id!r} not found in {dagbag.dag_folder} (DAGs found: {known}){broken}; "
         "check the id, or point -S/--subdir at the DAG file"
     )
@@ -153,7 +163,7 @@ def find_run(conn: sqlite3.Connection, dag_id: str, run: str | None) -> DagRun:
             (dag_id,),
         ).fetchone()
         if row is None:
-            raise DagRunNotFoundUsageError(
+            raise DagRunNotFoundError(
                 f"DAG {dag_id!r} has no runs yet; start one with `taskloom dags test {dag_id}`"
             )
         return dagrun.get(conn, dag_id, row[0])
@@ -167,7 +177,7 @@ def find_run(conn: sqlite3.Connection, dag_id: str, run: str | None) -> DagRun:
             date = None
         found = dagrun.find(conn, dag_id, logical_date=date) if date is not None else []
         if not found:
-            raise DagRunNotFoundUsageError(
+            raise DagRunNotFoundError(
                 f"DAG {dag_id!r} has no run with run id or logical date {run!r}; "
                 f"list its runs with `taskloom dags state {dag_id}`"
             )
@@ -193,9 +203,8 @@ def dags_group() -> None:
 def list_command(subdir: Path | None, output: str) -> None:
     """List DAGs; report broken DAG files (with their traceback) and warnings on stderr."""
     from taskloom import db
-    from taskloom.dag_processing import DagBag
 
-    dagbag = DagBag(subdir)
+    dagbag = read_dagbag(subdir)
     conn = db.connect()
     paused = {row[0]: bool(row[1]) for row in conn.execute("SELECT dag_id, is_paused FROM dag")}
     conn.close()
@@ -216,6 +225,28 @@ def list_command(subdir: Path | None, output: str) -> None:
     for path, error in sorted(dagbag.import_errors.items()):
         click.echo(f"\nBroken DAG file {path}:\n{error.rstrip()}", err=True)
     echo_warnings(dagbag)
+
+
+@dags_group.command("list-import-errors")
+@subdir_option
+@output_option
+@click.pass_context
+def list_import_errors_command(ctx: click.Context, subdir: Path | None, output: str) -> None:
+    """List the DAG files that could not be loaded, with the reason; exit 1 when there are any."""
+    dagbag = read_dagbag(subdir)
+    errors = sorted(dagbag.import_errors.items())
+    if output == "json":
+        render(
+            [{"filepath": path, "error": error} for path, error in errors],
+            ["filepath", "error"],
+            output,
+        )
+    elif not errors:
+        click.echo(f"No import errors in {dagbag.dag_folder}.")
+    for path, error in errors if output == "table" else ():
+        click.echo(f"{path}:\n{error.rstrip()}\n")
+    if errors:
+        ctx.exit(ExitCode.FAILED)
 
 
 def _graph_lines(dag: DAG) -> list[str]:
@@ -412,8 +443,8 @@ def trigger_command(
             run_id=run_id,
             conf=parse_conf(conf),
         )
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
+    except ValueError as exc:  # the run exists already: a failure, not a usage mistake
+        raise click.ClickException(str(exc)) from None
     finally:
         conn.close()
     render([_run_row(run)], ["dag_id", "run_id", "logical_date", "run_type", "state"], output)
@@ -575,6 +606,9 @@ def state_command(dag_id: str, run: str | None, output: str) -> None:
     try:
         if run is None:
             runs = dagrun.find(conn, dag_id)
+            known = conn.execute("SELECT 1 FROM dag WHERE dag_id = ?", (dag_id,)).fetchone()
+            if not runs and known is None:
+                load_dag(dag_id, None)  # not in the DB: exit 1 unless a DAG file defines it
             render(
                 [_run_row(r) for r in runs],
                 ["run_id", "logical_date", "run_type", "state", "start_date", "end_date"],

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from taskloom.cli import ExitCode
+from taskloom.cli import NotFoundError
 from taskloom.cli.output import output_option
 from taskloom.cli.output import render
 from taskloom.cli.output import render_one
@@ -84,7 +85,7 @@ def info_command(provider_id: str, output: str) -> None:
     try:
         status = registry.status(provider_id)
     except ProviderNotFoundError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise NotFoundError(str(exc)) from None
     record = _status_row(status)
     if status.info is not None:
         record.update(status.info.to_dict())

@@ -59,4 +59,4 @@ def scheduler_command(
         )
         job.run()
     except TaskloomError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise click.ClickException(str(exc)) from None

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from taskloom.cli import ExitCode
+from taskloom.cli import NotFoundError
 from taskloom.cli.dags import find_run
 from taskloom.cli.dags import load_dag
 from taskloom.cli.dags import parse_date
@@ -16,7 +17,7 @@ from taskloom.cli.output import output_option
 from taskloom.cli.output import render
 
 
-class TaskNotFoundUsageError(click.UsageError):
+class TaskNotFoundError(NotFoundError):
     """The task id given on the command line is not in the DAG."""
 
 
@@ -69,7 +70,7 @@ def test_command(
 
     _, dag = load_dag(dag_id, subdir)
     if task_id not in dag.task_dict:
-        raise TaskNotFoundUsageError(
+        raise TaskNotFoundError(
             f"DAG {dag_id!r} has no task {task_id!r}; its tasks: {', '.join(dag.task_dict)}"
         )
     date = parse_date(logical_date, "LOGICAL_DATE") or utcnow()
@@ -114,9 +115,7 @@ def state_command(dag_id: str, task_id: str, run: str | None, output: str) -> No
     finally:
         conn.close()
     if row is None:
-        raise TaskNotFoundUsageError(
-            f"run {found.run_id!r} of DAG {dag_id!r} has no task {task_id!r}"
-        )
+        raise TaskNotFoundError(f"run {found.run_id!r} of DAG {dag_id!r} has no task {task_id!r}")
     if output == "table":
         click.echo(row["state"] or "none")
     else:
@@ -150,7 +149,7 @@ def logs_command(
         conn.close()
     tries = attempts(dag_id, found.run_id, task_id)
     if not tries:
-        raise click.UsageError(
+        raise NotFoundError(
             f"no log for task {task_id!r} in run {found.run_id!r} of DAG {dag_id!r} (it has not run yet, or the id is wrong)"
         )
     if try_number is not None and try_number not in tries:
@@ -214,7 +213,7 @@ def clear_command(
         for tid in list(task_ids):
             task_ids |= dag.task_dict[tid].get_flat_relative_ids(upstream=False)
     if not task_ids:
-        raise click.UsageError(f"no task of DAG {dag_id!r} matches {task_regex!r}")
+        raise NotFoundError(f"no task of DAG {dag_id!r} matches {task_regex!r}")
     sql = "SELECT ti.run_id, ti.task_id, ti.state FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id WHERE ti.dag_id = ?"
     args: list[object] = [dag_id]
     if run_id:

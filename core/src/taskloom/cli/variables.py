@@ -7,11 +7,12 @@ import json
 import click
 
 from taskloom.cli import ExitCode
+from taskloom.cli import NotFoundError
 from taskloom.cli.output import output_option
 from taskloom.cli.output import render
 
 
-class VariableNotFoundError(click.UsageError):
+class VariableNotFoundError(NotFoundError):
     """``variables get`` / ``delete`` of a key that does not exist."""
 
 
@@ -44,7 +45,7 @@ def get_command(key: str, as_json: bool, default: str | None) -> None:
             return
         raise VariableNotFoundError(str(exc.args[0])) from None
     except ValueError as exc:
-        raise click.UsageError(f"{exc}; read it without --json") from None
+        raise click.ClickException(f"{exc}; read it without --json") from None
     click.echo(json.dumps(value, indent=2) if as_json else value)
 
 

@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator
 from typing import Final
 
+from taskloom.exceptions import InvalidConnectionError
 from taskloom.models.connection import Connection
 from taskloom.secrets.base import BaseSecretsBackend
 
@@ -36,11 +37,27 @@ class EnvironmentVariablesBackend(BaseSecretsBackend):
         return os.environ.get(VAR_ENV_PREFIX + key.upper())
 
     def iter_connections(self) -> Iterator[Connection]:
-        """Every connection defined in the environment (conn_id lower-cased, as written upper-cased)."""
+        """Every connection defined in the environment (conn_id lower-cased, as written upper-cased).
+
+        :raises InvalidConnectionError: at the first malformed one.
+        """
+        for entry in self.iter_entries():
+            if isinstance(entry, InvalidConnectionError):
+                raise entry
+            yield entry
+
+    def iter_entries(self) -> Iterator[Connection | InvalidConnectionError]:
+        """Like :meth:`iter_connections`, but a malformed variable yields its error (which
+        names the variable) and the others still come."""
         for name, value in sorted(os.environ.items()):
             if name.startswith(CONN_ENV_PREFIX) and value:
                 conn_id = name[len(CONN_ENV_PREFIX) :].lower()
-                yield Connection.from_text(value, conn_id=conn_id)
+                try:
+                    yield Connection.from_text(value, conn_id=conn_id)
+                except InvalidConnectionError as exc:
+                    error = InvalidConnectionError(f"{exc} (set by {name})")
+                    error.conn_id = conn_id
+                    yield error
 
     def describe_lookup(self, conn_id: str) -> str:
         """Name the environment variable that was read."""
