@@ -49,7 +49,7 @@ def test_layout_and_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     monkeypatch.setenv("TASKLOOM__LOGGING__BASE_LOG_FOLDER", str(tmp_path / "elsewhere"))
     assert (
         log_path("d", "r/../x", "t", 1)
-        == tmp_path / "elsewhere" / "dag_id=d" / "run_id=r_.._x" / "task_id=t" / "attempt=1.log"
+        == tmp_path / "elsewhere" / "dag_id=d" / "run_id=r%2F..%2Fx" / "task_id=t" / "attempt=1.log"
     )
 
 

@@ -3,6 +3,10 @@
 Layout (``[logging] base_log_folder`` overrides the root, default ``$TASKLOOM_HOME/logs``)::
 
     logs/dag_id=<dag>/run_id=<run>/task_id=<task>/attempt=<n>.log
+
+Each id is percent-encoded where it holds other characters than letters, digits and
+``._-+:``, and a very long one is cut and ends with ``~<hash>``: one folder per id, always
+within the filesystem's name limit.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import io
 import logging
 import os
@@ -34,14 +35,47 @@ def _base_folder(home: str | None, override: str | None) -> str:
     return str(Path(str(configured)).expanduser() if configured else configuration.home() / "logs")
 
 
-def _safe(part: str) -> str:
-    # Run ids hold ':' and '+' (ISO timestamps); keep them readable but never let a
-    # path separator escape the folder.
-    return part.replace("/", "_").replace("\\", "_")
+#: Characters a path component keeps as they are (run ids hold ':' and '+': ISO timestamps).
+_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-+:")
+#: Longest encoded id kept whole; with its ``task_id=`` prefix a component stays well under
+#: the 255 bytes most filesystems allow (``NAME_MAX``).
+MAX_COMPONENT = 200
+#: Hex digits of the SHA-256 of the id that end a shortened component (128 bits).
+_HASH_DIGITS = 32
+
+
+def encode_component(value: str) -> str:
+    """``value`` as one path component: the same id always gives the same name, two ids never do.
+
+    Characters outside :data:`_SAFE` (``/``, ``%``, ``~``, spaces, non-ASCII ...) are
+    percent-encoded as UTF-8, so ``coll/x`` and ``coll_x`` stay apart and nothing escapes
+    the folder.  An encoding longer than :data:`MAX_COMPONENT` is cut and ends with ``~``
+    and a hash of the whole id; ``~`` never appears in an uncut encoding (it is encoded),
+    so a cut name never equals an uncut one.
+    """
+    encoded = "".join(
+        ch
+        if ch in _SAFE
+        else "".join(f"%{byte:02X}" for byte in ch.encode("utf-8", "surrogatepass"))
+        for ch in value
+    )
+    if len(encoded) <= MAX_COMPONENT:
+        return encoded
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:_HASH_DIGITS]
+    head = encoded[: MAX_COMPONENT - _HASH_DIGITS - 1]
+    # Never cut inside a %XX escape: the head stays a valid prefix of the encoding.
+    cut = head.rfind("%", len(head) - 2)
+    if cut != -1:
+        head = head[:cut]
+    return f"{head}~{digest}"
 
 
 def log_path(dag_id: str, run_id: str, task_id: str, attempt: int) -> Path:
-    """The log file of try ``attempt`` (1-based) of one task instance."""
+    """The log file of try ``attempt`` (1-based) of one task instance.
+
+    Distinct ``(dag_id, run_id, task_id, attempt)`` always get distinct files, and every
+    component is short enough for the filesystem (see :func:`encode_component`).
+    """
     return Path(_log_file(dag_id, run_id, task_id, attempt))
 
 
@@ -51,9 +85,9 @@ def _log_file(dag_id: str, run_id: str, task_id: str, attempt: int) -> str:
     )
     return os.path.join(
         root,
-        f"dag_id={_safe(dag_id)}",
-        f"run_id={_safe(run_id)}",
-        f"task_id={_safe(task_id)}",
+        f"dag_id={encode_component(dag_id)}",
+        f"run_id={encode_component(run_id)}",
+        f"task_id={encode_component(task_id)}",
         f"attempt={attempt}.log",
     )
 
