@@ -31,6 +31,8 @@ from taskloom.models import connection_uri
 from taskloom.utils.secrets_masker import REDACTED
 from taskloom.utils.secrets_masker import is_sensitive_key
 from taskloom.utils.secrets_masker import mask_secret
+from taskloom.utils.secrets_masker import sensitive_values
+from taskloom.utils.secrets_masker import string_leaves
 
 #: The fields of the JSON form (``conn_id`` is optional there: the key or variable name gives it).
 JSON_FIELDS: Final = (
@@ -254,6 +256,9 @@ class Connection:
         extra = self.extra_dejson
         for key in self.secret_extra_keys():
             mask_secret(extra[key], f"extra {key!r} of {label}")
+        # Nested fields named like secrets (``{"auth": {"token": ...}}``), whatever the provider says.
+        for value in sensitive_values(extra):
+            mask_secret(list(string_leaves(value)), f"a secret field in the extra of {label}")
 
     def __repr__(self) -> str:
         shown = self.masked_fields()

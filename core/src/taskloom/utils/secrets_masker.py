@@ -6,9 +6,16 @@ on :func:`redact` replaces it with ``***`` wherever it appears, in the forms it 
 once it travels through a program:
 
 - as written;
-- percent-encoded (``quote`` and ``quote_plus``: a password inside a connection URI);
+- percent-encoded (``quote`` with and without ``safe=""``, ``quote_plus``: a password
+  inside a connection URI);
 - JSON-escaped (``json.dumps``: a password inside a JSON payload or extra);
-- ``repr``-escaped (a password inside a traceback's ``repr()`` of a string).
+- ``repr``-escaped (a password inside a traceback's ``repr()`` of a string);
+- as ``bytes`` (``print(pw.encode())`` shows ``b'p\\xc3\\xa9ss'``: its UTF-8 bytes, escaped).
+
+A secret that is a JSON object or array (a secret variable holding
+``{"password": ...}``, a secret connection extra) is also registered leaf by leaf: every
+string inside it is a secret of its own, so ``{{ var.json.my_secret.password }}`` is
+masked too.
 
 :class:`SecretsMaskerFilter` applies :func:`redact` to every log record (message,
 arguments, exception text, stack) before a handler formats it; the task runner installs
@@ -34,6 +41,7 @@ import logging
 import re
 import threading
 from collections.abc import Iterable
+from collections.abc import Iterator
 from collections.abc import Mapping
 from typing import Any
 from typing import Final
@@ -77,15 +85,63 @@ def _min_length() -> int:
 
 
 def _forms(secret: str) -> set[str]:
-    """The spellings a secret takes once quoted, JSON-encoded or repr()-ed."""
+    """The spellings a secret takes once quoted, JSON-encoded, repr()-ed or encoded to bytes."""
     return {
         secret,
+        quote(secret),
         quote(secret, safe=""),
-        quote_plus(secret, safe=""),
+        quote_plus(secret),
         json.dumps(secret)[1:-1],
         json.dumps(secret, ensure_ascii=False)[1:-1],
         repr(secret)[1:-1],
+        repr(secret.encode("utf-8", "surrogatepass"))[2:-1],
     }
+
+
+def _json_containers(text: str) -> list[Any]:
+    """``[the parsed value]`` if ``text`` is a JSON object or array, else ``[]``."""
+    if not text.lstrip().startswith(("{", "[")):
+        return []
+    try:
+        return [json.loads(text)]
+    except ValueError:
+        return []
+
+
+def _json_leaves(text: str) -> list[str]:
+    """The strings inside ``text`` if it is a JSON object or array, else nothing."""
+    return [leaf for value in _json_containers(text) for leaf in string_leaves(value)]
+
+
+def string_leaves(value: Any) -> Iterator[str]:
+    """Every string inside nested mappings and lists (keys excluded), depth first, without recursion."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+
+
+def sensitive_values(value: Any) -> Iterator[Any]:
+    """The values stored, at any depth, under keys that name a secret (:func:`is_sensitive_key`),
+    also inside strings that hold JSON (a service account key kept as text in an extra)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            stack.extend(_json_containers(item))
+        elif isinstance(item, Mapping):
+            for key, child in item.items():
+                if is_sensitive_key(str(key)):
+                    yield child
+                else:
+                    stack.append(child)
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
 
 
 class SecretsMasker:
@@ -118,6 +174,8 @@ class SecretsMasker:
             secret = str(secret)
         if not secret:
             return
+        for leaf in _json_leaves(secret):
+            self.add(leaf, f"{name or 'unnamed'} (a field of its JSON)")
         minimum = _min_length()
         if len(secret) < minimum:
             label = name or "unnamed"
