@@ -3,6 +3,14 @@
 The environment is sandboxed (a DAG file's template cannot reach Python internals) and
 uses :class:`jinja2.StrictUndefined`, so a typo in ``{{ params.tabel }}`` fails the task
 with the variable's name instead of rendering an empty string into a SQL statement.
+
+**No module objects.**  Jinja's sandbox blocks ``_``-prefixed attributes, but a module
+reachable from a template is a way out of it: ``macros.uuid.os.popen(...)`` ran a command
+when ``macros.uuid`` was the :mod:`uuid` module.  :class:`TemplateSandbox` therefore refuses
+any module object a template reaches -- a name of the context, an attribute, an item or a
+call's result -- wherever it comes from (core's ``macros``, a DAG's
+``user_defined_macros``, another distribution's context keys).  ``macros`` itself holds
+functions, classes and constants only.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from collections.abc import Mapping
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
+from types import ModuleType
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 from typing import Any
@@ -35,15 +44,45 @@ def ds_format(ds: str, input_format: str, output_format: str) -> str:
     return datetime.strptime(ds, input_format).strftime(output_format)
 
 
-#: The ``macros`` namespace of the template context (Airflow's ``macros`` module, trimmed).
+class _RandomMacro(SimpleNamespace):
+    """``macros.random()`` as in Airflow (:func:`random.random`), plus ``macros.random.randint``,
+    ``choice``, ``uniform`` and ``random`` -- the functions, never the module."""
+
+    def __call__(self) -> float:
+        return random.random()
+
+
+#: The ``macros`` namespace of the template context (Airflow's ``macros`` module, trimmed):
+#: functions, classes and constants only, never a module (see the module docstring).
 macros = SimpleNamespace(
     datetime=datetime,
     timedelta=timedelta,
     date=date,
-    time=time,
-    uuid=uuid,
-    random=random,
-    json=json,
+    time=SimpleNamespace(
+        time=time.time,
+        time_ns=time.time_ns,
+        monotonic=time.monotonic,
+        strftime=time.strftime,
+        strptime=time.strptime,
+        gmtime=time.gmtime,
+        localtime=time.localtime,
+        mktime=time.mktime,
+    ),
+    uuid=SimpleNamespace(
+        uuid1=uuid.uuid1,
+        uuid3=uuid.uuid3,
+        uuid4=uuid.uuid4,
+        uuid5=uuid.uuid5,
+        UUID=uuid.UUID,
+        NAMESPACE_DNS=uuid.NAMESPACE_DNS,
+        NAMESPACE_URL=uuid.NAMESPACE_URL,
+        NAMESPACE_OID=uuid.NAMESPACE_OID,
+        NAMESPACE_X500=uuid.NAMESPACE_X500,
+    ),
+    random=_RandomMacro(
+        random=random.random, randint=random.randint, choice=random.choice, uniform=random.uniform
+    ),
+    json=SimpleNamespace(dumps=json.dumps, loads=json.loads),
     ds_add=ds_add,
     ds_format=ds_format,
 )
@@ -74,13 +113,72 @@ FILTERS: dict[str, Callable[..., Any]] = {
 }
 
 
+def _refuse_module(name: str) -> Any:
+    from jinja2.exceptions import SecurityError
+
+    raise SecurityError(
+        f"{name} is a Python module, which templates may not use (it would leave the "
+        "sandbox); pass the functions or values the template needs instead"
+    )
+
+
+def _sandbox_class() -> type[SandboxedEnvironment]:
+    """:class:`TemplateSandbox`, defined on first use (jinja2 is imported lazily)."""
+    global _sandbox
+    if _sandbox is not None:
+        return _sandbox
+    from jinja2.runtime import Context
+    from jinja2.sandbox import SandboxedEnvironment
+
+    class ModuleFreeContext(Context):
+        """A template context whose names never resolve to a module."""
+
+        def resolve_or_missing(self, key: str) -> Any:
+            value = super().resolve_or_missing(key)
+            if isinstance(value, ModuleType):
+                _refuse_module(repr(key))
+            return value
+
+    class TemplateSandbox(SandboxedEnvironment):
+        """Jinja's sandbox that also refuses module objects, however a template reaches them."""
+
+        context_class = ModuleFreeContext
+
+        def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+            return not isinstance(value, ModuleType) and super().is_safe_attribute(obj, attr, value)
+
+        def getitem(self, obj: Any, argument: Any) -> Any:
+            value = super().getitem(obj, argument)
+            if isinstance(value, ModuleType):
+                _refuse_module(f"item {argument!r}")
+            return value
+
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            value = super().getattr(obj, attribute)
+            if isinstance(value, ModuleType):
+                _refuse_module(f"attribute {attribute!r}")
+            return value
+
+        def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+            value = super().call(__context, __obj, *args, **kwargs)
+            if isinstance(value, ModuleType):
+                _refuse_module("the result of a call")
+            return value
+
+    _sandbox = TemplateSandbox
+    return _sandbox
+
+
+_sandbox: type[SandboxedEnvironment] | None = None
+
+
 def create_environment(
     searchpath: Iterable[str] = (),
     *,
     user_defined_macros: Mapping[str, Any] | None = None,
     user_defined_filters: Mapping[str, Callable[..., Any]] | None = None,
 ) -> SandboxedEnvironment:
-    """A sandboxed Jinja2 environment with strict undefined variables.
+    """A sandboxed Jinja2 environment with strict undefined variables and no module objects.
 
     :param searchpath: folders ``template_ext`` files (``.sql`` ...) are loaded from, in order.
     :param user_defined_macros: extra globals (a DAG's ``user_defined_macros``).
@@ -89,9 +187,8 @@ def create_environment(
     # jinja2 is imported on first use: ``import taskloom`` must not pay for it.
     from jinja2 import FileSystemLoader
     from jinja2 import StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
 
-    env = SandboxedEnvironment(
+    env = _sandbox_class()(
         loader=FileSystemLoader(list(searchpath)),
         undefined=StrictUndefined,
         extensions=["jinja2.ext.do"],
