@@ -249,29 +249,44 @@ def list_import_errors_command(ctx: click.Context, subdir: Path | None, output: 
         ctx.exit(ExitCode.FAILED)
 
 
+#: Indentation stops growing at this depth (a 10,000-task chain would print lines of 40,000
+#: characters); deeper lines say their depth instead.
+_MAX_INDENT_DEPTH = 32
+
+
 def _graph_lines(dag: DAG) -> list[str]:
-    """The DAG as an indented tree from its roots; a task reached twice is shown once, then referenced."""
+    """The DAG as an indented tree from its roots; a task reached twice is shown once, then referenced.
+
+    Walked with an explicit stack, never recursion: any DAG size works.
+    """
     lines: list[str] = []
     shown: set[str] = set()
-
-    def walk(task_id: str, prefix: str, last: bool, top: bool) -> None:
+    # (task_id, prefix, last child of its parent, a root, depth); popped in display order.
+    stack = [
+        (root, "", True, True, 0) for root in sorted((t.task_id for t in dag.roots), reverse=True)
+    ]
+    while stack:
+        task_id, prefix, last, top, depth = stack.pop()
         task = dag.task_dict[task_id]
         connector = "" if top else ("└── " if last else "├── ")
+        if depth > _MAX_INDENT_DEPTH:
+            connector += f"[depth {depth}] "
         label = f"{task_id} ({type(task).__name__})"
         if task.trigger_rule != "all_success":
             label += f" [{task.trigger_rule}]"
         if task_id in shown:
             lines.append(f"{prefix}{connector}{task_id} ↑ (see above)")
-            return
+            continue
         lines.append(f"{prefix}{connector}{label}")
         shown.add(task_id)
         children = sorted(task.downstream_task_ids)
-        child_prefix = prefix if top else prefix + ("    " if last else "│   ")
-        for index, child in enumerate(children):
-            walk(child, child_prefix, index == len(children) - 1, False)
-
-    for root in sorted(t.task_id for t in dag.roots):
-        walk(root, "", True, True)
+        child_prefix = prefix
+        if not top and depth < _MAX_INDENT_DEPTH:
+            child_prefix += "    " if last else "│   "
+        for index in range(len(children) - 1, -1, -1):
+            stack.append(
+                (children[index], child_prefix, index == len(children) - 1, False, depth + 1)
+            )
     return lines
 
 
