@@ -19,6 +19,7 @@ modules that own them.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import warnings
@@ -56,6 +57,22 @@ def dags_folder() -> Path:
 
     value = os.environ.get("TASKLOOM_DAGS_FOLDER")
     return Path(value).expanduser() if value else home() / "dags"
+
+
+def make_private_dirs(folder: str | os.PathLike[str]) -> None:
+    """Create ``folder`` and its missing parents, each readable by this user only (0700):
+    the home holds the metadata DB, task logs and cached provider metadata."""
+    missing = []
+    current = os.path.abspath(folder)
+    while not os.path.isdir(current):
+        missing.append(current)
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    for path in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+            os.mkdir(path, 0o700)
 
 
 @functools.cache

@@ -128,6 +128,12 @@ class NotFoundError(TaskloomError, LookupError):
     """Something asked for by id (a DAG, a run, a connection) does not exist."""
 
 
+class DatabaseUnavailableError(TaskloomError):
+    """The metadata DB cannot be opened or read: its folder is missing or not writable, the
+    file is not a SQLite database, or its pages are damaged.  The message names the file
+    and the fix."""
+
+
 class DagNotFoundError(NotFoundError):
     """No DAG with this id was found in the DAG folder."""
 

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import enum
 import importlib
+import sqlite3
 import sys
 from collections.abc import Sequence
 
 import click
 
 from taskloom._version import __version__
+from taskloom.exceptions import DatabaseUnavailableError
 from taskloom.utils.entry_points import entry_points
 
 #: Entry-point group through which other distributions add top-level commands.
@@ -144,6 +146,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.Abort:
         click.echo("Aborted.", err=True)
         return ExitCode.INTERRUPTED
+    except DatabaseUnavailableError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        return ExitCode.FAILED
+    except sqlite3.DatabaseError as exc:
+        # Damage found while reading (not when opening): one line naming the file and the fix.
+        from taskloom import db
+
+        click.echo(f"Error: {db.explain(exc)}", err=True)
+        return ExitCode.FAILED
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED
     return result if isinstance(result, int) else ExitCode.OK

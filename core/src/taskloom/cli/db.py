@@ -1,6 +1,8 @@
-"""``taskloom db``: create, upgrade, check and reset the metadata DB."""
+"""``taskloom db``: create, upgrade, check, back up and reset the metadata DB."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
@@ -14,10 +16,13 @@ def db_group() -> None:
 
 @db_group.command("migrate")
 def migrate_command() -> None:
-    """Create the DB or bring its schema up to date, one line per migration applied."""
+    """Create the DB or bring its schema up to date (never a damaged one), one line per migration applied."""
     from taskloom import db
     from taskloom.cli.progress import progress_bar
 
+    problems = db.quick_check() if db.db_path().exists() else []
+    if problems:
+        raise db.explain(RuntimeError(f"database disk image is malformed: {problems[0]}"))
     current, _ = db.check()
     pending = sum(1 for version, _, _ in db.migrations() if version > current)
     with progress_bar("migrations", total=pending) as advance:
@@ -37,11 +42,19 @@ def migrate_command() -> None:
 @db_group.command("check")
 @click.pass_context
 def check_command(ctx: click.Context) -> None:
-    """Exit 1 if the DB schema is not the one this taskloom expects (and say how to fix it)."""
+    """Exit 1 if the DB file is damaged (SQLite's quick_check) or its schema is not the one
+    this taskloom expects, and say how to fix it."""
     from taskloom import db
 
-    current, head = db.check()
     path = db.db_path()
+    problems = db.quick_check() if path.exists() else []
+    if problems:
+        shown = "; ".join(problems[:5]) + (
+            f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
+        )
+        click.echo(f"{db.explain(RuntimeError('malformed: ' + shown), path)}", err=True)
+        ctx.exit(ExitCode.FAILED)
+    current, head = db.check()
     if current == head:
         click.echo(f"{path} is up to date (schema version {head}).")
         return
@@ -57,6 +70,23 @@ def check_command(ctx: click.Context) -> None:
             err=True,
         )
     ctx.exit(ExitCode.FAILED)
+
+
+@db_group.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Copy the metadata DB to PATH, consistently, even while the scheduler runs."""
+    from taskloom import db
+
+    try:
+        db.backup(path)
+    except FileExistsError:
+        raise click.ClickException(
+            f"{path} exists; choose a new file name (a backup never overwrites)"
+        ) from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from None
+    click.echo(f"Backed up {db.db_path()} to {path}.")
 
 
 @db_group.command("reset")

@@ -15,6 +15,12 @@ Why these pragmas:
   waits for the lock instead of failing;
 - ``foreign_keys=ON``: deleting a DAG run deletes its task instances and XComs.
 
+The file is created readable by its owner only (0600: it holds connections, variables
+and XComs), in a folder created 0700.  A folder that cannot be created, a file that
+cannot be opened, is not a database or has damaged pages raises
+:class:`~taskloom.exceptions.DatabaseUnavailableError`, one line naming the file and the
+fix (:func:`explain`).
+
 The schema version is ``PRAGMA user_version``.  Migrations are the files
 ``migrations/NNNN_<what>.sql`` shipped in this package; version N is reached by applying
 every file numbered up to N, in order, each in one transaction.
@@ -32,6 +38,7 @@ from pathlib import Path
 
 from taskloom import configuration
 from taskloom.exceptions import DatabaseSchemaError
+from taskloom.exceptions import DatabaseUnavailableError
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -68,16 +75,88 @@ def current_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
+def explain(exc: BaseException, path: Path | None = None) -> DatabaseUnavailableError:
+    """A one-line error naming the DB file and the fix, for an error opening or reading it."""
+    path = path or db_path()
+    text = str(exc)
+    if isinstance(exc, OSError) or "unable to open" in text or "readonly" in text:
+        return DatabaseUnavailableError(
+            f"cannot open or write the metadata DB {path} ({text}); make {path.parent} a folder "
+            "this user can write, or point TASKLOOM_HOME (or [database] path) somewhere writable"
+        )
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return DatabaseUnavailableError(
+            f"the metadata DB {path} is damaged ({text}); restore a copy made with "
+            f"`taskloom db backup`, or move {path.name} away and run `taskloom db migrate` to "
+            "start with an empty DB"
+        )
+    return DatabaseUnavailableError(
+        f"the metadata DB {path} cannot be used ({text}); run `taskloom db check` for details"
+    )
+
+
+def _create_private(path: Path) -> None:
+    """Create the folder (0700) and the empty DB file (0600) if they do not exist yet."""
+    configuration.make_private_dirs(path.parent)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
 def _open(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # The default isolation level: a write opens a transaction that ``with conn:`` commits.
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
-    conn.execute("PRAGMA foreign_keys=ON")
+    try:
+        _create_private(path)
+        # The default isolation level: a write opens a transaction that ``with conn:`` commits.
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS)
+    except (OSError, sqlite3.Error) as exc:
+        raise explain(exc, path) from None
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        conn.execute("PRAGMA foreign_keys=ON")
+    except sqlite3.Error as exc:
+        conn.close()
+        raise explain(exc, path) from None
     return conn
+
+
+def quick_check(conn: sqlite3.Connection | None = None) -> list[str]:
+    """SQLite's ``PRAGMA quick_check``: the problems it finds in the DB file (``[]``: none).
+
+    :raises DatabaseUnavailableError: if the file cannot be opened or is not a database.
+    """
+    own = conn is None
+    conn = conn or _open(db_path())
+    try:
+        rows = [str(row[0]) for row in conn.execute("PRAGMA quick_check")]
+    except sqlite3.DatabaseError as exc:
+        return [str(exc)]
+    finally:
+        if own:
+            conn.close()
+    return [] if rows == ["ok"] else rows
+
+
+def backup(target: Path) -> Path:
+    """Copy the metadata DB to ``target`` with SQLite's online backup API: a consistent copy,
+    even while the scheduler writes.  The copy is created 0600, like the DB.
+
+    :raises FileExistsError: if ``target`` exists (a backup never overwrites a file).
+    """
+    source = _open(db_path())
+    try:
+        fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+        dest = sqlite3.connect(target)
+        try:
+            with dest:
+                source.backup(dest)
+        finally:
+            dest.close()
+    finally:
+        source.close()
+    return target
 
 
 def migrate(
@@ -151,6 +230,8 @@ def check(conn: sqlite3.Connection | None = None) -> tuple[int, int]:
     assert conn is not None
     try:
         return current_version(conn), head_version()
+    except sqlite3.DatabaseError as exc:
+        raise explain(exc) from None
     finally:
         if own:
             conn.close()

@@ -62,7 +62,7 @@ class _StopRequested(BaseException):
 def scheduler_lock() -> Iterator[None]:
     """Hold ``$TASKLOOM_HOME/scheduler.lock`` (released by the OS if the process dies)."""
     path = configuration.home() / "scheduler.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    configuration.make_private_dirs(path.parent)
     with path.open("a+") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -178,7 +178,7 @@ class TaskLogWriter:
         except FileExistsError:
             pass
         except FileNotFoundError:
-            os.makedirs(folder, exist_ok=True)
+            configuration.make_private_dirs(folder)
         self.path = Path(path)
         self.logger = logging.Logger(f"taskloom.task.{dag_id}.{task_id}", logging.INFO)
         self._handler = _TaskFileHandler(self.path, encoding="utf-8")
