@@ -27,6 +27,7 @@ from typing import Final
 
 from taskloom._version import __version__
 from taskloom.configuration import home_dir
+from taskloom.configuration import make_private_dirs
 from taskloom.registry.info import SCHEMA_FILE
 from taskloom.registry.info import ProviderInfo
 from taskloom.registry.info import build_provider_info
@@ -119,7 +120,7 @@ class DiscoveryCache:
         }
         temporary = f"{self._path}.{os.getpid()}.tmp"
         try:
-            os.makedirs(os.path.dirname(self._path), exist_ok=True)
+            make_private_dirs(os.path.dirname(self._path))  # the home is private (0700)
             with open(temporary, "w", encoding="utf-8") as fh:
                 json.dump(content, fh, separators=(",", ":"))
             os.replace(temporary, self._path)  # atomic: readers see the old file or the new one
