@@ -55,3 +55,15 @@ def write(folder: Path, system: str, shape: str, n: int) -> str:
     text = HEADERS[system] + BODY.format(dag_id=did, n=n, width=max(n, 16), wiring=WIRING[shape])
     (folder / f"{did}.py").write_text(text)
     return did
+
+
+def write_many(folder: Path, system: str, count: int, tasks: int) -> list[str]:
+    """Write ``count`` chain DAG files of ``tasks`` tasks each (ids ``bench_parse_<i>``) into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ids = []
+    for i in range(count):
+        did = f"bench_parse_{i}"
+        body = BODY.format(dag_id=did, n=tasks, width=16, wiring=WIRING["chain"])
+        (folder / f"{did}.py").write_text(HEADERS[system] + body)
+        ids.append(did)
+    return ids

@@ -496,6 +496,35 @@ class Bench:
             )
         )
 
+    def dag_parsing(self) -> None:
+        """100 DAG files (10-task chains): parsed in-process as before issue 21, and through
+        the pool of child processes (cold: a CLI command; warm: the scheduler's re-read)."""
+        env = self.envs["core"]
+        folder = WORK / "dags" / "parse100"
+        dags.write_many(folder, "taskloom", 100, 10)
+        result = env.json(str(PROBES / "parse.py"), str(folder), "3" if self.quick else "11")
+        before = result["inprocess_s"]
+        for key, what, target in (
+            ("cold_s", "child check + import, new pool (each CLI command)", ""),
+            ("warm_s", "re-read with the scheduler's pool (unchanged files)", "< 2x in-process"),
+        ):
+            ratio = result[key] / before
+            self.rows.append(
+                Row(
+                    "DAG parsing",
+                    f"100 DAG files, {what}",
+                    "x in-process",
+                    round(ratio, 2),
+                    None,
+                    target,
+                    ratio < 2 if target else None,
+                    {"seconds": result[key], "inprocess_seconds": before, "dags": result["dags"]},
+                )
+            )
+        self.rows.append(
+            Row("DAG parsing", "100 DAG files, in-process (before)", "ms", round(before * 1000, 1))
+        )
+
     def scheduler_scaling(self) -> None:
         env = self.envs["core"]
         sizes = (100, 1000) if self.quick else (100, 1000, 10_000)
@@ -899,6 +928,7 @@ def main(argv: list[str]) -> int:
         bench.cli_start,
         bench.discovery,
         bench.dag_runs,
+        bench.dag_parsing,
         bench.scheduler_scaling,
         bench.legacy_imports,
         bench.declarative,

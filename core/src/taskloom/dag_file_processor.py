@@ -7,8 +7,12 @@ import each file once under ``[core] dagbag_import_timeout`` (seconds, default 3
 that exits, hangs past the timeout or kills its child becomes an import error with that
 reason, the child is replaced, and the caller imports only the files that passed.
 
-The scheduler keeps one pool for its lifetime; the CLI opens one per command.  Import
-tracebacks are masked (:mod:`taskloom.utils.secrets_masker`) in the child that produced
+The scheduler keeps one pool for its lifetime and re-reads the DAG folder every
+``[scheduler] dag_dir_list_interval``: a file that passed and has not changed since (same
+modification time and size) is not checked again, so a re-read costs what it did before
+the pool existed.  The CLI opens one pool per command.  What this does not contain: a file
+whose import passed in the child and then behaves differently in the caller (it depends on
+the time, the network, a random draw) runs there unguarded.  Import tracebacks are masked (:mod:`taskloom.utils.secrets_masker`) in the child that produced
 them, where the secrets the file read are registered.
 """
 
@@ -16,25 +20,29 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import multiprocessing.connection
 import os
 import signal
 import sys
 import time
 from collections import deque
+from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import field
+from multiprocessing.connection import Connection
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from taskloom import configuration
 
 if TYPE_CHECKING:
-    from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
 
 #: Default of ``[core] dagbag_import_timeout``, in seconds (Airflow's default too).
 DEFAULT_IMPORT_TIMEOUT = 30.0
+#: Files queued in one child's pipe at once (so it never waits for the parent).
+_QUEUED = 3
 #: Seconds a child waits for a file before checking that its parent is still alive.
 _PARENT_CHECK_SECONDS = 1.0
 
@@ -58,11 +66,13 @@ def import_timeout() -> float:
 
 def _child_main(channel: Connection, parent_pid: int) -> None:
     """Body of a child: import the files sent on ``channel``, answer with the error or ``None``."""
-    # Ctrl-C reaches the whole process group: the parent decides when children stop.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     from taskloom.dag_processing import DagBag
     from taskloom.dag_processing import module_name_for
 
+    # Ctrl-C reaches the whole process group: the parent decides when children stop.  The
+    # parent's own SIGTERM handler (the scheduler's) must not run here.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     while True:
         if not channel.poll(_PARENT_CHECK_SECONDS):
             if os.getppid() != parent_pid:
@@ -80,12 +90,32 @@ def _child_main(channel: Connection, parent_pid: int) -> None:
         sys.modules.pop(module_name_for(Path(path)), None)
 
 
+def _child(channel: Connection, parent_pid: int) -> None:
+    try:
+        _child_main(channel, parent_pid)
+    finally:
+        # Skip interpreter teardown: finalizers of objects inherited from the parent (its
+        # DB connection) must not run here.
+        os._exit(0)
+
+
 @dataclass(slots=True)
 class _Child:
     process: BaseProcess
     channel: Connection
-    path: str | None = None
+    #: Files sent and not answered yet; the first is being imported.
+    paths: deque[str] = field(default_factory=deque)
+    #: When the first of :attr:`paths` times out.
     deadline: float = 0.0
+
+
+def _stamp(path: str) -> tuple[int, int] | None:
+    """What tells that a file changed: its modification time and size (``None``: unreadable)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
 
 
 def _death_reason(path: str, exitcode: int | None) -> str:
@@ -105,6 +135,10 @@ def _death_reason(path: str, exitcode: int | None) -> str:
 class DagFileProcessorPool:
     """Child processes that import DAG files first, each under the import timeout.
 
+    Children are forked from this process (as the local executor's workers are): they
+    start in milliseconds with taskloom already imported, and never re-run the caller's
+    main script.
+
     :param size: how many children import files at once (default ``[scheduler]
         parsing_processes``, 2).
     :param timeout: seconds per file (default :func:`import_timeout`).
@@ -115,8 +149,9 @@ class DagFileProcessorPool:
         self.size = max(1, size or configuration.get_int("scheduler", "parsing_processes", 2))
         #: Seconds one file may take.
         self.timeout = timeout if timeout is not None else import_timeout()
-        self._context = multiprocessing.get_context("spawn")
         self._idle: list[_Child] = []
+        #: path -> (mtime_ns, size) of the files that passed, as they were then.
+        self._passed: dict[str, tuple[int, int]] = {}
 
     def __enter__(self) -> DagFileProcessorPool:
         return self
@@ -125,9 +160,10 @@ class DagFileProcessorPool:
         self.close()
 
     def _spawn(self) -> _Child:
-        ours, theirs = self._context.Pipe()
-        process = self._context.Process(
-            target=_child_main, args=(theirs, os.getpid()), name="taskloom-dag-processor"
+        context = multiprocessing.get_context("fork")
+        ours, theirs = context.Pipe()
+        process = context.Process(
+            target=_child, args=(theirs, os.getpid()), name="taskloom-dag-processor"
         )
         process.start()
         theirs.close()
@@ -135,55 +171,99 @@ class DagFileProcessorPool:
 
     def check(self, paths: Sequence[Path | str]) -> dict[str, str]:
         """Import each file once in a child; return ``{path: reason}`` for those that failed."""
-        pending = deque(str(p) for p in paths)
+        return {path: error for path, error in self.checked(paths) if error is not None}
+
+    def checked(self, paths: Sequence[Path | str]) -> Iterator[tuple[str, str | None]]:
+        """Import each file once in a child; yield ``(path, reason or None)`` in the order of
+        ``paths``, each as soon as it is known, so the caller imports file *k* while the
+        children check the next ones.  Each child has up to :data:`_QUEUED` files in its pipe."""
+        order = [str(p) for p in paths]
+        stamps = {path: _stamp(path) for path in order}
+        # A file that passed and has not changed since is not checked again.
+        results: dict[str, str | None] = {
+            path: None
+            for path in order
+            if stamps[path] is not None and self._passed.get(path) == stamps[path]
+        }
+        pending = deque(path for path in order if path not in results)
         busy: list[_Child] = []
-        errors: dict[str, str] = {}
+        next_index = 0
         try:
-            while pending or busy:
-                while pending and len(busy) < self.size:
-                    child = self._idle.pop() if self._idle else self._spawn()
-                    child.path = pending.popleft()
-                    child.deadline = time.monotonic() + self.timeout
-                    child.channel.send(child.path)
-                    busy.append(child)
-                wait_for = max(0.0, min(c.deadline for c in busy) - time.monotonic())
-                ready = multiprocessing.connection.wait(
-                    [c.channel for c in busy] + [c.process.sentinel for c in busy], wait_for
-                )
-                for child in list(busy):
-                    path = child.path
-                    assert path is not None
-                    if child.channel in ready:
-                        try:
-                            error = child.channel.recv()
-                        except (EOFError, OSError):
-                            child.process.join(1.0)
-                            errors[path] = _death_reason(path, child.process.exitcode)
-                            self._discard(child)
-                        else:
-                            if error is not None:
-                                errors[path] = error
-                            child.path = None
-                            self._idle.append(child)
-                        busy.remove(child)
-                    elif child.process.sentinel in ready:
-                        child.process.join(1.0)
-                        errors[path] = _death_reason(path, child.process.exitcode)
-                        self._discard(child)
-                        busy.remove(child)
-                    elif time.monotonic() >= child.deadline:
-                        errors[path] = (
-                            f"importing {path} took longer than {self.timeout:g} s "
-                            "([core] dagbag_import_timeout) and was stopped; move slow work "
-                            "from the file's top level into tasks, or raise the setting"
-                        )
-                        self._discard(child)
-                        busy.remove(child)
+            while next_index < len(order):
+                self._feed(pending, busy)
+                if order[next_index] not in results:
+                    self._collect(busy, pending, results)
+                while next_index < len(order) and order[next_index] in results:
+                    path = order[next_index]
+                    next_index += 1
+                    error = results.pop(path)
+                    if error is None and stamps[path] is not None:
+                        self._passed[path] = stamps[path]
+                    else:
+                        self._passed.pop(path, None)
+                    yield path, error
         finally:
-            # Interrupted (SIGTERM, Ctrl-C): children in the middle of a file are stopped.
+            # Interrupted (SIGTERM, Ctrl-C, the caller stopped early): stop busy children.
             for child in busy:
                 self._discard(child)
-        return errors
+
+    def _feed(self, pending: deque[str], busy: list[_Child]) -> None:
+        """Hand pending files to children, starting children up to :attr:`size`."""
+        for child in busy:
+            while pending and len(child.paths) < _QUEUED:
+                self._send(child, pending.popleft())
+        while pending and len(busy) < self.size:
+            child = self._idle.pop() if self._idle else self._spawn()
+            busy.append(child)
+            while pending and len(child.paths) < _QUEUED:
+                self._send(child, pending.popleft())
+
+    def _send(self, child: _Child, path: str) -> None:
+        if not child.paths:
+            child.deadline = time.monotonic() + self.timeout
+        child.paths.append(path)
+        child.channel.send(path)
+
+    def _collect(
+        self, busy: list[_Child], pending: deque[str], results: dict[str, str | None]
+    ) -> None:
+        """Wait for the next answers, deaths or timeouts, and record them."""
+        wait_for = max(0.0, min(c.deadline for c in busy) - time.monotonic())
+        ready = wait([c.channel for c in busy] + [c.process.sentinel for c in busy], wait_for)
+        for child in list(busy):
+            path = child.paths[0]
+            failure = None
+            if child.channel in ready:
+                try:
+                    results[path] = child.channel.recv()
+                except (EOFError, OSError):  # the child died
+                    failure = _death_reason(path, self._exit_status(child))
+                else:
+                    child.paths.popleft()
+                    child.deadline = time.monotonic() + self.timeout
+                    if not child.paths:
+                        busy.remove(child)
+                        self._idle.append(child)
+                    continue
+            elif child.process.sentinel in ready:
+                failure = _death_reason(path, self._exit_status(child))
+            elif time.monotonic() >= child.deadline:
+                failure = (
+                    f"importing {path} took longer than {self.timeout:g} s "
+                    "([core] dagbag_import_timeout) and was stopped; move slow work "
+                    "from the file's top level into tasks, or raise the setting"
+                )
+            if failure is not None:
+                results[path] = failure
+                child.paths.popleft()
+                pending.extendleft(reversed(child.paths))  # queued behind it, never started
+                self._discard(child)
+                busy.remove(child)
+
+    @staticmethod
+    def _exit_status(child: _Child) -> int | None:
+        child.process.join(5.0)
+        return child.process.exitcode
 
     def _discard(self, child: _Child) -> None:
         if child.process.is_alive():

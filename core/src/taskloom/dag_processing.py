@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
+from typing import Protocol
 
 from taskloom import configuration
 from taskloom.exceptions import DagDefinitionError
@@ -26,7 +27,16 @@ from taskloom.models import dag as dag_module
 from taskloom.models.dag import DAG
 
 if TYPE_CHECKING:
-    from taskloom.dag_file_processor import DagFileProcessorPool
+    from collections.abc import Iterable
+    from collections.abc import Sequence
+
+
+class FileChecker(Protocol):
+    """Imports DAG files first somewhere safe (:class:`taskloom.dag_file_processor.DagFileProcessorPool`)."""
+
+    def checked(self, paths: Sequence[Path]) -> Iterable[tuple[str, str | None]]:
+        """``(path, reason or None)`` for each file, in order."""
+
 
 #: A file is imported only if its text contains this (case-insensitive), as in Airflow's
 #: safe mode: helper modules in the DAG folder are not executed.
@@ -69,7 +79,7 @@ class DagBag:
         dag_folder: Path | str | None = None,
         *,
         include_examples: bool = False,
-        processor: DagFileProcessorPool | None = None,
+        processor: FileChecker | None = None,
     ) -> None:
         #: The folder (or file) that was loaded.
         self.dag_folder = (
@@ -109,13 +119,15 @@ class DagBag:
     def collect_dags(self, folder: Path) -> None:
         """Load every DAG file under ``folder`` (or ``folder`` itself if it is a file)."""
         paths = list(_dag_files(folder))
-        failed = self._processor.check(paths) if self._processor is not None else {}
-        for path in paths:
-            error = failed.get(str(path))
-            if error is None:
+        if self._processor is None:
+            for path in paths:
                 self.process_file(path)
+            return
+        for filename, error in self._processor.checked(paths):
+            if error is None:
+                self.process_file(Path(filename))
             else:
-                self.import_errors[str(path)] = error
+                self.import_errors[filename] = error
 
     def process_file(self, path: Path) -> list[DAG]:
         """Import one file and add its DAGs; errors go to :attr:`import_errors`."""
