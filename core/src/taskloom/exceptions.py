@@ -128,6 +128,12 @@ class NotFoundError(TaskloomError, LookupError):
     """Something asked for by id (a DAG, a run, a connection) does not exist."""
 
 
+class TaskProcessDiedError(TaskloomError):
+    """The process running a task died before it recorded an outcome (``kill -9``, the OOM
+    killer, a segfault).  It is the ``exception`` in the context of the failure or retry
+    callback that the scheduler then runs for that try."""
+
+
 class DatabaseUnavailableError(TaskloomError):
     """The metadata DB cannot be opened or read: its folder is missing or not writable, the
     file is not a SQLite database, or its pages are damaged.  The message names the file

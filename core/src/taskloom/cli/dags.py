@@ -368,7 +368,13 @@ def test_command(
     conf_dict = parse_conf(conf)
     conn = db.connect()
     run = dagrun.create(
-        conn, dag, logical_date=date, run_type="manual", conf=conf_dict, replace=True
+        conn,
+        dag,
+        logical_date=date,
+        run_type="manual",
+        conf=conf_dict,
+        replace=True,
+        state="running",  # this process drives it: no scheduler may take it meanwhile
     )
     as_table = output == "table"
     if as_table:

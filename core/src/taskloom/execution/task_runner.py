@@ -34,6 +34,7 @@ from taskloom.exceptions import TaskloomRescheduleException
 from taskloom.exceptions import TaskloomSkipException
 from taskloom.exceptions import TaskloomTaskTimeout
 from taskloom.execution.context import build_context
+from taskloom.execution.liveness import current_owner
 from taskloom.models import xcom
 from taskloom.models.taskinstance import TaskInstance
 from taskloom.utils.dates import to_utc
@@ -144,13 +145,14 @@ def start_try(conn: sqlite3.Connection, ti: TaskInstance) -> None:
     with conn:
         row = conn.execute(
             "UPDATE task_instance SET state = 'running', try_number = try_number + 1, start_date = ?, "
-            "end_date = NULL, duration = NULL, next_try_at = NULL, hostname = ?, pid = ?, "
+            "end_date = NULL, duration = NULL, next_try_at = NULL, hostname = ?, pid = ?, owner = ?, "
             "first_attempt_started_at = coalesce(first_attempt_started_at, ?) "
             "WHERE dag_id = ? AND run_id = ? AND task_id = ? RETURNING try_number, max_tries, first_attempt_started_at",
             (
                 now.isoformat(),
                 _HOSTNAME,
                 os.getpid(),
+                current_owner(),
                 now.isoformat(),
                 ti.dag_id,
                 ti.run_id,
@@ -182,7 +184,8 @@ def finish_try(
         if push:
             xcom.push(conn, ti.dag_id, ti.run_id, ti.task_id, xcom.XCOM_RETURN_KEY, return_value)
         conn.execute(
-            "UPDATE task_instance SET state = ?, end_date = ?, duration = ?, next_try_at = ?, try_number = ?, pid = NULL "
+            "UPDATE task_instance SET state = ?, end_date = ?, duration = ?, next_try_at = ?, try_number = ?, "
+            "pid = NULL, owner = NULL "
             "WHERE dag_id = ? AND run_id = ? AND task_id = ?",
             (
                 state,
@@ -203,12 +206,18 @@ def run_task(
 ) -> TaskRunResult:
     """Run one try of ``task`` in ``dag_run`` and record it; never raises for task errors.
 
+    A log file that cannot be written (disk full, a folder that cannot be created) fails
+    this try with the reason; it never reaches the scheduler as an exception.
+
     :returns: the outcome, already committed to the metadata DB.
     """
     ti = TaskInstance(dag_run.dag_id, dag_run.run_id, task.task_id, conn=conn)
     start_try(conn, ti)
     ti.task, ti.dag_run = task, dag_run
-    writer = TaskLogWriter(ti.dag_id, ti.run_id, ti.task_id, ti.try_number)
+    try:
+        writer = TaskLogWriter(ti.dag_id, ti.run_id, ti.task_id, ti.try_number)
+    except OSError as exc:
+        return _fail_without_log(conn, ti, task, exc)
     ti.log = writer.logger
     try:
         return _run(conn, ti, task, dag_run, writer, test_mode)
@@ -264,6 +273,68 @@ def _run(
     log.info("Marked %s as success", ti.task_id)
     _call_callbacks(getattr(task, "on_success_callback", None), context, log, "on_success_callback")
     return TaskRunResult("success", ti.try_number, ti.skipped_task_ids)
+
+
+def _fail_without_log(
+    conn: sqlite3.Connection, ti: TaskInstance, task: BaseOperator, exc: OSError
+) -> TaskRunResult:
+    """Fail (or retry) a try whose log file cannot be written; the reason goes to the
+    scheduler's log and the CLI, since the task has no log of its own."""
+    reason = (
+        f"cannot write the log file of task {ti.task_id!r} ({exc.strerror or exc}: "
+        f"{exc.filename}); free space or fix the permissions of the log folder"
+    )
+    retry = ti.try_number <= ti.max_tries
+    next_try_at = utcnow() + task.retry_delay_for(ti.try_number) if retry else None
+    state = "up_for_retry" if retry else "failed"
+    finish_try(conn, ti, state, next_try_at=next_try_at)
+    logging.getLogger("taskloom.task").error("%s; marked %s", reason, state)
+    return TaskRunResult(state, ti.try_number, next_try_at=next_try_at, error=reason)
+
+
+def call_killed_try_callbacks(
+    conn: sqlite3.Connection,
+    task: BaseOperator,
+    dag_run: DagRun,
+    *,
+    try_number: int,
+    state: str,
+    reason: str,
+    writer: TaskLogWriter,
+) -> None:
+    """Run the retry or failure callback of a try whose process died without a word.
+
+    The scheduler (the process that saw the death) calls it, with
+    :class:`~taskloom.exceptions.TaskProcessDiedError` as the context's ``exception``:
+    the same callbacks and mails a task that raised gets.
+    """
+    from taskloom.exceptions import TaskProcessDiedError
+
+    ti = TaskInstance(
+        dag_run.dag_id, dag_run.run_id, task.task_id, state=state, try_number=try_number, conn=conn
+    )
+    ti.task, ti.dag_run, ti.log = task, dag_run, writer.logger
+    exc = TaskProcessDiedError(f"the process running task {task.task_id!r} died: {reason}")
+    try:
+        context = build_context(ti, task, dag_run)
+    except Exception:  # noqa: BLE001 -- a context that cannot be built must not stop the scheduler
+        writer.logger.error(
+            "could not build the callback context:\n%s", redact(traceback.format_exc())
+        )
+        return
+    retry = state == "up_for_retry"
+    kind = "on_retry_callback" if retry else "on_failure_callback"
+    _call_callbacks(getattr(task, kind, None), dict(context, exception=exc), writer.logger, kind)
+    if getattr(task, "email", None) and getattr(
+        task, "email_on_retry" if retry else "email_on_failure", True
+    ):
+        _send_email(
+            task,
+            f"taskloom {'retry' if retry else 'failure'}: {ti.dag_id}.{ti.task_id} {ti.run_id} try {try_number}",
+            f"<p>Task <b>{ti.dag_id}.{ti.task_id}</b> of run {ti.run_id}: "
+            f"<pre>{html.escape(str(exc))}</pre><p>Log: {writer.path}</p>",
+            writer.logger,
+        )
 
 
 def _handle_failure(

@@ -52,6 +52,10 @@ RunKey = tuple[str, str]
 TaskCallback = Callable[[RunState, str, str, "TaskRunResult | None"], None]
 
 
+class RunOwnedElsewhereError(TaskloomError):
+    """Another live process drives this DAG run (or runs one of its tasks): leave it alone."""
+
+
 class DagRunLoop:
     """Runs the tasks of the DAG runs added to it, through ``executor``.
 
@@ -89,34 +93,54 @@ class DagRunLoop:
     # --- runs --------------------------------------------------------------------------------
 
     def add_run(self, dag: DAG, run: DagRun) -> RunState:
-        """Take charge of ``run``: load its task states and mark it running.
+        """Take charge of ``run``: load its task states and mark it running, owned by this process.
 
-        Task instances left ``queued`` or ``running`` by a process that died are reset
-        (no process is running them: this loop owns the run now) and run again.
+        Task instances left ``queued`` or ``running`` by a process known to be dead are
+        reset and run again (:mod:`taskloom.execution.liveness` decides, from the owner's
+        host, PID and process start time).
+
+        :raises RunOwnedElsewhereError: if another live process drives the run, or still
+            runs one of its tasks: nothing is changed, and nothing runs twice.
         """
-        self.executor.dags.setdefault(dag.dag_id, dag)
-        rows = self.conn.execute(
-            "SELECT task_id, state, next_try_at FROM task_instance WHERE dag_id = ? AND run_id = ?",
-            (run.dag_id, run.run_id),
-        ).fetchall()
-        states: dict[str, str | None] = {}
-        waits = []
-        orphans = []
-        for task_id, state, next_try in rows:
-            if task_id not in dag.task_dict:
-                continue
-            if state in ("queued", "running", "scheduled"):
-                orphans.append(task_id)
-                state = None
-            elif state in ("up_for_retry", "up_for_reschedule"):
-                waits.append((parse_next_try(next_try) or utcnow(), task_id))
-            states[task_id] = state
-        known = {row[0] for row in rows}
-        missing = [tid for tid in dag.task_dict if tid not in known]
-        with transaction(self.conn):
+        from taskloom.execution.liveness import current_owner
+        from taskloom.execution.liveness import is_known_dead
+
+        me = current_owner()
+        with transaction(self.conn):  # the write lock: two processes never claim one run
+            row = self.conn.execute(
+                "SELECT state, owner FROM dag_run WHERE dag_id = ? AND run_id = ?",
+                (run.dag_id, run.run_id),
+            ).fetchone()
+            driver = row[1] if row is not None and row[0] == "running" else None
+            if driver not in (None, me) and not is_known_dead(driver):
+                raise RunOwnedElsewhereError(
+                    f"run {run.run_id} of {run.dag_id} is driven by process {driver}, which is alive"
+                )
+            rows = self.conn.execute(
+                "SELECT task_id, state, next_try_at, owner FROM task_instance WHERE dag_id = ? AND run_id = ?",
+                (run.dag_id, run.run_id),
+            ).fetchall()
+            states: dict[str, str | None] = {}
+            waits = []
+            orphans = []
+            for task_id, state, next_try, owner in rows:
+                if task_id not in dag.task_dict:
+                    continue
+                if state == "running" and owner != me and not is_known_dead(owner):
+                    raise RunOwnedElsewhereError(
+                        f"task {task_id} of run {run.run_id} of {run.dag_id} still runs in process {owner}"
+                    )
+                if state in ("queued", "running", "scheduled"):
+                    orphans.append(task_id)
+                    state = None
+                elif state in ("up_for_retry", "up_for_reschedule"):
+                    waits.append((parse_next_try(next_try) or utcnow(), task_id))
+                states[task_id] = state
+            known = {row[0] for row in rows}
+            missing = [tid for tid in dag.task_dict if tid not in known]
             if orphans:
                 self.conn.executemany(
-                    "UPDATE task_instance SET state = NULL, pid = NULL WHERE dag_id = ? AND run_id = ? AND task_id = ?",
+                    "UPDATE task_instance SET state = NULL, pid = NULL, owner = NULL WHERE dag_id = ? AND run_id = ? AND task_id = ?",
                     [(run.dag_id, run.run_id, tid) for tid in orphans],
                 )
             if missing:
@@ -264,7 +288,7 @@ class DagRunLoop:
         now = utcnow().isoformat()
         with transaction(self.conn):
             self.conn.execute(
-                "UPDATE task_instance SET state = ?, try_number = ?, end_date = ?, next_try_at = ?, pid = NULL "
+                "UPDATE task_instance SET state = ?, try_number = ?, end_date = ?, next_try_at = ?, pid = NULL, owner = NULL "
                 "WHERE dag_id = ? AND run_id = ? AND task_id = ?",
                 (
                     new_state,
@@ -276,12 +300,28 @@ class DagRunLoop:
                     task_id,
                 ),
             )
+        from taskloom.execution.task_runner import call_killed_try_callbacks
         from taskloom.utils.log import TaskLogWriter
 
-        writer = TaskLogWriter(rs.run.dag_id, rs.run.run_id, task_id, max(try_number, 1))
-        writer.logger.error("Task died: %s; marked %s", info, new_state)
-        writer.close()
         log.error("task %s of run %s died: %s; marked %s", task_id, rs.run.run_id, info, new_state)
+        try:
+            writer = TaskLogWriter(rs.run.dag_id, rs.run.run_id, task_id, max(try_number, 1))
+        except OSError as exc:
+            log.error("cannot write the log of task %s of run %s: %s", task_id, rs.run.run_id, exc)
+            return new_state, when, try_number
+        try:
+            writer.logger.error("Task died: %s; marked %s", info, new_state)
+            call_killed_try_callbacks(
+                self.conn,
+                task,
+                rs.run,
+                try_number=try_number,
+                state=new_state,
+                reason=info,
+                writer=writer,
+            )
+        finally:
+            writer.close()
         return new_state, when, try_number
 
     def _notify(self, rs: RunState, task_id: str, state: str, result: TaskRunResult | None) -> None:

@@ -30,6 +30,7 @@ from taskloom import configuration
 from taskloom import db
 from taskloom.exceptions import TaskloomError
 from taskloom.jobs.dagrun_loop import DagRunLoop
+from taskloom.jobs.dagrun_loop import RunOwnedElsewhereError
 from taskloom.models import dagrun as dagrun_model
 from taskloom.timetables import DagRunInfo
 from taskloom.utils.dates import utcnow
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from taskloom.executors.base import BaseExecutor
     from taskloom.jobs.run_state import RunState
     from taskloom.models.dag import DAG
+    from taskloom.models.dagrun import DagRun
 
 log = logging.getLogger("taskloom.scheduler")
 
@@ -169,6 +171,8 @@ class SchedulerJob:
         #: Seconds the loop waits for the executor when there is nothing else to do.
         self.heartbeat = float(configuration.get("scheduler", "heartbeat_seconds", 0.2))
         self._processor: DagFileProcessorPool | None = None
+        #: Run ids left to another live process (logged once each).
+        self._left_alone: set[str] = set()
 
     def _load(self) -> DagBag:
         from taskloom.dag_processing import DagBag
@@ -212,11 +216,6 @@ class SchedulerJob:
         self.executor.dags.update(dagbag.dags)
         self.executor.start()
         loop = DagRunLoop(conn, self.executor, on_run_done=self.on_run_done)
-        # Adopt the runs a previous scheduler left running (crash recovery).
-        for run in dagrun_model.find(conn, states=("running",)):
-            dag = dagbag.dags.get(run.dag_id)
-            if dag is not None and run.run_type != "backfill":
-                loop.add_run(dag, run)
         iterations = 0
         last_parse = time.monotonic()
         last_plan = last_refresh = 0.0
@@ -260,8 +259,39 @@ class SchedulerJob:
         finally:
             conn.close()
 
+    def _take(self, loop: DagRunLoop, dag: DAG, run: DagRun) -> bool:
+        """``loop.add_run``, unless another live process drives the run (then: later)."""
+        try:
+            loop.add_run(dag, run)
+        except RunOwnedElsewhereError as exc:
+            if run.run_id not in self._left_alone:
+                self._left_alone.add(run.run_id)
+                log.info("leaving it alone: %s", exc)
+            return False
+        self._left_alone.discard(run.run_id)
+        return True
+
+    def _adopt(self, conn: sqlite3.Connection, dagbag: DagBag, loop: DagRunLoop) -> int:
+        """Adopt the runs left ``running`` by a process that died (crash recovery): only
+        those whose driver is known to be dead (see :meth:`DagRunLoop.add_run`)."""
+        from taskloom.execution.liveness import is_known_dead
+
+        adopted = 0
+        rows = conn.execute(
+            "SELECT dag_id, run_id, owner FROM dag_run WHERE state = 'running' AND run_type != 'backfill'"
+        ).fetchall()
+        for dag_id, run_id, owner in rows:
+            dag = dagbag.dags.get(dag_id)
+            # A live driver is left alone without taking the write lock (this runs every heartbeat).
+            if dag is None or (dag_id, run_id) in loop.runs or not is_known_dead(owner):
+                continue
+            adopted += self._take(loop, dag, dagrun_model.get(conn, dag_id, run_id))
+        return adopted
+
     def _plan(self, conn: sqlite3.Connection, dagbag: DagBag, loop: DagRunLoop) -> int:
-        """Create due runs and start queued ones; return how many runs were created or started."""
+        """Adopt orphaned runs, create due runs and start queued ones; return how many runs
+        were adopted, created or started."""
+        changed = self._adopt(conn, dagbag, loop)
         paused = paused_dag_ids(conn)
         active = {
             row[0]: row[1]
@@ -275,7 +305,6 @@ class SchedulerJob:
                 "SELECT dag_id, count(*) FROM dag_run WHERE state = 'running' GROUP BY dag_id"
             )
         }
-        changed = 0
         for dag in dagbag.dags.values():
             if dag.dag_id in paused or dag.schedule is None:
                 continue
@@ -290,7 +319,7 @@ class SchedulerJob:
                 continue
             if running.get(run.dag_id, 0) >= run_dag.max_active_runs:
                 continue
-            running[run.dag_id] = running.get(run.dag_id, 0) + 1
-            loop.add_run(run_dag, run)
-            changed += 1
+            if self._take(loop, run_dag, run):
+                running[run.dag_id] = running.get(run.dag_id, 0) + 1
+                changed += 1
         return changed

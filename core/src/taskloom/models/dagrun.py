@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from taskloom.exceptions import DagRunNotFoundError
+from taskloom.execution.liveness import current_owner
 from taskloom.utils.dates import parse_datetime
 from taskloom.utils.dates import utcnow
 from taskloom.utils.state import DagRunState
@@ -118,7 +119,7 @@ def create(
             )
         conn.execute(
             "INSERT INTO dag_run(dag_id, run_id, logical_date, data_interval_start, data_interval_end, "
-            "run_type, state, conf, external_trigger) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "run_type, state, conf, external_trigger, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 dag.dag_id,
                 run_id,
@@ -129,6 +130,8 @@ def create(
                 str(state),
                 json.dumps(conf or {}),
                 int(external),
+                # Created running: owned by its creator from the start (no scheduler takes it).
+                current_owner() if state == DagRunState.RUNNING else None,
             ),
         )
         conn.executemany(
@@ -200,7 +203,9 @@ def set_state(conn: sqlite3.Connection, run: DagRun, state: str) -> None:
     elif state in (DagRunState.QUEUED, DagRunState.RUNNING):
         run.end_date = None
     run.state = str(state)
+    # A running run is owned by the process that drives it (see taskloom.execution.liveness).
+    owner = current_owner() if state == DagRunState.RUNNING else None
     conn.execute(
-        "UPDATE dag_run SET state = ?, start_date = ?, end_date = ? WHERE dag_id = ? AND run_id = ?",
-        (run.state, _ts(run.start_date), _ts(run.end_date), run.dag_id, run.run_id),
+        "UPDATE dag_run SET state = ?, start_date = ?, end_date = ?, owner = ? WHERE dag_id = ? AND run_id = ?",
+        (run.state, _ts(run.start_date), _ts(run.end_date), owner, run.dag_id, run.run_id),
     )
