@@ -151,18 +151,24 @@ def test_provider_requiring_newer_core_is_incompatible(site: Path) -> None:
     assert "taskloom.providers.fixture_newcore.hooks.newcore" not in sys.modules
 
 
-def test_two_providers_claiming_one_conn_type_name_both_distributions(site: Path) -> None:
-    """The first provider keeps the conn_type; the second is broken with both names in the reason."""
+def test_two_providers_claiming_one_conn_type_name_both_distributions(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Neither provider silently wins a contested conn_type (issue 21, D9): both stay ok, the
+    type is served by none, the error names both; a setting names the owner."""
     registry = _install(site, "dup_a", "dup_b")
     assert registry.status("fixture_dup_a").state is ProviderState.OK
-    status = registry.status("fixture_dup_b")
-    assert status.state is ProviderState.BROKEN
-    assert "taskloom-provider-fixture-dup-a 1.0.0" in status.reason
-    assert "taskloom-provider-fixture-dup-b 1.0.0" in status.reason
-    assert "pip uninstall taskloom-provider-fixture-dup-b" in status.fix
+    assert registry.status("fixture_dup_b").state is ProviderState.OK
+    assert registry.conflicts() == {"fixture_dup": ["fixture_dup_a", "fixture_dup_b"]}
+    with pytest.raises(ProviderNotFoundError) as caught:
+        registry.hook_class("fixture_dup")
+    assert "taskloom-provider-fixture-dup-a 1.0.0" in str(caught.value)
+    assert "taskloom-provider-fixture-dup-b 1.0.0" in str(caught.value)
+    monkeypatch.setenv("TASKLOOM__CONNECTION_TYPE_OWNERS__FIXTURE_DUP", "fixture_dup_b")
+    registry = _install(site)
     assert (
         registry.hook_class("fixture_dup").__module__
-        == "taskloom.providers.fixture_dup_a.hooks.dup"
+        == "taskloom.providers.fixture_dup_b.hooks.dup"
     )
 
 
@@ -172,6 +178,7 @@ def test_check_reports_every_problem_with_its_fix(site: Path) -> None:
     problems = {p.provider_id: p for p in registry.check() if p.provider_id.startswith("fixture_")}
     assert sorted(problems) == [
         "fixture_badimport",
+        "fixture_dup_a",
         "fixture_dup_b",
         "fixture_malformed",
         "fixture_newcore",
@@ -186,6 +193,7 @@ def test_check_reports_every_problem_with_its_fix(site: Path) -> None:
     assert all(p.fix for p in problems.values())
     assert "taskloom.providers.fixture_good.operators.good" in sys.modules
     assert str(problems["fixture_dup_b"]).startswith("taskloom-provider-fixture-dup-b: ")
+    assert problems["fixture_dup_a"].kind == problems["fixture_dup_b"].kind == "conn-type-conflict"
 
 
 def _edit_good_metadata(site: Path, **changes: object) -> None:
@@ -289,13 +297,16 @@ def test_for_testing_holds_exactly_the_given_providers() -> None:
     assert registry.hook_class("alpha") is logging.Logger
 
 
-def test_register_rejects_duplicate_ids_and_conn_types() -> None:
-    """register raises DuplicateProviderError naming what clashes."""
+def test_register_rejects_duplicate_ids_and_records_conn_type_conflicts() -> None:
+    """register raises DuplicateProviderError for an id; a shared conn_type is a conflict, served by none."""
     registry = ProviderRegistry.for_testing(_info("alpha", "shared"))
     with pytest.raises(DuplicateProviderError, match="provider id 'alpha'"):
         registry.register(_info("alpha"))
-    with pytest.raises(DuplicateProviderError, match="conn_type 'shared' is claimed by both"):
-        registry.register(_info("beta", "shared"))
+    registry.register(_info("beta", "shared"))
+    assert registry.conflicts() == {"shared": ["alpha", "beta"]}
+    assert "shared" not in registry.connection_types()
+    registry.block("beta")
+    assert registry.connection_types()["shared"].provider_id == "alpha"
 
 
 def test_block_removes_a_registered_provider() -> None:

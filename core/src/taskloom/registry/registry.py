@@ -60,8 +60,10 @@ class ProviderRegistry:
     def __init__(self) -> None:
         #: provider id -> its status (every provider seen, usable or not).
         self._providers: dict[str, ProviderStatus] = {}
-        #: conn_type -> its declaration, for usable providers only.
+        #: conn_type -> the declaration that serves it (see :meth:`_resolve`).
         self._conn_types: dict[str, ConnectionTypeInfo] = {}
+        #: conn_type -> provider id -> declaration, for every usable provider that declares it.
+        self._claims: dict[str, dict[str, ConnectionTypeInfo]] = {}
         #: conn_type -> provider id, for providers that are installed but not usable.
         self._unusable_conn_types: dict[str, str] = {}
         #: Problems found at discovery that are not tied to one registered id.
@@ -92,7 +94,11 @@ class ProviderRegistry:
         :param package_dir: its package directory, to attribute errors to it.
         :param distribution: name of the supplying distribution, when ``source`` is not at hand.
         :param version: its version, with ``distribution``.
-        :raises DuplicateProviderError: if its id or one of its conn_types is already registered.
+        A conn_type another provider declares too is served by neither until resolved (see
+        :meth:`_resolve`); both providers stay usable for their other types.
+
+        :raises DuplicateProviderError: if its id is already registered, or one of its URI
+            schemes already means another conn_type.
         """
         if source is not None:
             distribution, version = source.name, source.version
@@ -119,19 +125,11 @@ class ProviderRegistry:
                 info.id,
                 f"provider id {info.id!r} is supplied by both {existing.label} and {status.label}",
             )
-        for conn_type in info.connection_types:
-            owner = self._conn_types.get(conn_type)
-            if owner is not None:
-                other = self._providers[owner.provider_id]
-                raise DuplicateProviderError(
-                    info.id,
-                    f"conn_type {conn_type!r} is claimed by both {other.label} (provider "
-                    f"{other.provider_id!r}) and {status.label} (provider {info.id!r})",
-                )
         for conn_info in info.connection_types.values():
             for scheme in conn_info.uri_schemes:
                 other_type = self.conn_type_for_scheme(scheme)
-                if other_type is not None:
+                # The same conn_type declared twice is a conflict that _resolve decides.
+                if other_type is not None and other_type != conn_info.conn_type:
                     other = self._providers[self._conn_types[other_type].provider_id]
                     raise DuplicateProviderError(
                         info.id,
@@ -140,7 +138,49 @@ class ProviderRegistry:
                     )
         self._providers[info.id] = status
         for conn_type, conn_info in info.connection_types.items():
-            self._conn_types[conn_type] = conn_info
+            self._claims.setdefault(conn_type, {})[info.id] = conn_info
+            self._resolve(conn_type)
+
+    def _resolve(self, conn_type: str) -> None:
+        """Decide which declaration serves ``conn_type``.
+
+        One declaring provider: that one.  Several (issue 21, D9: a provider must not take
+        over another's connections by declaring its type): the one named by the setting
+        ``[connection_type_owners] <conn_type>``, else the provider whose id *is* the
+        conn_type, else none -- :meth:`check` reports the conflict to every claimant.
+        """
+        claims = self._claims.get(conn_type, {})
+        chosen: ConnectionTypeInfo | None = None
+        if len(claims) == 1:
+            chosen = next(iter(claims.values()))
+        elif claims:
+            owner = self.conn_type_owner_setting(conn_type)
+            chosen = claims.get(owner or "") or claims.get(conn_type)
+        if chosen is None:
+            self._conn_types.pop(conn_type, None)
+        else:
+            self._conn_types[conn_type] = chosen
+        self._hook_classes.pop(conn_type, None)
+
+    @staticmethod
+    def conn_type_owner_setting(conn_type: str) -> str | None:
+        """The provider id the setting ``[connection_type_owners] <conn_type>`` names, if any."""
+        from taskloom import configuration
+
+        value = configuration.get("connection_type_owners", conn_type)
+        return str(value) if value else None
+
+    def _withdraw(self, provider_id: str) -> None:
+        """Take ``provider_id``'s declarations out (it became unusable) and re-decide their types."""
+        for conn_type, claims in list(self._claims.items()):
+            if claims.pop(provider_id, None) is not None:
+                if not claims:
+                    del self._claims[conn_type]
+                self._resolve(conn_type)
+
+    def conflicts(self) -> dict[str, list[str]]:
+        """conn_type -> the ids of the usable providers that all declare it (two or more)."""
+        return {ct: sorted(claims) for ct, claims in self._claims.items() if len(claims) > 1}
 
     def block(self, provider_id: str) -> None:
         """Keep ``provider_id`` out of this registry, removing it if it is already registered."""
@@ -148,11 +188,7 @@ class ProviderRegistry:
         status = self._providers.get(provider_id)
         if status is None:
             return
-        for conn_type in [
-            ct for ct, info in self._conn_types.items() if info.provider_id == provider_id
-        ]:
-            del self._conn_types[conn_type]
-            self._hook_classes.pop(conn_type, None)
+        self._withdraw(provider_id)
         self._set_unusable(
             status._replace(state=ProviderState.DISABLED, reason=self._blocked_reason(), fix="")
         )
@@ -384,6 +420,9 @@ class ProviderRegistry:
         return info
 
     def _unknown_conn_type(self, conn_type: str) -> ProviderNotFoundError:
+        claimants = self.conflicts().get(conn_type)
+        if claimants:
+            return ProviderNotFoundError(conn_type, self._conflict_message(conn_type, claimants))
         owner = self._unusable_conn_types.get(conn_type)
         if owner is not None:
             status = self._providers[owner]
@@ -462,14 +501,37 @@ class ProviderRegistry:
             )
         else:
             fix = "report it to taskloom's core maintainers"
-        for conn_type in [
-            ct for ct, info in self._conn_types.items() if info.provider_id == provider_id
-        ]:
-            del self._conn_types[conn_type]
-            self._hook_classes.pop(conn_type, None)
+        self._withdraw(provider_id)
         self._set_unusable(status._replace(state=ProviderState.BROKEN, reason=reason, fix=fix))
         self._load_failures.add(provider_id)
         return ProviderLoadError(provider_id, f"{status.label}: {reason}; fix: {fix}")
+
+    def _conflict_message(self, conn_type: str, claimants: list[str]) -> str:
+        labels = " and ".join(
+            f"{self._providers[pid].label} (provider {pid!r})" for pid in claimants
+        )
+        served = self._conn_types.get(conn_type)
+        if served is None:
+            outcome = "so no provider serves it until one is named its owner"
+        else:
+            owner = self.conn_type_owner_setting(conn_type)
+            why = (
+                "named by the setting" if owner == served.provider_id else "its id is the conn_type"
+            )
+            outcome = f"it is served by provider {served.provider_id!r} ({why})"
+        return f"conn_type {conn_type!r} is declared by {labels}; {outcome}"
+
+    def _conflict_fix(self, conn_type: str, claimants: list[str]) -> str:
+        env = f"TASKLOOM__CONNECTION_TYPE_OWNERS__{conn_type.upper()}"
+        uninstall = " or ".join(
+            f"pip uninstall {self._providers[pid].distribution}"
+            for pid in claimants
+            if self._providers[pid].distribution
+        )
+        return (
+            f"name the owner: {env}=<provider id> (or [connection_type_owners] {conn_type} in "
+            f"taskloom.toml), or uninstall the provider that should not declare it ({uninstall})"
+        )
 
     def check(self) -> list[Problem]:
         """Import every module and class every usable provider declares; return all problems.
@@ -481,6 +543,15 @@ class ProviderRegistry:
         for status in self.providers():
             if status.state is ProviderState.OK and status.info is not None:
                 self._check_imports(status, status.info)
+        for conn_type, claimants in sorted(self.conflicts().items()):
+            message = self._conflict_message(conn_type, claimants)
+            fix = self._conflict_fix(conn_type, claimants)
+            for pid in claimants:
+                problems.append(
+                    Problem(
+                        pid, self._providers[pid].distribution, "conn-type-conflict", message, fix
+                    )
+                )
         for status in self.providers():
             if status.state in {ProviderState.BROKEN, ProviderState.INCOMPATIBLE}:
                 kind = (

@@ -58,7 +58,8 @@ class Problem(NamedTuple):
 
     provider_id: str
     distribution: str | None
-    #: ``malformed-metadata``, ``incompatible-core``, ``import-error``, ``duplicate``.
+    #: ``malformed-metadata``, ``incompatible-core``, ``import-error``, ``duplicate``,
+    #: ``conn-type-conflict``.
     kind: str
     message: str
     fix: str
