@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import click
 
 from taskloom._version import __version__
-from taskloom.exceptions import DatabaseUnavailableError
+from taskloom.exceptions import TaskloomError
 from taskloom.utils.entry_points import entry_points
 
 #: Entry-point group through which other distributions add top-level commands.
@@ -36,6 +36,7 @@ CORE_COMMANDS: dict[str, str] = {
     "dags": "taskloom.cli.dags:dags_group",
     "db": "taskloom.cli.db:db_group",
     "providers": "taskloom.cli.providers:providers_group",
+    "rotate-fernet-key": "taskloom.cli.crypto:rotate_fernet_key_command",
     "scheduler": "taskloom.cli.scheduler:scheduler_command",
     "tasks": "taskloom.cli.tasks:tasks_group",
     "variables": "taskloom.cli.variables:variables_group",
@@ -146,7 +147,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.Abort:
         click.echo("Aborted.", err=True)
         return ExitCode.INTERRUPTED
-    except DatabaseUnavailableError as exc:
+    except TaskloomError as exc:
+        # Errors taskloom raises on purpose carry their fix (an unusable metadata DB, a
+        # secret that cannot be decrypted, a bad setting): one line, no traceback.
         click.echo(f"Error: {exc}", err=True)
         return ExitCode.FAILED
     except sqlite3.DatabaseError as exc:

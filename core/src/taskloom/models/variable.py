@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from taskloom import db
+from taskloom.utils import crypto
 
 _NOTSET: Any = object()
 
@@ -73,7 +74,7 @@ class Variable:
                     "INSERT INTO variable(key, val, description) VALUES (?, ?, ?) "
                     "ON CONFLICT(key) DO UPDATE SET val = excluded.val, "
                     "description = coalesce(excluded.description, variable.description)",
-                    (key, text, description),
+                    (key, crypto.encrypt(text), description),
                 )
         finally:
             conn.close()
@@ -98,4 +99,22 @@ class Variable:
             ).fetchall()
         finally:
             conn.close()
-        return [dict(row) for row in rows]
+        return [
+            {**dict(row), "val": crypto.decrypt(row["val"], what=f"variable {row['key']!r}")}
+            for row in rows
+        ]
+
+    @staticmethod
+    def rotate_encryption() -> int:
+        """Re-encrypt every stored value with the first ``[core] fernet_key``; return how many."""
+        conn = db.connect()
+        try:
+            with db.transaction(conn):
+                rows = conn.execute("SELECT key, val FROM variable").fetchall()
+                conn.executemany(
+                    "UPDATE variable SET val = ? WHERE key = ?",
+                    [(crypto.rotate(val, what=f"variable {key!r}"), key) for key, val in rows],
+                )
+        finally:
+            conn.close()
+        return len(rows)

@@ -1,7 +1,9 @@
 """Connections stored in the metadata DB's ``connection`` table.
 
 This is where ``taskloom connections add`` and ``import`` write.  The DB is opened
-through :func:`taskloom.db.connect`, which creates and migrates it on first use.
+through :func:`taskloom.db.connect`, which creates and migrates it on first use.  The
+password and the extra are stored encrypted when ``[core] fernet_key`` is set
+(:mod:`taskloom.utils.crypto`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from taskloom import db
 from taskloom.exceptions import InvalidConnectionError
 from taskloom.models.connection import Connection
 from taskloom.secrets.base import BaseSecretsBackend
+from taskloom.utils import crypto
 
 _COLUMNS = (
     "conn_id",
@@ -27,8 +30,17 @@ _COLUMNS = (
 )
 
 
+#: The columns stored encrypted.
+_SECRET_COLUMNS = ("password", "extra")
+
+
 def _row_to_connection(row: sqlite3.Row) -> Connection:
-    return Connection(**{name: row[name] for name in _COLUMNS})
+    fields = {name: row[name] for name in _COLUMNS}
+    for name in _SECRET_COLUMNS:
+        fields[name] = crypto.decrypt(
+            fields[name], what=f"the {name} of connection {row['conn_id']!r}"
+        )
+    return Connection(**fields)
 
 
 class MetastoreBackend(BaseSecretsBackend):
@@ -52,7 +64,9 @@ class MetastoreBackend(BaseSecretsBackend):
             row = conn.execute("SELECT val FROM variable WHERE key = ?", (key,)).fetchone()
         finally:
             conn.close()
-        return str(row[0]) if row is not None else None
+        if row is None or row[0] is None:
+            return None
+        return crypto.decrypt(str(row[0]), what=f"variable {key!r}")
 
     def iter_connections(self) -> Iterator[Connection]:
         """Every stored connection, ordered by conn_id."""
@@ -85,9 +99,9 @@ class MetastoreBackend(BaseSecretsBackend):
             connection.host,
             connection.schema,
             connection.login,
-            connection.password,
+            crypto.encrypt(connection.password),
             connection.port,
-            connection.extra,
+            crypto.encrypt(connection.extra),
         )
         conn = db.connect()
         try:
@@ -111,6 +125,28 @@ class MetastoreBackend(BaseSecretsBackend):
                 )
         finally:
             conn.close()
+
+    def rotate_encryption(self) -> int:
+        """Re-encrypt every stored password and extra with the first ``[core] fernet_key``;
+        return how many connections were rewritten."""
+        conn = db.connect()
+        try:
+            with db.transaction(conn):
+                rows = conn.execute("SELECT conn_id, password, extra FROM connection").fetchall()
+                conn.executemany(
+                    "UPDATE connection SET password = ?, extra = ? WHERE conn_id = ?",
+                    [
+                        (
+                            crypto.rotate(row[1], what=f"the password of connection {row[0]!r}"),
+                            crypto.rotate(row[2], what=f"the extra of connection {row[0]!r}"),
+                            row[0],
+                        )
+                        for row in rows
+                    ],
+                )
+        finally:
+            conn.close()
+        return len(rows)
 
     def describe_lookup(self, conn_id: str) -> str:
         """Name the DB file."""
