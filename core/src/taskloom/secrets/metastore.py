@@ -64,7 +64,7 @@ class MetastoreBackend(BaseSecretsBackend):
             row = conn.execute("SELECT val FROM variable WHERE key = ?", (key,)).fetchone()
         finally:
             conn.close()
-        if row is None or row[0] is None:
+        if row is None:
             return None
         return crypto.decrypt(str(row[0]), what=f"variable {key!r}")
 
