@@ -113,10 +113,27 @@ def typecheck(env_python: str) -> int:
     out_dir = wheels.CACHE / "tox-wheels" / "type"
     shutil.rmtree(out_dir, ignore_errors=True)
     built = [wheels.build_dist(d, out_dir) for d in repo.dists()]
-    # rich: core's optional extra taskloom[progress], typed by its own package.
-    stubs = ["types-requests", "types-PyYAML", "types-jsonschema", "rich"]
+    stubs = ["types-requests", "types-PyYAML", "types-jsonschema"]
+    # What the extras add besides taskloom distributions (rich for taskloom[progress],
+    # cryptography for taskloom[crypto]), so optional code is type-checked against it.
+    optional = [
+        req
+        for d in repo.dists()
+        for reqs in d.pyproject["project"].get("optional-dependencies", {}).values()
+        for req in reqs
+        if not req.startswith("taskloom")
+    ]
     subprocess.run(
-        [wheels.uv(), "pip", "install", "--python", env_python, *map(str, built), *stubs],
+        [
+            wheels.uv(),
+            "pip",
+            "install",
+            "--python",
+            env_python,
+            *map(str, built),
+            *stubs,
+            *optional,
+        ],
         check=True,
         env=wheels.build_env(),
     )

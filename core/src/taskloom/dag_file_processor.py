@@ -197,8 +197,9 @@ class DagFileProcessorPool:
                     path = order[next_index]
                     next_index += 1
                     error = results.pop(path)
-                    if error is None and stamps[path] is not None:
-                        self._passed[path] = stamps[path]
+                    stamp = stamps[path]
+                    if error is None and stamp is not None:
+                        self._passed[path] = stamp
                     else:
                         self._passed.pop(path, None)
                     yield path, error

@@ -80,7 +80,8 @@ def encrypt(value: str | None) -> str | None:
     if not keys:
         _warn_once()
         return value
-    return PREFIX + _fernet(keys).encrypt(value.encode("utf-8")).decode("ascii")
+    token: bytes = _fernet(keys).encrypt(value.encode("utf-8"))
+    return PREFIX + token.decode("ascii")
 
 
 def decrypt(value: str | None, *, what: str) -> str | None:
@@ -100,13 +101,14 @@ def decrypt(value: str | None, *, what: str) -> str | None:
     from cryptography.fernet import InvalidToken
 
     try:
-        return _fernet(keys).decrypt(value[len(PREFIX) :].encode("ascii")).decode("utf-8")
+        clear: bytes = _fernet(keys).decrypt(value[len(PREFIX) :].encode("ascii"))
     except InvalidToken:
         raise SecretDecryptionError(
             f"{what} cannot be decrypted with [core] fernet_key (a wrong or replaced key); set "
             "the key it was stored with, or list both keys (new first, comma-separated) and run "
             "`taskloom rotate-fernet-key`"
         ) from None
+    return clear.decode("utf-8")
 
 
 def rotate(value: str | None, *, what: str) -> str | None:
