@@ -105,6 +105,7 @@ class DagRunLoop:
         from taskloom.execution.liveness import current_owner
         from taskloom.execution.liveness import is_known_dead
 
+        self.executor.dags.setdefault(dag.dag_id, dag)
         me = current_owner()
         with transaction(self.conn):  # the write lock: two processes never claim one run
             row = self.conn.execute(
