@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
 import sqlite3
 import stat
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,29 +29,30 @@ def _one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> No
         assert word in lines[0], lines[0]
 
 
-@pytest.fixture
-def public_folder() -> Iterator[Path]:
-    """A folder every user can traverse (pytest's tmp_path is private to its owner)."""
-    folder = Path(tempfile.mkdtemp(prefix="taskloom-fault-"))
-    folder.chmod(0o755)
-    yield folder
-    shutil.rmtree(folder)
+@contextlib.contextmanager
+def unwritable(folder: Path) -> Iterator[None]:
+    """``chmod 555 folder``; as root, who may write anyway, the immutable attribute
+    (``chattr +i``, which binds root too)."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            folder.chmod(0o700)
+        return
+    subprocess.run(["chattr", "+i", str(folder)], check=True)
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
 
 
-def test_unwritable_home(public_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """chmod 555 $TASKLOOM_HOME: one line naming the DB file and what to do.
-
-    Root may write anywhere, so as root the command runs as ``nobody`` (``setpriv``).
-    """
-    home = public_folder / "home"
-    home.mkdir()
-    home.chmod(0o555)
-    monkeypatch.setenv("TASKLOOM_HOME", str(home))
-    args = [sys.executable, "-m", "taskloom", *OPENS_DB]
-    if os.geteuid() == 0:
-        args = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *args]
-    result = subprocess.run(args, capture_output=True, text=True, timeout=60, check=False)
-    _one_line_error(result, str(home / "taskloom.db"), "writable")
+def test_unwritable_home(taskloom_home: Path) -> None:
+    """An unwritable $TASKLOOM_HOME: one line naming the DB file and what to do."""
+    taskloom_home.mkdir()
+    with unwritable(taskloom_home):
+        result = run_taskloom(*OPENS_DB)
+    _one_line_error(result, str(taskloom_home / "taskloom.db"), "writable")
 
 
 def test_db_in_a_folder_that_cannot_be_created(

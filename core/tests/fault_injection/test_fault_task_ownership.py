@@ -151,7 +151,9 @@ def test_kill_9_of_a_task_runs_its_callback(
         pid_file = taskloom_home / "task.pid"
         _wait_for(pid_file.exists, "the task start")
         os.kill(int(pid_file.read_text()), signal.SIGKILL)
-        _wait_for(marker.exists, f"the {callback} callback", timeout=30)
+        _wait_for(
+            lambda: marker.exists() and marker.read_text(), f"the {callback} callback", timeout=30
+        )
     finally:
         scheduler.send_signal(signal.SIGTERM)
         _, err = scheduler.communicate(timeout=30)
