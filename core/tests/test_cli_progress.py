@@ -85,7 +85,8 @@ def test_db_migrate_counts_migrations_on_a_terminal_and_in_a_log() -> None:
     status, output = run_taskloom_on_terminal("db", "migrate")
     assert status == 0, output
     assert "migrations" in output
-    assert "applied 0001_initial.sql (0 to go)" in output
+    assert "applied 0001_initial.sql (1 to go)" in output
+    assert "applied 0002_owners.sql (0 to go)" in output
     again = run_taskloom("db", "migrate")
     assert again.returncode == 0, again.stderr
     assert "applied" not in again.stderr
