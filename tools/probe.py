@@ -72,7 +72,7 @@ def compat_problems() -> list[str]:
     except md.PackageNotFoundError:
         return []
     try:
-        from taskloom._moved import MOVES  # the one mapping table compat is driven by
+        from taskloom.legacy.moves import MOVES  # the one mapping table compat is driven by
     except ImportError as exc:
         return [f"compat installed but core's mapping table does not import: {exc}"]
     installed = {(d.metadata["Name"] or "").lower() for d in md.distributions()}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from taskloom._moved import MOVES
+from taskloom.legacy.moves import MOVES
 
-START = "<!-- moves table: generated from taskloom._moved.MOVES; DO NOT EDIT, the tests print the expected text -->"
+START = "<!-- moves table: generated from taskloom.legacy.moves.MOVES; DO NOT EDIT, the tests print the expected text -->"
 END = "<!-- end of moves table -->"
 
 

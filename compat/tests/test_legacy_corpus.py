@@ -147,7 +147,7 @@ def _output(result: subprocess.CompletedProcess[str]) -> str:
 
 def test_corpus_covers_the_table() -> None:
     """At least 15 files, and together they import every 1.x path in the table."""
-    from taskloom._moved import MOVES
+    from taskloom.legacy.moves import MOVES
 
     assert len(FILES) >= 15
     text = "\n".join(p.read_text() for p in FILES)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import table
 
-from taskloom._moved import MOVES
-from taskloom._moved import Move
-from taskloom._moved import moves_by_module
+from taskloom.legacy.moves import MOVES
+from taskloom.legacy.moves import Move
+from taskloom.legacy.moves import moves_by_module
 from taskloom_compat._shim import target
 
 README = Path(__file__).parent.parent / "README.md"

@@ -10,7 +10,7 @@ from pathlib import Path
 import deprecation
 import pytest
 
-from taskloom._moved import Move
+from taskloom.legacy.moves import Move
 from taskloom_compat import MovedWarning
 from taskloom_compat._shim import target
 

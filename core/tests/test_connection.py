@@ -12,12 +12,12 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from taskloom import providers_manager
-from taskloom._provider_info import parse_provider_info
 from taskloom.exceptions import InvalidConnectionError
 from taskloom.exceptions import ProviderNotFoundError
 from taskloom.exceptions import UnknownConnectionTypeError
 from taskloom.hooks.sqlite import SqliteHook
 from taskloom.models.connection import Connection
+from taskloom.registry.info import parse_provider_info
 from taskloom.utils.secrets_masker import get_secrets_masker
 from taskloom.utils.secrets_masker import redact
 

@@ -1,4 +1,4 @@
-"""Tests for taskloom.jobs.context: the keys a task sees, and the var/conn accessors."""
+"""Tests for taskloom.execution.context: the keys a task sees, and the var/conn accessors."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests of the discovery cache (taskloom._discovery_cache): faster, never different.
+"""Tests of the discovery cache (taskloom.registry.discovery_cache): faster, never different.
 
 Fixture providers are unpacked into a site directory on ``sys.path`` (see
 ``provider_envs.provider_site``); every test has its own TASKLOOM_HOME (taskloom_testing.home).
@@ -16,10 +16,10 @@ import pytest
 from provider_envs import install_into_site
 from provider_envs import provider_site
 
-from taskloom import _discovery_cache
 from taskloom._version import __version__
 from taskloom.providers_manager import ProviderState
 from taskloom.providers_manager import build_registry
+from taskloom.registry import discovery_cache
 
 GOOD_JSON = Path("taskloom", "providers", "fixture_good", "provider.json")
 
@@ -47,7 +47,7 @@ def test_a_second_build_reuses_the_first_validation(
     def refuse(path: str, *, provider_id: str) -> object:
         raise AssertionError(f"{path} was validated again")
 
-    monkeypatch.setattr(_discovery_cache, "load_provider_document", refuse)
+    monkeypatch.setattr(discovery_cache, "load_provider_document", refuse)
     second = build_registry()
     assert second.status("fixture_good").state is ProviderState.OK
     assert second.get("fixture_good") == first.get("fixture_good")
@@ -141,7 +141,7 @@ def test_a_warm_process_imports_neither_packaging_nor_the_schema_validator(
         "import sys\n"
         "from taskloom.providers_manager import get_registry\n"
         "states = [(s.provider_id, str(s.state)) for s in get_registry().providers()]\n"
-        "print(states, 'packaging' in sys.modules, 'taskloom._json_schema' in sys.modules)\n"
+        "print(states, 'packaging' in sys.modules, 'taskloom.registry.json_schema' in sys.modules)\n"
     )
     env = {"PYTHONPATH": str(site), "TASKLOOM_HOME": str(taskloom_home)}
 

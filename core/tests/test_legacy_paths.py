@@ -7,8 +7,8 @@ import importlib
 import pytest
 
 import taskloom
-from taskloom._moved import MOVES
-from taskloom._moved import moves_by_module
+from taskloom.legacy.moves import MOVES
+from taskloom.legacy.moves import moves_by_module
 
 
 def test_old_module_says_it_is_a_1x_path() -> None:

@@ -9,15 +9,15 @@ from typing import Any
 
 import pytest
 
-from taskloom._json_schema import SchemaError
-from taskloom._json_schema import check_keywords
-from taskloom._json_schema import json_type
-from taskloom._json_schema import validate
-from taskloom._provider_info import load_provider_json
-from taskloom._provider_info import parse_provider_info
-from taskloom._provider_info import provider_schema
 from taskloom.exceptions import ProviderValidationError
 from taskloom.providers_manager import builtin_provider
+from taskloom.registry.info import load_provider_json
+from taskloom.registry.info import parse_provider_info
+from taskloom.registry.info import provider_schema
+from taskloom.registry.json_schema import SchemaError
+from taskloom.registry.json_schema import check_keywords
+from taskloom.registry.json_schema import json_type
+from taskloom.registry.json_schema import validate
 
 FIXTURES = Path(__file__).parent / "fixtures" / "providers"
 GOOD = FIXTURES / "good" / "src" / "taskloom" / "providers" / "fixture_good" / "provider.json"

@@ -21,7 +21,6 @@ from packaging.specifiers import SpecifierSet
 from provider_envs import install_into_site
 from provider_envs import provider_site
 
-from taskloom import _registry
 from taskloom import providers_manager
 from taskloom.exceptions import ConfigurationError
 from taskloom.exceptions import DuplicateProviderError
@@ -36,6 +35,7 @@ from taskloom.providers_manager import build_registry
 from taskloom.providers_manager import builtin_provider
 from taskloom.providers_manager import get_registry
 from taskloom.providers_manager import issue_report_line
+from taskloom.registry import compatibility
 from taskloom.utils.entry_points import Distribution
 
 GOOD_HOOK_MODULE = "taskloom.providers.fixture_good.hooks.good"
@@ -462,13 +462,15 @@ def test_same_id_from_two_distributions_is_a_duplicate_problem(site: Path) -> No
 )
 def test_core_range_is_read_from_requires_dist(lines: list[str], expected: str | None) -> None:
     """Only an unconditional requirement on taskloom itself is the core range."""
-    found = _registry._core_range(lines)
+    found = compatibility.core_range(lines)
     assert (None if found is None else str(SpecifierSet(found))) == expected
 
 
 def test_core_too_new_for_a_provider_suggests_upgrading_the_provider() -> None:
     """When core outgrew the provider's range, the fix is a newer provider or pinning core."""
-    fix = _registry._incompatibility_fix("taskloom-provider-x", "1.2.0", SpecifierSet(">=1.0,<2"))
+    fix = compatibility.incompatibility_fix(
+        "taskloom-provider-x", "1.2.0", SpecifierSet(">=1.0,<2")
+    )
     assert fix.startswith(
         'install a newer release of the provider that supports taskloom 2.0.0: pip install --upgrade "taskloom-provider-x>1.2.0"'
     )

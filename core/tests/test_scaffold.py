@@ -22,10 +22,10 @@ from provider_envs import Env
 from provider_envs import build_wheel
 from provider_envs import new_env
 
-from taskloom._provider_info import load_provider_json
-from taskloom._scaffold import ScaffoldError
-from taskloom._scaffold import write_provider
 from taskloom.cli import cli
+from taskloom.registry.info import load_provider_json
+from taskloom.registry.scaffold import ScaffoldError
+from taskloom.registry.scaffold import write_provider
 
 EXPECTED_FILES = [
     "CHANGELOG.md",

@@ -17,7 +17,7 @@ from runtime_helpers import task_states
 from taskloom import configuration
 from taskloom import db
 from taskloom.dag_processing import DagBag
-from taskloom.jobs.task_runner import run_task
+from taskloom.execution.task_runner import run_task
 from taskloom.models import dagrun
 from taskloom.models import taskinstance
 from taskloom.utils.log import log_path

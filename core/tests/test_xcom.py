@@ -36,7 +36,6 @@ def runs() -> list[str]:
             conn,
             dag,
             logical_date=datetime(2024, 1, day, tzinfo=UTC),
-            data_interval=None,
             run_type="manual",
         )
         ids.append(run.run_id)

@@ -10,7 +10,7 @@ Each old name resolves to the *same object* as its new home (``isinstance`` and
 subclassing keep working) and warns once per importing line with :class:`MovedWarning`,
 a ``deprecation.DeprecatedWarning`` that names the new import.  ``taskloom compat check
 PATH`` lists every legacy usage; ``taskloom compat fix PATH`` rewrites them.  The table
-of old and new paths is :data:`taskloom._moved.MOVES` in core.
+of old and new paths is :data:`taskloom.legacy.moves.MOVES` in core.
 """
 
 from typing import TYPE_CHECKING

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-from taskloom._moved import Move
-from taskloom._moved import moves_by_module
+from taskloom.legacy.moves import Move
+from taskloom.legacy.moves import moves_by_module
 
 
 def _distribution_installed(name: str) -> bool:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import deprecation
 
-from taskloom._moved import DEPRECATED_IN
-from taskloom._moved import REMOVED_IN
-from taskloom._moved import Move
+from taskloom.legacy.moves import DEPRECATED_IN
+from taskloom.legacy.moves import REMOVED_IN
+from taskloom.legacy.moves import Move
 
 
 class MovedWarning(deprecation.DeprecatedWarning):

@@ -1,6 +1,6 @@
 """Find and rewrite taskloom 1.x usages in DAG files (``taskloom compat check|fix``).
 
-Driven by the same table as the shims (:data:`taskloom._moved.MOVES`), plus the 1.x
+Driven by the same table as the shims (:data:`taskloom.legacy.moves.MOVES`), plus the 1.x
 idioms that changed spelling:
 
 - ``from <old module> import <Name>``  ->  ``from <new module> import <NewName>`` (references
@@ -23,8 +23,8 @@ from libcst.helpers import get_full_name_for_node
 from libcst.metadata import MetadataWrapper
 from libcst.metadata import PositionProvider
 
-from taskloom._moved import Move
-from taskloom._moved import moves_by_module
+from taskloom.legacy.moves import Move
+from taskloom.legacy.moves import moves_by_module
 
 #: Keyword arguments that 2.x spells differently on any call: old -> new (None: drop it).
 RENAMED_KWARGS: dict[str, str | None] = {"schedule_interval": "schedule", "provide_context": None}

@@ -10,8 +10,8 @@ import sys as _sys
 from typing import TYPE_CHECKING
 from typing import Any
 
-from taskloom._legacy import LegacyPathFinder as _LegacyPathFinder
 from taskloom._version import __version__ as __version__
+from taskloom.legacy.finder import LegacyPathFinder as _LegacyPathFinder
 
 # 1.x import paths fail with migration advice instead of a bare ModuleNotFoundError.
 if _LegacyPathFinder not in _sys.meta_path:
@@ -35,7 +35,7 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         # ``import taskloom`` then ``taskloom.utils.dates...``: import the subpackage on demand.
-        from taskloom._legacy import package_getattr
+        from taskloom.legacy.finder import package_getattr
 
         return package_getattr(__name__, name)
     import importlib

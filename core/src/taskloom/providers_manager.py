@@ -8,8 +8,8 @@ Most code needs only :func:`get_registry`::
 
 The process-wide registry is built on first use: core's built-in provider (SQLite,
 HTTP(S), generic connections) first, then every distribution announced through the
-``taskloom.providers`` entry-point group (see :mod:`taskloom._registry` for how it is
-read without importing provider code, and :mod:`taskloom._discovery_cache` for what is
+``taskloom.providers`` entry-point group (see :mod:`taskloom.registry.registry` for how it is
+read without importing provider code, and :mod:`taskloom.registry.discovery_cache` for what is
 kept between processes).
 
 Environment variables:
@@ -27,19 +27,19 @@ import threading
 from types import TracebackType
 from typing import Final
 
-from taskloom._discovery_cache import DiscoveryCache
-from taskloom._provider_info import ConnectionTypeInfo as ConnectionTypeInfo
-from taskloom._provider_info import FieldInfo as FieldInfo
-from taskloom._provider_info import MaintainerInfo as MaintainerInfo
-from taskloom._provider_info import ProviderInfo as ProviderInfo
-from taskloom._provider_info import provider_schema as provider_schema
-from taskloom._registry import ENTRY_POINT_GROUP as ENTRY_POINT_GROUP
-from taskloom._registry import Problem as Problem
-from taskloom._registry import ProviderRegistry as ProviderRegistry
-from taskloom._registry import ProviderState as ProviderState
-from taskloom._registry import ProviderStatus as ProviderStatus
 from taskloom._version import __version__
 from taskloom.exceptions import ConfigurationError
+from taskloom.registry.discovery_cache import DiscoveryCache
+from taskloom.registry.info import ConnectionTypeInfo as ConnectionTypeInfo
+from taskloom.registry.info import FieldInfo as FieldInfo
+from taskloom.registry.info import MaintainerInfo as MaintainerInfo
+from taskloom.registry.info import ProviderInfo as ProviderInfo
+from taskloom.registry.info import provider_schema as provider_schema
+from taskloom.registry.registry import ENTRY_POINT_GROUP as ENTRY_POINT_GROUP
+from taskloom.registry.registry import ProviderRegistry as ProviderRegistry
+from taskloom.registry.status import Problem as Problem
+from taskloom.registry.status import ProviderState as ProviderState
+from taskloom.registry.status import ProviderStatus as ProviderStatus
 
 __all__ = [
     "BUILTIN_PROVIDER_ID",
@@ -55,7 +55,9 @@ __all__ = [
     "ProviderState",
     "ProviderStatus",
     "builtin_provider",
+    "connection_type_info",
     "get_registry",
+    "hook_class_for",
     "issue_report_line",
     "provider_schema",
 ]
@@ -67,13 +69,15 @@ DISABLE_AUTOLOAD_ENV: Final = "TASKLOOM_DISABLE_PROVIDER_AUTOLOAD"
 #: Comma-separated provider ids to skip.
 DISABLED_PROVIDERS_ENV: Final = "TASKLOOM_DISABLED_PROVIDERS"
 
-_BUILTIN_METADATA: Final = os.path.join(os.path.dirname(__file__), "_builtin_provider.json")
+_BUILTIN_METADATA: Final = os.path.join(
+    os.path.dirname(__file__), "registry", "builtin_provider.json"
+)
 _registry: ProviderRegistry | None = None
 _lock = threading.Lock()
 
 
 def builtin_provider(cache: DiscoveryCache | None = None) -> ProviderInfo:
-    """The metadata of core's built-in provider (``taskloom/_builtin_provider.json``).
+    """The metadata of core's built-in provider (``taskloom/registry/builtin_provider.json``).
 
     :param cache: where an earlier process's validation of it may be reused.
     """
@@ -137,6 +141,40 @@ def get_registry(*, warn_unusable: bool = True) -> ProviderRegistry:
                     _warn_unusable(_registry)
             registry = _registry
     return registry
+
+
+def connection_type_info(conn_type: str | None) -> ConnectionTypeInfo | None:
+    """The provider metadata of ``conn_type``, or ``None`` if no installed provider declares it.
+
+    Connections work without their provider (one may be defined before its provider is
+    installed), so an unknown type yields ``None`` instead of an error.
+    """
+    if not conn_type:
+        return None
+    try:
+        return get_registry().connection_type(conn_type)
+    except LookupError:
+        return None
+
+
+def hook_class_for(conn_type: str | None, *, conn_id: str | None = None) -> type:
+    """Import and return the hook class the installed providers declare for ``conn_type``.
+
+    The one place a connection's hook is resolved (``Connection.get_hook``,
+    ``BaseHook.get_hook``): only that hook's module is imported.
+
+    :raises InvalidConnectionError: if the connection has no conn_type.
+    :raises ProviderNotFoundError: if no installed provider handles the conn_type
+        (the message names the distribution to install when it is known).
+    :raises ProviderLoadError: if the hook's module fails to import.
+    """
+    if not conn_type:
+        from taskloom.exceptions import InvalidConnectionError
+
+        raise InvalidConnectionError(
+            "has no conn_type, so no hook can be chosen; set its conn_type", conn_id=conn_id
+        )
+    return get_registry().hook_class(conn_type)
 
 
 def _warn_unusable(registry: ProviderRegistry) -> None:

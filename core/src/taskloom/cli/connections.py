@@ -26,7 +26,7 @@ from taskloom.exceptions import ConnectionNotFoundError
 from taskloom.exceptions import InvalidConnectionError
 from taskloom.exceptions import ProviderError
 from taskloom.models.connection import Connection
-from taskloom.models.connection import connection_type_info
+from taskloom.providers_manager import connection_type_info
 from taskloom.utils.secrets_masker import redact
 
 #: Columns of ``connections list``.

@@ -25,8 +25,8 @@ from taskloom.cli.output import render
 
 if TYPE_CHECKING:
     from taskloom.dag_processing import DagBag
+    from taskloom.execution.task_runner import TaskRunResult
     from taskloom.jobs.run_state import RunState
-    from taskloom.jobs.task_runner import TaskRunResult
     from taskloom.models.dag import DAG
     from taskloom.models.dagrun import DagRun
 
@@ -297,19 +297,8 @@ def test_command(
     date = parse_date(logical_date, "LOGICAL_DATE") or utcnow()
     conf_dict = parse_conf(conf)
     conn = db.connect()
-    with conn:
-        conn.execute(
-            "DELETE FROM dag_run WHERE dag_id = ? AND logical_date = ?",
-            (dag.dag_id, date.isoformat()),
-        )
-    info = dag.infer_manual_data_interval(date)
     run = dagrun.create(
-        conn,
-        dag,
-        logical_date=date,
-        data_interval=(info.data_interval_start, info.data_interval_end),
-        run_type="manual",
-        conf=conf_dict,
+        conn, dag, logical_date=date, run_type="manual", conf=conf_dict, replace=True
     )
     as_table = output == "table"
     if as_table:
@@ -381,13 +370,11 @@ def trigger_command(
     date = parse_date(logical_date, "--logical-date") or utcnow()
     conn = db.connect()
     sync_dags(conn, dagbag)
-    info = dag.infer_manual_data_interval(date)
     try:
         run = dagrun.create(
             conn,
             dag,
             logical_date=date,
-            data_interval=(info.data_interval_start, info.data_interval_end),
             run_type="manual",
             run_id=run_id,
             conf=parse_conf(conf),

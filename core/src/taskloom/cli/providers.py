@@ -196,8 +196,8 @@ def new_command(provider_id: str, directory: Path | None, output: str) -> None:
 
     It installs and passes its own tests as generated.
     """
-    from taskloom._scaffold import ScaffoldError
-    from taskloom._scaffold import write_provider
+    from taskloom.registry.scaffold import ScaffoldError
+    from taskloom.registry.scaffold import write_provider
 
     try:
         written = write_provider(provider_id, directory)

@@ -62,7 +62,7 @@ def test_command(
     try did not succeed.
     """
     from taskloom import db
-    from taskloom.jobs.task_runner import run_task
+    from taskloom.execution.task_runner import run_task
     from taskloom.models import dagrun
     from taskloom.utils.dates import utcnow
     from taskloom.utils.log import log_path
@@ -78,15 +78,7 @@ def test_command(
     if runs:
         run = runs[0]
     else:
-        info = dag.infer_manual_data_interval(date)
-        run = dagrun.create(
-            conn,
-            dag,
-            logical_date=date,
-            data_interval=(info.data_interval_start, info.data_interval_end),
-            run_type="manual",
-            state="running",
-        )
+        run = dagrun.create(conn, dag, logical_date=date, run_type="manual", state="running")
     result = run_task(conn, dag.task_dict[task_id], run, test_mode=True)
     if not runs:
         # The run exists only for this test: finish it, so no scheduler adopts and runs it.

@@ -3,7 +3,7 @@
 The scheduler (and ``dags test``, ``dags backfill``) hands an executor
 :class:`Workload` objects and collects :class:`Event` objects back.  An executor never
 decides *whether* a task runs -- only *where*.  The task runner
-(:func:`taskloom.jobs.task_runner.run_task`) records each try in the metadata DB
+(:func:`taskloom.execution.task_runner.run_task`) records each try in the metadata DB
 before the executor reports it, so an executor only has to report which workloads
 ended, and say so when one died without a word (the scheduler then fails the try).
 
@@ -21,46 +21,15 @@ Lifecycle: ``start()`` once, then any number of ``queue()``/``sync()`` calls, th
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+# Re-exported: executor authors (providers) import them from here, the documented place.
+from taskloom.execution.workload import Event as Event
+from taskloom.execution.workload import Workload as Workload
 from taskloom.models.taskinstance import TaskInstanceKey
 
 if TYPE_CHECKING:
-    from taskloom.jobs.task_runner import TaskRunResult
     from taskloom.models.dag import DAG
-
-
-@dataclass(frozen=True, slots=True)
-class Workload:
-    """One try of one task instance to run.
-
-    :param fileloc: the DAG file, for executors whose workers must load the DAG themselves.
-    """
-
-    dag_id: str
-    run_id: str
-    task_id: str
-    fileloc: str
-
-    @property
-    def key(self) -> TaskInstanceKey:
-        """The task instance this workload runs."""
-        return TaskInstanceKey(self.dag_id, self.run_id, self.task_id)
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """A workload ended.
-
-    ``result`` is the runner's outcome (already committed to the DB); it is ``None`` when
-    the workload died without reporting (its worker crashed or was killed), and
-    ``info`` says how.
-    """
-
-    key: TaskInstanceKey
-    result: TaskRunResult | None
-    info: str = ""
 
 
 class BaseExecutor:

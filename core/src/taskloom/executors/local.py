@@ -26,9 +26,9 @@ from multiprocessing.context import SpawnContext
 from typing import TYPE_CHECKING
 from typing import Any
 
+from taskloom.execution.workload import Event
+from taskloom.execution.workload import Workload
 from taskloom.executors.base import BaseExecutor
-from taskloom.executors.base import Event
-from taskloom.executors.base import Workload
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
@@ -57,7 +57,7 @@ def _worker_main(channel: Connection, dags: dict[str, DAG], parent_pid: int) -> 
     _die_with_parent()
     # Ctrl-C reaches the whole process group; the scheduler decides what workers do.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from taskloom.executors.worker import execute_workload
+    from taskloom.execution.worker import execute_workload
 
     while True:
         if not channel.poll(_PARENT_CHECK_SECONDS):

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections import deque
 
+from taskloom.execution.worker import execute_workload
+from taskloom.execution.workload import Event
+from taskloom.execution.workload import Workload
 from taskloom.executors.base import BaseExecutor
-from taskloom.executors.base import Event
-from taskloom.executors.base import Workload
-from taskloom.executors.worker import execute_workload
 
 
 class SequentialExecutor(BaseExecutor):

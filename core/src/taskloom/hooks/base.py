@@ -27,21 +27,11 @@ __all__ = ["BaseHook", "hook_class_for"]
 
 
 def hook_class_for(conn_type: str | None, *, conn_id: str | None = None) -> type[BaseHook]:
-    """The hook class the provider registry declares for ``conn_type``.
+    """The hook class the installed providers declare for ``conn_type`` (see
+    :func:`taskloom.providers_manager.hook_class_for`, where hooks are resolved)."""
+    from taskloom.providers_manager import hook_class_for as resolve
 
-    :raises InvalidConnectionError: if the connection has no conn_type.
-    :raises ProviderNotFoundError: if no installed provider handles the conn_type
-        (the message names the distribution to install when it is known).
-    :raises ProviderLoadError: if the hook's module fails to import.
-    """
-    from taskloom.exceptions import InvalidConnectionError
-    from taskloom.providers_manager import get_registry
-
-    if not conn_type:
-        raise InvalidConnectionError(
-            "has no conn_type, so no hook can be chosen; set its conn_type", conn_id=conn_id
-        )
-    hook_class: type[BaseHook] = get_registry().hook_class(conn_type)
+    hook_class: type[BaseHook] = resolve(conn_type, conn_id=conn_id)
     return hook_class
 
 
@@ -101,7 +91,8 @@ class BaseHook:
         :raises ConnectionNotFoundError: if the connection is not defined.
         :raises ProviderNotFoundError: if no installed provider handles its conn_type.
         """
-        return cls.get_connection(conn_id).get_hook(**hook_params)
+        hook: BaseHook = cls.get_connection(conn_id).get_hook(**hook_params)
+        return hook
 
     def get_conn(self) -> Any:
         """Return the client object of the outside system (a DB-API connection, a session...)."""

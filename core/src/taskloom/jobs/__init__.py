@@ -1,1 +1,1 @@
-"""Jobs: the processes that run DAGs -- the scheduler loop, backfills and the task runner."""
+"""Jobs: the loops that drive DAG runs -- the scheduler and backfills (tasks themselves run through :mod:`taskloom.execution`)."""

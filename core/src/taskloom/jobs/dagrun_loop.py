@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING
 
 from taskloom.db import transaction
 from taskloom.exceptions import TaskloomError
-from taskloom.executors.base import Event
-from taskloom.executors.base import Workload
+from taskloom.execution.workload import Event
+from taskloom.execution.workload import Workload
 from taskloom.jobs.run_state import FINISHED
 from taskloom.jobs.run_state import RunState
 from taskloom.jobs.run_state import parse_next_try
@@ -40,8 +40,8 @@ from taskloom.utils.dates import utcnow
 from taskloom.utils.trigger_rule import Decision
 
 if TYPE_CHECKING:
+    from taskloom.execution.task_runner import TaskRunResult
     from taskloom.executors.base import BaseExecutor
-    from taskloom.jobs.task_runner import TaskRunResult
     from taskloom.models.dag import DAG
     from taskloom.models.dagrun import DagRun
 
@@ -222,7 +222,7 @@ class DagRunLoop:
             return 0
         result = event.result
         if result is None:
-            from taskloom.jobs.task_runner import TaskRunResult
+            from taskloom.execution.task_runner import TaskRunResult
 
             state, next_try, try_number = self._fail_dead_try(rs, task_id, event.info)
             result = TaskRunResult(

@@ -23,14 +23,14 @@ from typing import Any
 from typing import ClassVar
 from typing import Final
 from typing import TypeVar
-from typing import Union
 
 from taskloom.exceptions import DagDefinitionError
 from taskloom.exceptions import TemplateRenderError
-from taskloom.models.dag import DAG
-from taskloom.models.dag import current_dag
-from taskloom.models.dag import validate_id
+from taskloom.models.dag_context import OwningDag
+from taskloom.models.dag_context import current_dag
+from taskloom.models.dag_context import validate_id
 from taskloom.models.param import ParamsDict
+from taskloom.models.xcom_arg import DependencyTarget as DependencyTarget
 from taskloom.models.xcom_arg import XComArg
 from taskloom.models.xcom_arg import iter_xcom_args
 from taskloom.utils.dates import to_utc
@@ -39,8 +39,6 @@ from taskloom.utils.trigger_rule import TriggerRule
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-#: What ``>>``, ``<<``, ``set_upstream`` and ``set_downstream`` accept.
-DependencyTarget = Union["BaseOperator", XComArg, Sequence[Union["BaseOperator", XComArg]]]
 Context = Mapping[str, Any]
 TaskCallback = Callable[[dict[str, Any]], object]
 
@@ -178,7 +176,7 @@ class BaseOperator:
         priority_weight: int = 1,
         queue: str = "default",
         doc_md: str | None = None,
-        dag: DAG | None = None,
+        dag: OwningDag | None = None,
         start_date: datetime | date | None = None,
         end_date: datetime | date | None = None,
         do_xcom_push: bool = True,
@@ -227,7 +225,7 @@ class BaseOperator:
         self.upstream_task_ids: set[str] = set()
         #: Ids of the direct downstream tasks.
         self.downstream_task_ids: set[str] = set()
-        self._dag: DAG | None = None
+        self._dag: OwningDag | None = None
         dag = dag or current_dag()
         if dag is not None:
             self.dag = dag
@@ -238,12 +236,12 @@ class BaseOperator:
     # --- DAG membership ------------------------------------------------------------------
 
     @property
-    def dag(self) -> DAG | None:
+    def dag(self) -> OwningDag | None:
         """The DAG this task belongs to."""
         return self._dag
 
     @dag.setter
-    def dag(self, dag: DAG) -> None:
+    def dag(self, dag: OwningDag) -> None:
         if self._dag is dag:
             return
         if self._dag is not None:
@@ -282,9 +280,11 @@ class BaseOperator:
     # --- dependencies --------------------------------------------------------------------
 
     def _relatives(self, others: DependencyTarget) -> list[BaseOperator]:
-        items: Iterable[BaseOperator | XComArg] = (
-            [others] if isinstance(others, (BaseOperator, XComArg, str)) else others
-        )
+        items: Iterable[object]
+        if isinstance(others, (BaseOperator, XComArg, str)) or not isinstance(others, Sequence):
+            items = [others]  # one task; a str is one (wrong) item too, reported below
+        else:
+            items = others
         result = []
         for item in items:
             task = item.operator if isinstance(item, XComArg) else item
@@ -379,7 +379,7 @@ class BaseOperator:
         tasks = self._require_dag().task_dict
         return [tasks[t] for t in self.get_flat_relative_ids(upstream=upstream)]
 
-    def _require_dag(self) -> DAG:
+    def _require_dag(self) -> OwningDag:
         if self._dag is None:
             raise DagDefinitionError(f"task {self.task_id!r} is not in a DAG yet")
         return self._dag

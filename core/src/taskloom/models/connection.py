@@ -2,7 +2,7 @@
 
 A connection has three spellings that all carry the same fields:
 
-- **URI**: ``conn_type://login:password@host:port/schema?key=value``.  Every part is
+- **URI** (codec: :mod:`taskloom.models.connection_uri`): ``conn_type://login:password@host:port/schema?key=value``.  Every part is
   percent-encoded on output, so any character (``@ / : ? # % +``, spaces, non-ASCII)
   round-trips: ``Connection.from_uri(c.get_uri(), conn_id=c.conn_id) == c``.  A ``_`` in
   the conn_type is written as ``-`` in the scheme (URI schemes may not hold ``_``),
@@ -22,27 +22,15 @@ part at fault and never repeat a value, since it may be (or contain) the passwor
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import re
-from typing import TYPE_CHECKING
 from typing import Any
 from typing import Final
-from urllib.parse import quote
-from urllib.parse import unquote
-from urllib.parse import unquote_plus
 
 from taskloom.exceptions import InvalidConnectionError
+from taskloom.models import connection_uri
 from taskloom.utils.secrets_masker import REDACTED
 from taskloom.utils.secrets_masker import is_sensitive_key
 from taskloom.utils.secrets_masker import mask_secret
-
-if TYPE_CHECKING:
-    from taskloom._provider_info import ConnectionTypeInfo
-    from taskloom.hooks.base import BaseHook
-
-#: Query parameter that holds the whole extra object as JSON (nested extras).
-EXTRA_PARAM: Final = "__extra__"
 
 #: The fields of the JSON form (``conn_id`` is optional there: the key or variable name gives it).
 JSON_FIELDS: Final = (
@@ -57,33 +45,11 @@ JSON_FIELDS: Final = (
     "extra",
 )
 
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
-_URI_FIX = (
-    "percent-encode the special characters of each part, e.g. with "
-    "urllib.parse.quote(value, safe='') in Python"
-)
-
-
-def connection_type_info(conn_type: str | None) -> ConnectionTypeInfo | None:
-    """The provider metadata of ``conn_type``, or ``None`` if no installed provider declares it.
-
-    Connections work without the provider registry (a connection may be defined before
-    its provider is installed), so a registry that cannot answer yields ``None``.
-    """
-    if not conn_type:
-        return None
-    try:
-        from taskloom.providers_manager import get_registry
-
-        return get_registry().connection_type(conn_type)
-    except LookupError:
-        return None
-    except ImportError:  # the registry module is part of core; absent only in a broken install
-        return None
-
 
 def secret_extra_keys(conn_type: str | None, extra: dict[str, Any]) -> set[str]:
     """Keys of ``extra`` whose values are secret: those the provider marks, and those named like secrets."""
+    from taskloom.providers_manager import connection_type_info
+
     info = connection_type_info(conn_type)
     declared = set(info.secret_extra_fields) if info is not None else set()
     return {key for key in extra if key in declared or is_sensitive_key(key)}
@@ -253,6 +219,8 @@ class Connection:
 
     def secret_fields(self) -> set[str]:
         """Standard fields whose values are secret: ``password``, and those the provider marks secret."""
+        from taskloom.providers_manager import connection_type_info
+
         info = connection_type_info(self.conn_type)
         return {"password", *(info.secret_fields if info is not None else ())}
 
@@ -304,81 +272,24 @@ class Connection:
 
         :raises InvalidConnectionError: if the conn_type cannot be a URI scheme.
         """
-        if not self.conn_type:
-            raise InvalidConnectionError(
-                "has no conn_type, so it has no URI form; set conn_type", conn_id=self.conn_id
-            )
-        scheme = self.conn_type.lower().replace("_", "-")
-        if not _SCHEME.match(scheme):
-            raise InvalidConnectionError(
-                f"conn_type {self.conn_type!r} cannot be a URI scheme; use letters, digits and '_'",
-                conn_id=self.conn_id,
-            )
-        uri = f"{scheme}://"
-        if self.login is not None or self.password is not None:
-            uri += quote(self.login or "", safe="")
-            if self.password is not None:
-                uri += ":" + quote(self.password, safe="")
-            uri += "@"
-        if self.host is not None:
-            uri += _quote_host(self.host)
-        if self.port is not None:
-            uri += f":{self.port}"
-        if self.schema is not None:
-            uri += "/" + quote(self.schema, safe="")
-        extra = self.extra_dejson
-        if extra:
-            if all(isinstance(v, str) for v in extra.values()) and EXTRA_PARAM not in extra:
-                query = "&".join(
-                    f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in extra.items()
-                )
-            else:
-                query = f"{EXTRA_PARAM}={quote(json.dumps(extra), safe='')}"
-            if self.schema is None:
-                uri += "/"
-            uri += "?" + query
-        return uri
+        return connection_uri.format_uri(
+            conn_id=self.conn_id,
+            conn_type=self.conn_type,
+            host=self.host,
+            schema=self.schema,
+            login=self.login,
+            password=self.password,
+            port=self.port,
+            extra=self.extra_dejson,
+        )
 
     @classmethod
     def from_uri(cls, uri: str, conn_id: str | None = None) -> Connection:
-        """Parse the URI form (see the module docstring).
+        """Parse the URI form (see :mod:`taskloom.models.connection_uri`).
 
         :raises InvalidConnectionError: naming the malformed part (never its value).
         """
-        if not isinstance(uri, str):
-            raise InvalidConnectionError(
-                f"a URI must be text, not {type(uri).__name__}", conn_id=conn_id
-            )
-        scheme, sep, rest = uri.strip().partition("://")
-        if not sep or not _SCHEME.match(scheme):
-            raise InvalidConnectionError(
-                "is not a connection URI: expected '<conn_type>://[login[:password]@]host[:port][/schema][?key=value]' "
-                "(the value is not shown as it may hold a password)",
-                conn_id=conn_id,
-            )
-        # '#' has no meaning in a connection URI; a raw one is part of a value that was not encoded.
-        if "#" in rest:
-            raise InvalidConnectionError(f"has a raw '#' in the URI; {_URI_FIX}", conn_id=conn_id)
-        rest, _, query = rest.partition("?")
-        netloc, slash, path = rest.partition("/")
-        userinfo, at, hostport = netloc.rpartition("@")
-        login = password = None
-        if at:
-            raw_login, colon, raw_password = userinfo.partition(":")
-            login = unquote(raw_login)
-            password = unquote(raw_password) if colon else None
-        host, port = _split_hostport(hostport, conn_id)
-        extra = _parse_query(query, conn_id) if query else None
-        return cls(
-            conn_id=conn_id,
-            conn_type=_conn_type_from_scheme(scheme),
-            host=host,
-            login=login,
-            password=password,
-            schema=unquote(path) if slash else None,
-            port=port,
-            extra=extra,
-        )
+        return cls(conn_id=conn_id, **connection_uri.parse_uri(uri, conn_id))
 
     # --- JSON form -------------------------------------------------------------------
 
@@ -455,23 +366,17 @@ class Connection:
             return cls.from_json(value, conn_id=conn_id)
         return cls.from_uri(value, conn_id=conn_id)
 
-    # --- lookups ---------------------------------------------------------------------
+    # --- hooks -----------------------------------------------------------------------
 
-    @classmethod
-    def get_connection_from_secrets(cls, conn_id: str) -> Connection:
-        """Look the connection up in every configured place (see :mod:`taskloom.secrets`).
+    def get_hook(self, **hook_params: Any) -> Any:
+        """Return an instance of the hook class registered for this connection's conn_type.
 
-        :raises ConnectionNotFoundError: naming every place searched.
+        Typed ``Any``: the class comes from whichever provider declares the conn_type (a
+        :class:`~taskloom.hooks.base.BaseHook` subclass), and models sit below hooks.
         """
-        from taskloom.secrets import get_connection
+        from taskloom.providers_manager import hook_class_for
 
-        return get_connection(conn_id)
-
-    def get_hook(self, **hook_params: Any) -> BaseHook:
-        """Return an instance of the hook class registered for this connection's conn_type."""
-        from taskloom.hooks.base import hook_class_for
-
-        hook_class = hook_class_for(self.conn_type, conn_id=self.conn_id)
+        hook_class: Any = hook_class_for(self.conn_type, conn_id=self.conn_id)
         params = {hook_class.conn_name_attr: self.conn_id, **hook_params}
         return hook_class(**params)
 
@@ -504,65 +409,3 @@ class Connection:
                 raise InvalidConnectionError(
                     f"extra {key!r} is {shown}; allowed values: {allowed}", conn_id=self.conn_id
                 )
-
-
-def _quote_host(host: str) -> str:
-    try:
-        is_ipv6 = isinstance(ipaddress.ip_address(host), ipaddress.IPv6Address)
-    except ValueError:
-        is_ipv6 = False
-    if is_ipv6:
-        return "[" + quote(host, safe=":") + "]"
-    return quote(host, safe="")
-
-
-def _split_hostport(hostport: str, conn_id: str | None) -> tuple[str | None, str | None]:
-    if hostport.startswith("["):
-        inside, bracket, after = hostport[1:].partition("]")
-        if not bracket:
-            raise InvalidConnectionError(
-                "has an IPv6 host without its closing ']'; write it as [address]:port",
-                conn_id=conn_id,
-            )
-        if after and not after.startswith(":"):
-            raise InvalidConnectionError(
-                "has text after the IPv6 host's ']'; only ':port' may follow it", conn_id=conn_id
-            )
-        return unquote(inside), after[1:] or None
-    host, colon, port = hostport.rpartition(":")
-    if not colon:
-        return unquote(hostport) or None, None
-    return unquote(host) or None, port or None
-
-
-def _parse_query(query: str, conn_id: str | None) -> dict[str, Any]:
-    extra: dict[str, Any] = {}
-    for part in query.split("&"):
-        if not part:
-            continue
-        raw_key, _, raw_value = part.partition("=")
-        key, value = unquote_plus(raw_key), unquote_plus(raw_value)
-        if key == EXTRA_PARAM:
-            try:
-                nested = json.loads(value)
-            except ValueError:
-                raise InvalidConnectionError(
-                    f"the {EXTRA_PARAM} parameter is not valid JSON; give a percent-encoded JSON object",
-                    conn_id=conn_id,
-                ) from None
-            if not isinstance(nested, dict):
-                raise InvalidConnectionError(
-                    f"the {EXTRA_PARAM} parameter must be a JSON object", conn_id=conn_id
-                )
-            extra.update(nested)
-        else:
-            extra[key] = value
-    return extra
-
-
-def _conn_type_from_scheme(scheme: str) -> str:
-    """``-`` in a scheme stands for ``_``, unless a provider declares the hyphenated type itself."""
-    lowered = scheme.lower()
-    if "-" in lowered and connection_type_info(lowered) is not None:
-        return lowered
-    return lowered.replace("-", "_")

@@ -6,8 +6,6 @@ and :meth:`DAG.validate` do no quadratic work, so a 10,000-task DAG loads in mil
 
 from __future__ import annotations
 
-import re
-import sys
 import warnings
 from collections import deque
 from collections.abc import Callable
@@ -17,7 +15,6 @@ from datetime import date
 from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
-from types import FrameType
 from types import TracebackType
 from typing import TYPE_CHECKING
 from typing import Any
@@ -26,8 +23,12 @@ from typing import Final
 from taskloom.exceptions import DagCycleError
 from taskloom.exceptions import DagDefinitionError
 from taskloom.exceptions import DuplicateTaskIdError
-from taskloom.exceptions import InvalidIdError
 from taskloom.exceptions import ParamValidationError
+from taskloom.models import dag_context
+from taskloom.models.dag_context import MAX_ID_LENGTH as MAX_ID_LENGTH
+from taskloom.models.dag_context import caller_location as caller_location
+from taskloom.models.dag_context import user_stacklevel as user_stacklevel
+from taskloom.models.dag_context import validate_id as validate_id
 from taskloom.models.param import NOTSET
 from taskloom.models.param import ParamsDict
 from taskloom.timetables import DagRunInfo as DagRunInfo
@@ -42,63 +43,17 @@ if TYPE_CHECKING:
 
     from taskloom.models.baseoperator import BaseOperator
 
-#: Longest dag_id or task_id accepted (it becomes part of file names and DB keys).
-MAX_ID_LENGTH: Final = 250
-_ID_RE: Final = re.compile(r"[A-Za-z0-9_.-]+")
-_PACKAGE_DIR: Final = str(Path(__file__).resolve().parent.parent)
 _NOT_GIVEN: Final[Any] = object()
 
-# DAGs whose ``with`` block is open, innermost last.
-_context_stack: list[DAG] = []
 # Set by the DagBag while it imports a file: every DAG used as a context manager is kept,
 # even when the file does not bind it to a module-level name.
 _autoregistered: list[DAG] | None = None
 
 
-def caller_location() -> str | None:
-    """``file:line`` of the innermost caller outside the taskloom package (the user's DAG file)."""
-    frame: FrameType | None = sys._getframe(1)
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        if not filename.startswith(_PACKAGE_DIR):
-            return f"{filename}:{frame.f_lineno}"
-        frame = frame.f_back
-    return None
-
-
-def user_stacklevel() -> int:
-    """The ``stacklevel`` for :func:`warnings.warn` that points at the user's code.
-
-    Call it from the function that calls ``warn``: it counts that function's frame and every
-    taskloom frame above it, so a deprecation shows the DAG file's line however deep the
-    warning is raised.
-    """
-    level = 1
-    frame: FrameType | None = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        level += 1
-        frame = frame.f_back
-    return level
-
-
-def validate_id(value: object, kind: str) -> str:
-    """Return ``value`` if it is a valid dag_id/task_id.
-
-    :raises InvalidIdError: naming the value, the rule, and where it was declared.
-    """
-    if not isinstance(value, str) or not _ID_RE.fullmatch(value) or len(value) > MAX_ID_LENGTH:
-        where = caller_location()
-        at = f" (at {where})" if where else ""
-        raise InvalidIdError(
-            f"{kind} {value!r}{at} is invalid: use only letters, digits, '_', '.' and '-', "
-            f"at most {MAX_ID_LENGTH} characters"
-        )
-    return value
-
-
 def current_dag() -> DAG | None:
     """The DAG of the innermost open ``with DAG(...)`` block, if any."""
-    return _context_stack[-1] if _context_stack else None
+    dag = dag_context.current_dag()
+    return dag if isinstance(dag, DAG) else None
 
 
 class DAG:
@@ -205,7 +160,7 @@ class DAG:
     # --- context manager -----------------------------------------------------------------
 
     def __enter__(self) -> DAG:
-        _context_stack.append(self)
+        dag_context.push(self)
         return self
 
     def __exit__(
@@ -214,7 +169,7 @@ class DAG:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        _context_stack.pop()
+        dag_context.pop()
         if _autoregistered is not None and exc is None:
             _autoregistered.append(self)
 

@@ -77,19 +77,36 @@ def create(
     dag: DAG,
     *,
     logical_date: datetime,
-    data_interval: tuple[datetime, datetime] | None,
     run_type: str,
+    data_interval: tuple[datetime, datetime] | None = None,
     run_id: str | None = None,
     conf: dict[str, Any] | None = None,
     state: str = DagRunState.QUEUED,
+    replace: bool = False,
 ) -> DagRun:
     """Insert a run and one task instance row per task, in one transaction.
 
-    :raises ValueError: if a run with this run id or logical date already exists.
+    The one way a DAG run is created: by the scheduler, backfills, ``dags trigger``,
+    ``dags test`` and ``tasks test``.
+
+    :param data_interval: the interval the run covers; by default the one the DAG's
+        timetable infers for a manual run at ``logical_date``.
+    :param replace: delete an earlier run of the DAG at ``logical_date`` (and its task
+        instances) first, as ``dags test`` does.
+    :raises ValueError: if a run with this run id or logical date already exists (and
+        ``replace`` is false).
     """
     run_id = run_id or make_run_id(run_type, logical_date)
     external = run_type == "manual"
+    if data_interval is None:
+        info = dag.infer_manual_data_interval(logical_date)
+        data_interval = (info.data_interval_start, info.data_interval_end)
     with conn:
+        if replace:
+            conn.execute(
+                "DELETE FROM dag_run WHERE dag_id = ? AND logical_date = ?",
+                (dag.dag_id, logical_date.isoformat()),
+            )
         existing = conn.execute(
             "SELECT run_id FROM dag_run WHERE dag_id = ? AND (run_id = ? OR logical_date = ?)",
             (dag.dag_id, run_id, logical_date.isoformat()),
@@ -106,8 +123,8 @@ def create(
                 dag.dag_id,
                 run_id,
                 logical_date.isoformat(),
-                _ts(data_interval[0]) if data_interval else None,
-                _ts(data_interval[1]) if data_interval else None,
+                _ts(data_interval[0]),
+                _ts(data_interval[1]),
                 run_type,
                 str(state),
                 json.dumps(conf or {}),

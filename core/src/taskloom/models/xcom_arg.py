@@ -4,12 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 from typing import Any
+from typing import Protocol
+from typing import Union
 
-if TYPE_CHECKING:
-    from taskloom.models.baseoperator import BaseOperator
-    from taskloom.models.baseoperator import DependencyTarget
+
+class Task(Protocol):
+    """What an XComArg needs of its task (:class:`~taskloom.models.baseoperator.BaseOperator` is one)."""
+
+    task_id: str
+
+    def set_upstream(self, others: DependencyTarget) -> None:
+        """Make this task run after ``others``."""
+
+    def set_downstream(self, others: DependencyTarget) -> None:
+        """Make this task run before ``others``."""
+
+    def __rshift__(self, other: DependencyTarget) -> DependencyTarget:
+        """``self >> other``: ``other`` runs after this task."""
+
+
+#: What ``>>``, ``<<``, ``set_upstream`` and ``set_downstream`` accept.
+DependencyTarget = Union[Task, "XComArg", Sequence[Union[Task, "XComArg"]]]
 
 #: The XCom key a task's return value is stored under.
 RETURN_KEY = "return_value"
@@ -25,7 +42,7 @@ class XComArg:
 
     __slots__ = ("key", "operator")
 
-    def __init__(self, operator: BaseOperator, key: str = RETURN_KEY) -> None:
+    def __init__(self, operator: Task, key: str = RETURN_KEY) -> None:
         self.operator = operator
         self.key = key
 

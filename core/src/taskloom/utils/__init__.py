@@ -8,6 +8,6 @@ from typing import Any
 
 def __getattr__(name: str) -> Any:
     # Lazy submodules (``taskloom.utils.<module>`` after a bare ``import taskloom``) and 1.x names.
-    from taskloom._legacy import package_getattr
+    from taskloom.legacy.finder import package_getattr
 
     return package_getattr(__name__, name)

@@ -23,10 +23,14 @@ from typing import final
 from taskloom.exceptions import ProviderValidationError
 
 if TYPE_CHECKING:
-    from taskloom._json_schema import Validator
+    from taskloom.registry.json_schema import Validator
 
 #: File name of a provider's metadata, beside its package's ``__init__.py``.
 METADATA_FILE: Final = "provider.json"
+#: The published JSON Schema of ``provider.json``, at the top of core's package (its public path).
+SCHEMA_FILE: Final = os.path.join(
+    os.path.dirname(os.path.dirname(__file__)), "provider.schema.json"
+)
 #: The connection fields whose value is always secret, whatever the metadata says.
 ALWAYS_SECRET_FIELDS: Final = frozenset({"password"})
 
@@ -189,9 +193,7 @@ def provider_schema() -> Mapping[str, Any]:
     """The published JSON Schema of ``provider.json`` (``taskloom/provider.schema.json``)."""
     # A plain file read beside this module: importlib.resources would cost more to import
     # than discovery itself, and core is never imported from a zip.
-    with open(
-        os.path.join(os.path.dirname(__file__), "provider.schema.json"), encoding="utf-8"
-    ) as fh:
+    with open(SCHEMA_FILE, encoding="utf-8") as fh:
         text = fh.read()
     schema: Mapping[str, Any] = json.loads(text)
     return schema
@@ -200,7 +202,7 @@ def provider_schema() -> Mapping[str, Any]:
 @cache
 def _validator() -> Validator:
     # Imported on first validation: discovery usually reuses validated documents.
-    from taskloom._json_schema import Validator
+    from taskloom.registry.json_schema import Validator
 
     return Validator(provider_schema())
 

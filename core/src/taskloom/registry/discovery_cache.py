@@ -25,15 +25,15 @@ from collections.abc import Callable
 from typing import Any
 from typing import Final
 
-from taskloom._provider_info import ProviderInfo
-from taskloom._provider_info import build_provider_info
-from taskloom._provider_info import load_provider_document
 from taskloom._version import __version__
 from taskloom.configuration import home_dir
+from taskloom.registry.info import SCHEMA_FILE
+from taskloom.registry.info import ProviderInfo
+from taskloom.registry.info import build_provider_info
+from taskloom.registry.info import load_provider_document
 
 #: Bump when the layout of the cache file changes.
 _FORMAT: Final = 1
-_SCHEMA_FILE: Final = os.path.join(os.path.dirname(__file__), "provider.schema.json")
 
 
 def _stamp(path: str) -> list[int] | None:
@@ -50,7 +50,7 @@ class DiscoveryCache:
     def __init__(self, path: str | None) -> None:
         """:param path: the cache file, ``None`` for a cache that keeps nothing between processes."""
         self._path = path
-        self._header = {"format": _FORMAT, "core": __version__, "schema": _stamp(_SCHEMA_FILE)}
+        self._header = {"format": _FORMAT, "core": __version__, "schema": _stamp(SCHEMA_FILE)}
         stored = self._read()
         self._stored_documents: dict[str, Any] = stored.get("documents", {})
         self._stored_ranges: dict[str, bool] = stored.get("core_ranges", {})

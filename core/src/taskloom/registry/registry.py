@@ -15,216 +15,36 @@ is asked for one.
 
 from __future__ import annotations
 
-import enum
 import functools
 import importlib
 import os
-import re
-from collections.abc import Iterable
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 from typing import Final
-from typing import NamedTuple
-from typing import final
 
-from taskloom._discovery_cache import DiscoveryCache
-from taskloom._provider_info import METADATA_FILE
-from taskloom._provider_info import ConnectionTypeInfo
-from taskloom._provider_info import ProviderInfo
 from taskloom._version import __version__
 from taskloom.exceptions import DuplicateProviderError
 from taskloom.exceptions import ProviderLoadError
 from taskloom.exceptions import ProviderNotFoundError
 from taskloom.exceptions import ProviderValidationError
+from taskloom.registry import compatibility
+from taskloom.registry import locate
+from taskloom.registry.discovery_cache import DiscoveryCache
+from taskloom.registry.info import METADATA_FILE
+from taskloom.registry.info import ConnectionTypeInfo
+from taskloom.registry.info import ProviderInfo
+from taskloom.registry.install_hints import KNOWN_CONNECTION_TYPES
+from taskloom.registry.locate import PROVIDER_NAMESPACE
+from taskloom.registry.status import Problem
+from taskloom.registry.status import ProviderState
+from taskloom.registry.status import ProviderStatus
 from taskloom.utils.entry_points import Distribution
 from taskloom.utils.entry_points import EntryPoint
 from taskloom.utils.entry_points import entry_points
 from taskloom.utils.module_loading import import_string
 
-if TYPE_CHECKING:
-    from packaging.specifiers import SpecifierSet
-
-
 #: Entry-point group through which provider distributions announce themselves.
 ENTRY_POINT_GROUP: Final = "taskloom.providers"
-#: Every provider package lives below this namespace.
-PROVIDER_NAMESPACE: Final = "taskloom.providers"
-
-#: conn_types of the providers kept in taskloom's repository, so that a missing one can be
-#: named in the error (``pip install taskloom-provider-postgres``).
-KNOWN_CONNECTION_TYPES: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        "aws": "taskloom-provider-amazon",
-        "duckdb": "taskloom-provider-duckdb",
-        "postgres": "taskloom-provider-postgres",
-        "redis": "taskloom-provider-redis",
-        "slack": "taskloom-provider-slack",
-        "slack_webhook": "taskloom-provider-slack",
-        "smtp": "taskloom-provider-smtp",
-    }
-)
-
-#: A Requires-Dist line on core: ``taskloom<3,>=2.0``, ``taskloom (>=2.0)``, ``taskloom>=2; python_version>"3"``.
-_CORE_REQUIREMENT = re.compile(
-    r"^\s*taskloom\s*(?:\[[^\]]*\]\s*)?\(?\s*(?P<spec>(?:[<>=!~][^;()]*)?)\)?\s*(?:;(?P<marker>.*))?$",
-    re.IGNORECASE,
-)
-
-
-class ProviderState(enum.StrEnum):
-    """Whether a provider is usable in this process."""
-
-    #: Metadata valid, core supported: its connection types resolve.
-    OK = "ok"
-    #: Its ``Requires-Dist`` on ``taskloom`` excludes the installed core.
-    INCOMPATIBLE = "incompatible"
-    #: Malformed metadata, a declared module that failed to import, or a clash with another provider.
-    BROKEN = "broken"
-    #: Skipped on purpose through ``TASKLOOM_DISABLED_PROVIDERS`` or :meth:`ProviderRegistry.block`.
-    DISABLED = "disabled"
-
-
-@final
-class ProviderStatus(NamedTuple):
-    """One installed provider as this process sees it."""
-
-    #: Provider id (the entry-point name).
-    provider_id: str
-    #: Name of the distribution that supplies it (``taskloom-provider-postgres``), if known.
-    distribution: str | None
-    #: Version of that distribution.
-    version: str | None
-    state: ProviderState
-    #: Why it is not ``ok`` (empty when it is).
-    reason: str = ""
-    #: What the user can do about it (empty when it is ``ok``).
-    fix: str = ""
-    #: Its metadata, when it could be read.
-    info: ProviderInfo | None = None
-    #: Directory of its package; frames from files below it are attributed to this provider.
-    package_dir: str | None = None
-
-    @property
-    def label(self) -> str:
-        """``taskloom-provider-postgres 1.0.0``, or the provider id when the distribution is unknown."""
-        if self.distribution is None:
-            return f"provider {self.provider_id!r}"
-        return f"{self.distribution} {self.version}" if self.version else self.distribution
-
-
-@final
-class Problem(NamedTuple):
-    """Something ``taskloom providers check`` reports, with what to do about it."""
-
-    provider_id: str
-    distribution: str | None
-    #: ``malformed-metadata``, ``incompatible-core``, ``import-error``, ``duplicate``.
-    kind: str
-    message: str
-    fix: str
-
-    def __str__(self) -> str:
-        who = self.distribution or f"provider {self.provider_id!r}"
-        return f"{who}: {self.message}\n  fix: {self.fix}"
-
-
-@functools.cache
-def _specifier(text: str) -> SpecifierSet:
-    # Most providers declare the same range (taskloom>=2.0,<3): parse each text once.
-    from packaging.specifiers import SpecifierSet
-
-    return SpecifierSet(text)
-
-
-def _core_allows(text: str) -> bool:
-    """Whether the running core is in the range ``text``; :class:`ValueError` if it is malformed."""
-    return _specifier(text).contains(__version__, prereleases=True)
-
-
-def _core_range(requires: Iterable[str]) -> str | None:
-    """The version range on ``taskloom`` among ``Requires-Dist`` lines, ``None`` if there is none.
-
-    The common unconditional line (``taskloom<3,>=2.0``) is cut out by a regular
-    expression; only a line with an environment marker pays for importing
-    :mod:`packaging.requirements`.
-
-    :raises ValueError: (``InvalidRequirement``) if a line with a marker is malformed.
-    """
-    for line in requires:
-        match = _CORE_REQUIREMENT.match(line)
-        if match is None:
-            continue
-        if match["marker"] is None:
-            return match["spec"].strip()
-        from packaging.requirements import Requirement
-
-        requirement = Requirement(line)
-        if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-            return str(requirement.specifier)
-    return None
-
-
-def _incompatibility_fix(distribution: str, version: str, specifier: SpecifierSet) -> str:
-    from packaging.version import Version
-
-    core = Version(__version__)
-    needs_newer_core = any(
-        spec.operator in {">=", ">", "==", "~=", "==="}
-        and Version(spec.version.rstrip(".*")) > core
-        for spec in specifier
-    )
-    if needs_newer_core:
-        return (
-            f'upgrade core: pip install "taskloom{specifier}", or go back to a '
-            f'release of the provider that supports taskloom {core}: pip install "{distribution}<{version}"'
-        )
-    return (
-        f"install a newer release of the provider that supports taskloom {core}: "
-        f'pip install --upgrade "{distribution}>{version}", or pin core: pip install "taskloom{specifier}"'
-    )
-
-
-def _namespace_dirs() -> dict[str, str]:
-    """provider id -> its package directory, from one listing of each ``taskloom.providers`` path entry.
-
-    Covers wheels and path-based editable installs with one ``scandir`` per entry instead of
-    a ``find_spec`` per provider; the first entry on the path wins, as it would on import.
-    """
-    try:
-        namespace = importlib.import_module(PROVIDER_NAMESPACE)
-    except ImportError:
-        return {}
-    found: dict[str, str] = {}
-    for entry in getattr(namespace, "__path__", ()):
-        try:
-            with os.scandir(entry) as listing:
-                for item in listing:
-                    if item.is_dir() and item.name not in found:
-                        found[item.name] = item.path
-        except OSError:
-            continue
-    return found
-
-
-def _package_dir(provider_id: str, listed: Mapping[str, str]) -> str | None:
-    """The directory of ``taskloom.providers.<provider_id>``, executing none of its code.
-
-    Falls back to :func:`importlib.util.find_spec` (which imports only the parent
-    namespace) for packages served by an import hook, such as some editable installs.
-    """
-    directory = listed.get(provider_id)
-    if directory is not None and os.path.isfile(os.path.join(directory, METADATA_FILE)):
-        return directory
-    import importlib.util
-
-    spec = importlib.util.find_spec(f"{PROVIDER_NAMESPACE}.{provider_id}")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for location in spec.submodule_search_locations:
-        if os.path.isfile(os.path.join(location, METADATA_FILE)):
-            return str(location)
-    return str(next(iter(spec.submodule_search_locations)))
 
 
 class ProviderRegistry:
@@ -352,12 +172,12 @@ class ProviderRegistry:
         (see :meth:`providers`) and does not count as added.
 
         :param cache: results of earlier discoveries to reuse (see
-            :mod:`taskloom._discovery_cache`); by default everything is read and checked anew.
+            :mod:`taskloom.registry.discovery_cache`); by default everything is read and checked anew.
         """
         cache = cache if cache is not None else DiscoveryCache(None)
         added = 0
         candidates = sorted(entry_points(group), key=lambda ep: ep.name)
-        listed = _namespace_dirs() if candidates else {}
+        listed = locate.namespace_dirs() if candidates else {}
         for ep in candidates:
             distribution = ep.dist.name or f"<unnamed distribution at {ep.dist.location}>"
             version = ep.dist.version
@@ -422,7 +242,7 @@ class ProviderRegistry:
                 )
             )
             return 0
-        package_dir = _package_dir(provider_id, listed)
+        package_dir = locate.package_dir(provider_id, listed)
         if package_dir is None:
             self._set_unusable(broken(reason=f"package {expected} is not installed", fix=reinstall))
             return 0
@@ -437,8 +257,10 @@ class ProviderRegistry:
             self._set_unusable(status._replace(reason=mismatch, fix=report))
             return 0
         try:
-            core_range = _core_range(ep.dist.requires)
-            allowed = core_range is None or cache.core_allowed(core_range, _core_allows)
+            core_range = compatibility.core_range(ep.dist.requires)
+            allowed = core_range is None or cache.core_allowed(
+                core_range, compatibility.core_allows
+            )
         except ValueError as exc:
             self._set_unusable(
                 status._replace(
@@ -447,12 +269,12 @@ class ProviderRegistry:
             )
             return 0
         if not allowed:
-            specifier = _specifier(core_range or "")
+            specifier = compatibility.specifier(core_range or "")
             self._set_unusable(
                 status._replace(
                     state=ProviderState.INCOMPATIBLE,
                     reason=f"it requires taskloom{specifier}, this is taskloom {__version__}",
-                    fix=_incompatibility_fix(distribution, version or "0", specifier),
+                    fix=compatibility.incompatibility_fix(distribution, version or "0", specifier),
                 )
             )
             return 0

@@ -31,7 +31,7 @@ from taskloom.exceptions import TaskloomFailException
 from taskloom.exceptions import TaskloomRescheduleException
 from taskloom.exceptions import TaskloomSkipException
 from taskloom.exceptions import TaskloomTaskTimeout
-from taskloom.jobs.context import build_context
+from taskloom.execution.context import build_context
 from taskloom.models import xcom
 from taskloom.models.taskinstance import TaskInstance
 from taskloom.utils.dates import to_utc

@@ -6,7 +6,7 @@ a provider is missing, ``taskloom compat check|fix``, and the table in compat's 
 
 Core keeps the table (not compat) so that, *without* compat installed, importing an old
 path still fails with an error that says it is a 1.x path and how to migrate
-(:mod:`taskloom._legacy`).
+(:mod:`taskloom.legacy.finder`).
 """
 
 from __future__ import annotations

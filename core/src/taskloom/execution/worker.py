@@ -10,10 +10,10 @@ import os
 import sqlite3
 from typing import TYPE_CHECKING
 
-from taskloom.executors.base import Workload
+from taskloom.execution.workload import Workload
 
 if TYPE_CHECKING:
-    from taskloom.jobs.task_runner import TaskRunResult
+    from taskloom.execution.task_runner import TaskRunResult
     from taskloom.models.dag import DAG
     from taskloom.models.dagrun import DagRun
 
@@ -71,7 +71,7 @@ def execute_workload(
     :raises Exception: when the task cannot even start (DAG file gone, run deleted); the
         executor reports that as a workload that died.
     """
-    from taskloom.jobs.task_runner import run_task
+    from taskloom.execution.task_runner import run_task
     from taskloom.models import dagrun
 
     conn = process_connection()

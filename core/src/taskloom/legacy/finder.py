@@ -1,7 +1,7 @@
 """Hooks that make taskloom 1.x import paths fail helpfully, or work through taskloom-compat.
 
 Kept tiny and free of imports: ``taskloom/__init__.py`` installs :class:`LegacyPathFinder`
-on every start-up, and the mapping table (:mod:`taskloom._moved`) is loaded only when an
+on every start-up, and the mapping table (:mod:`taskloom.legacy.moves`) is loaded only when an
 old path is actually used.
 """
 
@@ -25,10 +25,10 @@ class LegacyPathFinder:
     @staticmethod
     def find_spec(fullname: str, path: object = None, target: object = None) -> None:
         if fullname.startswith("taskloom."):
-            from taskloom._moved import COMPAT_DISTRIBUTION
-            from taskloom._moved import DEPRECATED_IN
-            from taskloom._moved import migration_advice
-            from taskloom._moved import moves_by_module
+            from taskloom.legacy.moves import COMPAT_DISTRIBUTION
+            from taskloom.legacy.moves import DEPRECATED_IN
+            from taskloom.legacy.moves import migration_advice
+            from taskloom.legacy.moves import moves_by_module
 
             moves = moves_by_module().get(fullname)
             if moves:
@@ -57,7 +57,7 @@ def package_getattr(package: str, name: str) -> Any:
     except ModuleNotFoundError as exc:
         if exc.name != f"{package}.{name}":
             raise
-    from taskloom._moved import moves_by_module
+    from taskloom.legacy.moves import moves_by_module
 
     move = moves_by_module().get(package, {}).get(name)
     if move is None:
@@ -65,8 +65,8 @@ def package_getattr(package: str, name: str) -> Any:
     try:
         shim = importlib.import_module(_COMPAT_MODULE)
     except ModuleNotFoundError:
-        from taskloom._moved import COMPAT_DISTRIBUTION
-        from taskloom._moved import migration_advice
+        from taskloom.legacy.moves import COMPAT_DISTRIBUTION
+        from taskloom.legacy.moves import migration_advice
 
         raise ImportError(
             f"{package}.{name} is a taskloom 1.x name and {COMPAT_DISTRIBUTION} is not installed. "

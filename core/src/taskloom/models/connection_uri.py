@@ -1,0 +1,189 @@
+"""The URI form of a connection: ``conn_type://login:password@host:port/schema?key=value``.
+
+Every part is percent-encoded on output, so any character (``@ / : ? # % +``, spaces,
+non-ASCII) round-trips.  A ``_`` in the conn_type is written as ``-`` in the scheme (URI
+schemes may not hold ``_``), like Airflow.  An IPv6 host is written in brackets
+(``[::1]``).  Extras whose values are all strings are written as query parameters;
+otherwise the whole extra object is written as JSON in one parameter, ``__extra__``, so
+nested extras survive.
+
+Kept apart from :class:`~taskloom.models.connection.Connection` so that the codec can be
+read, tested and changed on its own; it deals in plain fields, never in a ``Connection``.
+Errors are :class:`~taskloom.exceptions.InvalidConnectionError` and never repeat a
+value, since it may be (or contain) the password.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from typing import Any
+from typing import Final
+from urllib.parse import quote
+from urllib.parse import unquote
+from urllib.parse import unquote_plus
+
+from taskloom.exceptions import InvalidConnectionError
+
+#: Query parameter that holds the whole extra object as JSON (nested extras).
+EXTRA_PARAM: Final = "__extra__"
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
+_URI_FIX = (
+    "percent-encode the special characters of each part, e.g. with "
+    "urllib.parse.quote(value, safe='') in Python"
+)
+
+
+def format_uri(
+    *,
+    conn_id: str | None,
+    conn_type: str | None,
+    host: str | None,
+    schema: str | None,
+    login: str | None,
+    password: str | None,
+    port: int | None,
+    extra: dict[str, Any],
+) -> str:
+    """The URI of a connection's fields (secrets included).
+
+    :raises InvalidConnectionError: if the conn_type is missing or cannot be a URI scheme.
+    """
+    if not conn_type:
+        raise InvalidConnectionError(
+            "has no conn_type, so it has no URI form; set conn_type", conn_id=conn_id
+        )
+    scheme = conn_type.lower().replace("_", "-")
+    if not _SCHEME.match(scheme):
+        raise InvalidConnectionError(
+            f"conn_type {conn_type!r} cannot be a URI scheme; use letters, digits and '_'",
+            conn_id=conn_id,
+        )
+    uri = f"{scheme}://"
+    if login is not None or password is not None:
+        uri += quote(login or "", safe="")
+        if password is not None:
+            uri += ":" + quote(password, safe="")
+        uri += "@"
+    if host is not None:
+        uri += _quote_host(host)
+    if port is not None:
+        uri += f":{port}"
+    if schema is not None:
+        uri += "/" + quote(schema, safe="")
+    if extra:
+        if all(isinstance(v, str) for v in extra.values()) and EXTRA_PARAM not in extra:
+            query = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in extra.items())
+        else:
+            query = f"{EXTRA_PARAM}={quote(json.dumps(extra), safe='')}"
+        if schema is None:
+            uri += "/"
+        uri += "?" + query
+    return uri
+
+
+def parse_uri(uri: str, conn_id: str | None = None) -> dict[str, Any]:
+    """The connection fields of ``uri``: conn_type, host, login, password, schema, port, extra.
+
+    :raises InvalidConnectionError: naming the malformed part (never its value).
+    """
+    if not isinstance(uri, str):
+        raise InvalidConnectionError(
+            f"a URI must be text, not {type(uri).__name__}", conn_id=conn_id
+        )
+    scheme, sep, rest = uri.strip().partition("://")
+    if not sep or not _SCHEME.match(scheme):
+        raise InvalidConnectionError(
+            "is not a connection URI: expected '<conn_type>://[login[:password]@]host[:port][/schema][?key=value]' "
+            "(the value is not shown as it may hold a password)",
+            conn_id=conn_id,
+        )
+    # '#' has no meaning in a connection URI; a raw one is part of a value that was not encoded.
+    if "#" in rest:
+        raise InvalidConnectionError(f"has a raw '#' in the URI; {_URI_FIX}", conn_id=conn_id)
+    rest, _, query = rest.partition("?")
+    netloc, slash, path = rest.partition("/")
+    userinfo, at, hostport = netloc.rpartition("@")
+    login = password = None
+    if at:
+        raw_login, colon, raw_password = userinfo.partition(":")
+        login = unquote(raw_login)
+        password = unquote(raw_password) if colon else None
+    host, port = _split_hostport(hostport, conn_id)
+    conn_type = conn_type_from_scheme(scheme)
+    extra = _parse_query(query, conn_id) if query else None
+    return {
+        "conn_type": conn_type,
+        "host": host,
+        "login": login,
+        "password": password,
+        "schema": unquote(path) if slash else None,
+        "port": port,
+        "extra": extra,
+    }
+
+
+def _quote_host(host: str) -> str:
+    try:
+        is_ipv6 = isinstance(ipaddress.ip_address(host), ipaddress.IPv6Address)
+    except ValueError:
+        is_ipv6 = False
+    if is_ipv6:
+        return "[" + quote(host, safe=":") + "]"
+    return quote(host, safe="")
+
+
+def _split_hostport(hostport: str, conn_id: str | None) -> tuple[str | None, str | None]:
+    if hostport.startswith("["):
+        inside, bracket, after = hostport[1:].partition("]")
+        if not bracket:
+            raise InvalidConnectionError(
+                "has an IPv6 host without its closing ']'; write it as [address]:port",
+                conn_id=conn_id,
+            )
+        if after and not after.startswith(":"):
+            raise InvalidConnectionError(
+                "has text after the IPv6 host's ']'; only ':port' may follow it", conn_id=conn_id
+            )
+        return unquote(inside), after[1:] or None
+    host, colon, port = hostport.rpartition(":")
+    if not colon:
+        return unquote(hostport) or None, None
+    return unquote(host) or None, port or None
+
+
+def _parse_query(query: str, conn_id: str | None) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    for part in query.split("&"):
+        if not part:
+            continue
+        raw_key, _, raw_value = part.partition("=")
+        key, value = unquote_plus(raw_key), unquote_plus(raw_value)
+        if key == EXTRA_PARAM:
+            try:
+                nested = json.loads(value)
+            except ValueError:
+                raise InvalidConnectionError(
+                    f"the {EXTRA_PARAM} parameter is not valid JSON; give a percent-encoded JSON object",
+                    conn_id=conn_id,
+                ) from None
+            if not isinstance(nested, dict):
+                raise InvalidConnectionError(
+                    f"the {EXTRA_PARAM} parameter must be a JSON object", conn_id=conn_id
+                )
+            extra.update(nested)
+        else:
+            extra[key] = value
+    return extra
+
+
+def conn_type_from_scheme(scheme: str) -> str:
+    """``-`` in a scheme stands for ``_``, unless a provider declares the hyphenated type itself."""
+    from taskloom.providers_manager import connection_type_info
+
+    lowered = scheme.lower()
+    if "-" in lowered and connection_type_info(lowered) is not None:
+        return lowered
+    return lowered.replace("-", "_")
