@@ -39,7 +39,8 @@ import repo
 import wheels
 
 IMAGES = repo.ROOT / "images"
-STORE = wheels.CACHE / "images"
+#: Image storage and caches; the decoupling test points a clone of the repository at this one.
+STORE = Path(os.environ.get("TASKLOOM_IMAGES_STORE") or wheels.CACHE / "images")
 SOURCE = "https://github.com/taskloom/taskloom/tree/main/"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 #: The file time of every OS layer (mmdebstrap's SOURCE_DATE_EPOCH and the layer commit).
@@ -56,18 +57,21 @@ MMDEBSTRAP_OPTIONS = (
 )
 
 
+#: buildah on this repository's own image storage (vfs: no overlay mounts needed).
+BUILDAH = (
+    "buildah",
+    "--root",
+    str(STORE / "storage"),
+    "--runroot",
+    str(STORE / "run"),
+    "--storage-driver",
+    "vfs",
+)
+
+
 def buildah(*args: str, capture: bool = True, env: dict[str, str] | None = None) -> str:
-    """Run buildah on this repository's own image storage (vfs: no overlay mounts needed)."""
-    cmd = [
-        "buildah",
-        "--root",
-        str(STORE / "storage"),
-        "--runroot",
-        str(STORE / "run"),
-        "--storage-driver",
-        "vfs",
-        *args,
-    ]
+    """Run buildah on the repository's image storage; return its output."""
+    cmd = [*BUILDAH, *args]
     if shutil.which("buildah") is None:
         raise SystemExit("buildah not found: `apt-get install buildah mmdebstrap` (see .ci/run)")
     result = subprocess.run(
@@ -228,8 +232,9 @@ def run_in(
     volumes: tuple[str, ...] = (),
     env: dict[str, str] | None = None,
     user: str | None = None,
-) -> str:
-    """Run ``cmd`` in a throwaway container of ``image`` on the host network; return stdout."""
+    check: bool = True,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``cmd`` in a throwaway container of ``image`` on the host network."""
     container = buildah("from", "--quiet", "--pull=never", image).strip()
     try:
         args = ["run", "--isolation", "chroot", "--network", "host"]
@@ -239,9 +244,16 @@ def run_in(
             args += ["--env", f"{name}={value}"]
         if user:
             args += ["--user", user]
-        return buildah(*args, container, "--", *cmd)
+        result = subprocess.run(
+            [*BUILDAH, *args, container, "--", *cmd], capture_output=True, text=True, check=False
+        )
     finally:
         buildah("rm", container)
+    if check and result.returncode:
+        raise SystemExit(
+            f"{' '.join(cmd)} in {image} exited {result.returncode}:\n{result.stdout}{result.stderr}"
+        )
+    return result
 
 
 def interpreter_version(image: str, python: str) -> str:
@@ -252,7 +264,9 @@ def interpreter_version(image: str, python: str) -> str:
         / hashlib.sha256(f"{image}@{image_digest(image)}:{python}".encode()).hexdigest()
     )
     if not memo.exists():
-        version = run_in(image, python, "-c", "import platform; print(platform.python_version())")
+        version = run_in(
+            image, python, "-c", "import platform; print(platform.python_version())"
+        ).stdout
         memo.parent.mkdir(parents=True, exist_ok=True)
         memo.write_text(version.strip())
     return memo.read_text()
@@ -260,27 +274,13 @@ def interpreter_version(image: str, python: str) -> str:
 
 def os_packages(image: str) -> str:
     """``package version`` lines of the Debian packages in ``image``."""
-    return run_in(image, "dpkg-query", "-W", "-f", "${Package} ${Version}\n")
+    return run_in(image, "dpkg-query", "-W", "-f", "${Package} ${Version}\n").stdout
 
 
 def image_digest(ref: str) -> str | None:
     """The manifest digest of ``ref`` in the local storage, or None when there is none."""
     result = subprocess.run(
-        [
-            "buildah",
-            "--root",
-            str(STORE / "storage"),
-            "--runroot",
-            str(STORE / "run"),
-            "--storage-driver",
-            "vfs",
-            "inspect",
-            "--type",
-            "image",
-            "--format",
-            "{{.FromImageDigest}}",
-            ref,
-        ],
+        [*BUILDAH, "inspect", "--type", "image", "--format", "{{.FromImageDigest}}", ref],
         capture_output=True,
         text=True,
         check=False,
@@ -590,12 +590,13 @@ def build_all(
 _REQ_NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==")
 
 
-def _lock_names(text: str) -> set[str]:
-    return {
-        re.sub(r"[-_.]+", "-", m.group(1)).lower()
-        for line in text.splitlines()
-        if (m := _REQ_NAME.match(line))
-    }
+def normalize(name: str) -> str:
+    """A distribution name as PEP 503 compares them."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def lock_names(text: str) -> set[str]:
+    return {normalize(m.group(1)) for line in text.splitlines() if (m := _REQ_NAME.match(line))}
 
 
 def _drop_packages(text: str, names: set[str]) -> str:
@@ -664,7 +665,7 @@ def lock(base: Base) -> None:
         + _drop_packages(text, own)
     )
     print(f"images: wrote {base.lock.relative_to(repo.ROOT)}")
-    in_base = _lock_names(base.lock.read_text())
+    in_base = lock_names(base.lock.read_text())
     for dist in repo.providers():
         if (
             "runtime_image" not in provider_json(dist)
