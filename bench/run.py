@@ -507,30 +507,45 @@ class Bench:
         interval is entirely below 1 ms.  A third row per path times the old statement in a
         fresh process that has just imported the new path: what the 1.x path adds, without
         the noise of comparing two processes (not judged against the target).
+
+        The targets (issue 13): the first 1.x import of a process, which loads compat and
+        its warning class (the ``deprecation`` library), may cost at most 5 ms over its new
+        path; once compat is loaded, a 1.x import costs at most 1 ms more.
         """
         env = self.envs["legacy"]
         pairs = LEGACY_IMPORTS[:2] if self.quick else LEGACY_IMPORTS
         rounds = 61
         for old, new in pairs:
             name = old.removeprefix("from ").replace(" import ", ".")
-            for label, setup in (("cold process", ""), ("compat loaded", LEGACY_IMPORTED_FIRST)):
+            for label, setup, limit_ms in (
+                ("cold process", "", 5.0),
+                ("compat loaded", LEGACY_IMPORTED_FIRST, 1.0),
+            ):
                 old_ms, new_ms = self._import_ms(env, [(old, setup), (new, setup)], rounds)
                 diffs = [o - n for o, n in zip(old_ms, new_ms, strict=True)]
                 self._legacy_row(
                     name,
                     label,
                     diffs,
-                    judged=True,
+                    limit_ms=limit_ms,
                     old_median_ms=statistics.median(old_ms),
                     new_median_ms=statistics.median(new_ms),
                 )
             (after,) = self._import_ms(env, [(old, new)], rounds)
-            self._legacy_row(name, "same process, after the new path", after, judged=False)
+            self._legacy_row(name, "same process, after the new path", after, limit_ms=None)
 
     def _legacy_row(
-        self, name: str, label: str, overhead_ms: list[float], judged: bool, **detail: float
+        self,
+        name: str,
+        label: str,
+        overhead_ms: list[float],
+        limit_ms: float | None,
+        **detail: float,
     ) -> None:
-        """A row: the median overhead, with its 95% confidence interval in the metric's label."""
+        """A row: the median overhead, with its 95% confidence interval in the metric's label.
+
+        :param limit_ms: the target (met when the whole interval is at most this), or ``None``.
+        """
         over = statistics.median(overhead_ms)
         low, high = self._median_ci95(overhead_ms)
         q1, _, q3 = statistics.quantiles(overhead_ms, n=4)
@@ -541,8 +556,8 @@ class Bench:
                 f"ms overhead, 95% CI {low:.2f} to {high:.2f}",
                 round(over, 2),
                 None,
-                "< 1 ms" if judged else "",
-                high < 1 if judged else None,
+                f"<= {limit_ms:g} ms" if limit_ms is not None else "",
+                high <= limit_ms if limit_ms is not None else None,
                 {
                     "rounds": len(overhead_ms),
                     "overhead_ms": over,

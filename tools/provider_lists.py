@@ -98,6 +98,10 @@ def check_email_backend(meta: dict[str, dict], source: str) -> list[str]:
     )
     if not path.is_file() or f"def {function}(" not in path.read_text():
         return [f"{EMAIL}: DEFAULT_BACKEND {backend!r} names no function of provider {pid!r}"]
+    if f"pip install taskloom-provider-{pid}" not in source:
+        return [
+            f"{EMAIL}: the error for a missing default backend must say pip install taskloom-provider-{pid}"
+        ]
     return []
 
 

@@ -12,6 +12,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from taskloom import providers_manager
+from taskloom.exceptions import DuplicateProviderError
 from taskloom.exceptions import InvalidConnectionError
 from taskloom.exceptions import ProviderNotFoundError
 from taskloom.exceptions import UnknownConnectionTypeError
@@ -363,3 +364,135 @@ def test_to_dict_and_from_text() -> None:
     assert json.loads(conn.to_json()) == {"conn_type": "http", "host": "h", "extra": {"a": 1}}
     assert Connection.from_text(conn.to_json(), "t") == conn
     assert Connection.from_text(conn.get_uri(), "t") == conn
+
+
+# --- URI schemes a provider declares ------------------------------------------------------
+
+
+def _registry_with(monkeypatch: pytest.MonkeyPatch, *documents: dict[str, object]) -> None:
+    registry = providers_manager.ProviderRegistry.for_testing(
+        providers_manager.builtin_provider(),
+        *(parse_provider_info(d, source="test", provider_id=str(d["id"])) for d in documents),
+    )
+    monkeypatch.setattr(providers_manager, "_registry", registry)
+
+
+_DB_PROVIDER = {
+    "id": "acmedb",
+    "name": "Acme DB",
+    "description": "A database whose tools write either of two schemes.",
+    "connection_types": {
+        "acmedb": {
+            "hook_class": "taskloom.hooks.base.BaseHook",
+            "display_name": "Acme DB",
+            "uri_schemes": ["acmesql", "acme+tls"],
+        }
+    },
+}
+
+
+def test_a_declared_uri_scheme_means_its_conn_type(monkeypatch: pytest.MonkeyPatch) -> None:
+    _registry_with(monkeypatch, _DB_PROVIDER)
+    for scheme in ("acmedb", "acmesql", "ACMESQL", "acme+tls"):
+        conn = Connection.from_uri(f"{scheme}://u:p@db.example.com:5433/sales", conn_id="c")
+        assert conn.conn_type == "acmedb", scheme
+        assert (conn.host, conn.port, conn.schema) == ("db.example.com", 5433, "sales")
+    # The URI written back uses the conn_type itself, and reads back the same.
+    again = Connection.from_uri(conn.get_uri(), conn_id="c")
+    assert again == conn
+    assert conn.get_uri().startswith("acmedb://")
+    # An undeclared scheme keeps its own name ('-' standing for '_').
+    assert Connection.from_uri("other-db://h").conn_type == "other_db"
+
+
+def test_a_scheme_claimed_twice_is_a_duplicate(monkeypatch: pytest.MonkeyPatch) -> None:
+    rival = {
+        "id": "rival",
+        "name": "Rival",
+        "description": "Claims another provider's scheme.",
+        "connection_types": {
+            "rival": {
+                "hook_class": "taskloom.hooks.base.BaseHook",
+                "display_name": "Rival",
+                "uri_schemes": ["acmesql"],
+            }
+        },
+    }
+    with pytest.raises(
+        DuplicateProviderError, match=r"URI scheme 'acmesql'.*already means conn_type 'acmedb'"
+    ):
+        _registry_with(monkeypatch, _DB_PROVIDER, rival)
+
+
+# --- extras typed by their provider -------------------------------------------------------
+
+_TYPED_PROVIDER = {
+    "id": "typed",
+    "name": "Typed",
+    "description": "Declares the JSON types of its extras.",
+    "connection_types": {
+        "typed": {
+            "hook_class": "taskloom.hooks.base.BaseHook",
+            "display_name": "Typed",
+            "extra_fields": {
+                "flag": {"type": "boolean", "default": False},
+                "count": {"type": "integer"},
+                "ratio": {"type": "number"},
+                "token": {"type": "integer", "secret": True},
+                "name": {"type": "string"},
+                "verify": {"default": True},
+            },
+        }
+    },
+}
+
+
+def test_uri_query_values_take_their_declared_types(monkeypatch: pytest.MonkeyPatch) -> None:
+    _registry_with(monkeypatch, _TYPED_PROVIDER)
+    conn = Connection.from_uri(
+        "typed://h/?flag=false&count=7&ratio=0.5&name=007&verify=/etc/ca.pem&other=1", conn_id="t"
+    )
+    assert conn.extra_dejson == {
+        "flag": False,
+        "count": 7,
+        "ratio": 0.5,
+        "name": "007",
+        "verify": "/etc/ca.pem",  # no declared type: text, as written
+        "other": "1",
+    }
+    for text, value in [("TRUE", True), ("1", True), ("no", False), ("off", False)]:
+        assert Connection.from_uri(f"typed://h/?flag={text}").extra_dejson["flag"] is value
+    assert Connection.from_uri("typed://h/?ratio=3").extra_dejson["ratio"] == 3
+    # Values inside __extra__ are JSON already: kept as they are.
+    nested = Connection(conn_type="typed", host="h", extra={"flag": True, "deep": {"a": 1}})
+    assert Connection.from_uri(nested.get_uri()).extra_dejson == {"flag": True, "deep": {"a": 1}}
+
+
+def test_a_value_that_does_not_fit_its_type_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _registry_with(monkeypatch, _TYPED_PROVIDER)
+    for query, key, expected in [
+        ("flag=maybe", "flag", "true or false"),
+        ("count=7.5", "count", "a whole number"),
+        ("ratio=nan", "ratio", "a number"),
+        ("token=s3cr3t-value", "token", "a whole number"),
+    ]:
+        with pytest.raises(InvalidConnectionError) as info:
+            Connection.from_uri(f"typed://h/?{query}", conn_id="t")
+        message = str(info.value)
+        assert f"extra {key!r} in the URI query must be {expected}" in message
+        assert f"fix the '{key}=' parameter" in message
+        assert "s3cr3t-value" not in message
+
+
+def test_text_under_a_typed_key_round_trips(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A string where a boolean is declared is written as JSON, so reading the URI keeps it a string."""
+    _registry_with(monkeypatch, _TYPED_PROVIDER)
+    conn = Connection(
+        conn_id="t", conn_type="typed", host="h", extra={"flag": "false", "name": "n"}
+    )
+    assert "__extra__" in conn.get_uri()
+    assert Connection.from_uri(conn.get_uri(), conn_id="t") == conn
+    untyped = Connection(conn_id="t", conn_type="typed", host="h", extra={"name": "n"})
+    assert untyped.get_uri() == "typed://h/?name=n"

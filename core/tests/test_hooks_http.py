@@ -7,6 +7,7 @@ import json
 import socket
 import ssl
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,9 +20,11 @@ from urllib3.util.retry import Retry
 from werkzeug import Request
 from werkzeug import Response
 
+from taskloom import providers_manager
 from taskloom.exceptions import HttpError
 from taskloom.exceptions import InvalidConnectionError
 from taskloom.hooks.http import HttpHook
+from taskloom.providers_manager import ProviderInfo
 from taskloom.utils.secrets_masker import get_secrets_masker
 from taskloom_testing.servers import free_port
 from taskloom_testing.servers import require_binary
@@ -223,6 +226,7 @@ def test_auth_types(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> 
         password="tok-from-class",
         extra={"auth_type": "requests.auth.HTTPProxyAuth"},
     )
+    monkeypatch.setenv("TASKLOOM__HTTP__ALLOWED_AUTH_TYPES", "requests.auth.HTTPProxyAuth")
     proxy = base64.b64encode(b"ignored:tok-from-class").decode()
     httpserver.expect_request(
         "/p", headers={"Proxy-Authorization": f"Basic {proxy}"}
@@ -247,6 +251,7 @@ def test_invalid_extras(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch)
         ({"retry": 3}, "extra 'retry' must be an object"),
     ]:
         _set_conn(monkeypatch, httpserver, login="u", password="pw-not-shown", extra=extra)
+        monkeypatch.setenv("TASKLOOM__HTTP__ALLOWED_AUTH_TYPES", "no.such.Auth, os.path.join")
         with pytest.raises(InvalidConnectionError, match=expected) as info:
             HttpHook().get_conn()
         assert "pw-not-shown" not in str(info.value)
@@ -390,3 +395,72 @@ def test_tcp_keep_alive_sockets(httpserver: HTTPServer, monkeypatch: pytest.Monk
             seen.append(sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE))
         assert response.text == "ab"
     assert [bool(value) for value in seen] == [True, False]
+
+
+_AUTH_MODULE = """
+import pathlib
+from requests.auth import AuthBase
+
+pathlib.Path(__file__).with_name("imported").write_text("yes")
+
+
+class TokenAuth(AuthBase):
+    def __init__(self, login, password):
+        self.token = password
+
+    def __call__(self, request):
+        request.headers["X-Token"] = self.token
+        return request
+"""
+
+
+@pytest.fixture
+def auth_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An importable module ``tl_token_auth`` that leaves a file ``imported`` when it is imported."""
+    (tmp_path / "tl_token_auth.py").write_text(_AUTH_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield tmp_path / "imported"
+    sys.modules.pop("tl_token_auth", None)
+
+
+def test_auth_type_path_not_allowed_is_refused_unimported(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch, auth_module: Path
+) -> None:
+    """A connection cannot make the worker import a module: the path must be allowed first."""
+    _set_conn(
+        monkeypatch, httpserver, password="t-1", extra={"auth_type": "tl_token_auth.TokenAuth"}
+    )
+    with pytest.raises(InvalidConnectionError) as info:
+        HttpHook(method="GET").get_conn()
+    message = str(info.value)
+    assert "'tl_token_auth.TokenAuth'" in message
+    assert "[http] allowed_auth_types" in message
+    assert "TASKLOOM__HTTP__ALLOWED_AUTH_TYPES" in message
+    assert "t-1" not in message
+    assert not auth_module.exists()
+    assert "tl_token_auth" not in sys.modules
+
+    monkeypatch.setenv("TASKLOOM__HTTP__ALLOWED_AUTH_TYPES", "other.Auth,tl_token_auth.TokenAuth")
+    httpserver.expect_request("/t", headers={"X-Token": "t-1"}).respond_with_data("ok")
+    assert HttpHook(method="GET").run("/t").text == "ok"
+    assert auth_module.exists()
+
+
+def test_auth_type_declared_by_a_provider_is_allowed(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch, auth_module: Path
+) -> None:
+    declaring = ProviderInfo(
+        id="tokens", name="Tokens", description="d", http_auth_types=("tl_token_auth.TokenAuth",)
+    )
+    monkeypatch.setattr(
+        providers_manager,
+        "_registry",
+        providers_manager.ProviderRegistry.for_testing(
+            providers_manager.builtin_provider(), declaring
+        ),
+    )
+    _set_conn(
+        monkeypatch, httpserver, password="t-2", extra={"auth_type": "tl_token_auth.TokenAuth"}
+    )
+    httpserver.expect_request("/t", headers={"X-Token": "t-2"}).respond_with_data("ok")
+    assert HttpHook(method="GET").run("/t").text == "ok"

@@ -104,13 +104,12 @@ def test_malformed_metadata_is_broken_and_others_keep_working(site: Path) -> Non
     status = registry.status("fixture_malformed")
     assert status.state is ProviderState.BROKEN
     assert (
-        "$.connection_types.fixture_malformed.hook_class: required property is missing"
-        in status.reason
+        "$.connection_types.fixture_malformed: 'hook_class' is a required property" in status.reason
     )
-    assert "$.hooks: expected array, found string 'not-a-list'" in status.reason
+    assert "$.hooks: 'not-a-list' is not of type 'array'" in status.reason
     assert (
-        "$.connection_types.fixture_malformed.fields.port.default: expected string or integer or number "
-        "or boolean or null, found array [5432]"
+        "$.connection_types.fixture_malformed.fields.port.default: [5432] is not of type "
+        "'string', 'integer', 'number', 'boolean', 'null'"
     ) in status.reason
     assert "taskloom-provider-fixture-malformed" in status.fix
     assert registry.status("fixture_good").state is ProviderState.OK

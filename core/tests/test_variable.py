@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from taskloom.models.variable import Variable
+from taskloom.secrets import BaseSecretsBackend
 
 
 def test_round_trip_text_and_json() -> None:
@@ -57,3 +60,53 @@ def test_secret_variables_are_masked_in_logs() -> None:
     Variable.set("db_password", "correct-horse-battery")
     assert Variable.get("db_password") == "correct-horse-battery"
     assert redact("login with correct-horse-battery") == "login with ***"
+
+
+class VaultBackend(BaseSecretsBackend):
+    """A configured secrets backend that serves variables (as a vault provider's does)."""
+
+    def __init__(self, variables: dict[str, str]) -> None:
+        self.variables = variables
+
+    def get_variable(self, key: str) -> str | None:
+        return self.variables.get(key)
+
+
+class DownBackend(BaseSecretsBackend):
+    """A configured secrets backend whose service is down."""
+
+    def get_variable(self, key: str) -> str | None:
+        raise OSError("vault unreachable")
+
+
+def test_secrets_backend_is_asked_first_like_for_connections(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Configured backend, then TASKLOOM_VAR_*, then the DB: the same order as connections."""
+    Variable.set("region", "from-db")
+    Variable.set("only_db", "from-db")
+    assert Variable.get("region") == "from-db"
+    monkeypatch.setenv("TASKLOOM_VAR_REGION", "from-env")
+    assert Variable.get("region") == "from-env"
+    monkeypatch.setenv(
+        "TASKLOOM__SECRETS__BACKEND", f"{VaultBackend.__module__}.{VaultBackend.__qualname__}"
+    )
+    monkeypatch.setenv(
+        "TASKLOOM__SECRETS__BACKEND_KWARGS",
+        json.dumps({"variables": {"region": "from-vault", "limits": '{"rows": 5}'}}),
+    )
+    assert Variable.get("region") == "from-vault"
+    assert Variable.get("limits", deserialize_json=True) == {"rows": 5}
+    assert Variable.get("only_db") == "from-db"
+    assert Variable.get("nowhere", default_var="dflt") == "dflt"
+
+
+def test_a_failing_backend_is_skipped(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    Variable.set("region", "from-db")
+    monkeypatch.setenv(
+        "TASKLOOM__SECRETS__BACKEND", f"{DownBackend.__module__}.{DownBackend.__qualname__}"
+    )
+    assert Variable.get("region") == "from-db"
+    assert "looking up variable 'region'" in caplog.text

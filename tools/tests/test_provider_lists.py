@@ -51,3 +51,11 @@ def test_a_default_email_backend_outside_the_providers_fails() -> None:
     )
     assert provider_lists.check_email_backend(meta, source)
     assert provider_lists.check_email_backend(meta, _text(provider_lists.EMAIL)) == []
+
+
+def test_an_install_hint_for_the_wrong_provider_fails() -> None:
+    meta = provider_lists.metadata()
+    source = _text(provider_lists.EMAIL).replace(
+        "pip install taskloom-provider-smtp", "pip install taskloom-provider-mail"
+    )
+    assert provider_lists.check_email_backend(meta, source)

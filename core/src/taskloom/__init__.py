@@ -1,10 +1,13 @@
 __path__ = __import__("pkgutil").extend_path(__path__, __name__)
-# taskloom: a slim workflow runtime; integrations live in ``taskloom-provider-*`` distributions.
-#
 # The line above must stay the first statement: it lets ``taskloom.providers.<id>`` and the
 # compat shims resolve when distributions live in different ``sys.path`` entries (editable
 # installs, ``--target`` dirs).  Everything else is re-exported lazily so that
 # ``import taskloom`` stays cheap.
+
+__doc__ = """taskloom: a slim workflow runtime; integrations live in ``taskloom-provider-*`` distributions.
+
+The package map (which package imports which) is in the repository's CONTRIBUTING.md.
+"""
 
 import sys as _sys
 from typing import TYPE_CHECKING

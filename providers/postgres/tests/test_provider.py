@@ -6,6 +6,8 @@ import json
 from importlib import metadata
 from importlib import resources
 
+import pytest
+
 from taskloom.hooks.base import BaseHook
 from taskloom.providers.postgres.hooks.postgres import PostgresHook
 from taskloom.providers_manager import get_registry
@@ -116,3 +118,16 @@ def test_cli_connections_get_masks_the_key_password(set_connection: ConnectionSe
     assert result.returncode == 0, result.stderr
     assert "verify-full" in result.stdout
     assert key_password not in result.stdout
+
+
+def test_a_postgresql_uri_means_a_postgres_connection(
+    pg: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``postgresql://`` (the scheme most tools write) is declared in provider.json as this conn_type."""
+    uri = "postgresql://" + pg.uri.removeprefix("postgres://")
+    monkeypatch.setenv("TASKLOOM_CONN_FROM_TOOLS", uri)
+    hook = BaseHook.get_hook("from_tools")
+    assert isinstance(hook, PostgresHook)
+    assert hook.get_first("SELECT 41 + 1") == (42,)
+    assert BaseHook.get_connection("from_tools").conn_type == "postgres"
+    assert get_registry().connection_type("postgres").uri_schemes == ("postgresql",)

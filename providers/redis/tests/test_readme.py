@@ -36,7 +36,8 @@ def test_connection_examples_parse() -> None:
         6380,
         "2",
     )
-    assert tls_uri.extra_dejson == {"ssl": "true", "ssl_ca_certs": "/etc/ssl/certs/redis-ca.pem"}
+    # provider.json declares ssl boolean: the URI's text "true" arrives as True.
+    assert tls_uri.extra_dejson == {"ssl": True, "ssl_ca_certs": "/etc/ssl/certs/redis-ca.pem"}
     assert (tls_json.login, tls_json.password) == ("etl", "p@ss/word")
     assert tls_json.extra_dejson["ssl"] is True
     assert tls_json.extra_dejson["db"] == 2

@@ -13,7 +13,10 @@ endpoint.
 ``auth_type``
     ``basic`` (the default when a login is set), ``digest``, ``bearer`` (the password
     is the token) or the dotted path of a ``requests.auth.AuthBase`` class, built with
-    ``(login, password)`` and the ``auth_kwargs`` extra;
+    ``(login, password)`` and the ``auth_kwargs`` extra.  Whoever can write a connection
+    must not make a worker import any module, so a dotted path is imported only if an
+    installed provider declares it (``http_auth_types`` in its ``provider.json``) or the
+    setting ``[http] allowed_auth_types`` lists it (comma-separated, or a TOML list);
 ``timeout``
     seconds (a number, or ``[connect, read]``); default 60;
 ``verify``
@@ -93,6 +96,33 @@ _RESERVED_EXTRAS: Final = frozenset(
 EXTRA_OPTIONS: Final = frozenset(
     {"stream", "verify", "proxies", "cert", "timeout", "allow_redirects", "check_response"}
 )
+
+
+#: The setting that lists further ``auth_type`` class paths a connection may name.
+ALLOWED_AUTH_TYPES_SETTING: Final = "[http] allowed_auth_types (TASKLOOM__HTTP__ALLOWED_AUTH_TYPES)"
+
+
+def allowed_auth_types() -> frozenset[str]:
+    """Dotted ``auth_type`` paths a connection may name: declared by providers, or in the setting."""
+    from taskloom import configuration
+    from taskloom.providers_manager import get_registry
+
+    listed = configuration.get("http", "allowed_auth_types") or ()
+    if isinstance(listed, str):
+        listed = listed.split(",")
+    return get_registry().http_auth_types() | {
+        str(name).strip() for name in listed if str(name).strip()
+    }
+
+
+def _check_auth_type_allowed(auth_type: str, conn_id: str | None) -> None:
+    if auth_type not in allowed_auth_types():
+        raise InvalidConnectionError(
+            f"extra 'auth_type' {auth_type!r} is not 'basic', 'digest', 'bearer' or a class that "
+            f"an installed provider declares (http_auth_types in its provider.json); to allow it, "
+            f"add it to the setting {ALLOWED_AUTH_TYPES_SETTING}",
+            conn_id=conn_id,
+        )
 
 
 class BearerAuth(AuthBase):
@@ -276,6 +306,7 @@ class HttpHook(BaseHook):
                 return BearerAuth(password)
             if auth_type.lower() in named:
                 return named[auth_type.lower()](login, password)
+            _check_auth_type_allowed(auth_type, connection.conn_id)
             try:
                 auth_type = import_string(auth_type)
             except ImportError:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import math
 import re
 from typing import Any
 from typing import Final
@@ -74,7 +75,11 @@ def format_uri(
     if schema is not None:
         uri += "/" + quote(schema, safe="")
     if extra:
-        if all(isinstance(v, str) for v in extra.values()) and EXTRA_PARAM not in extra:
+        # A string under a key declared boolean/number goes in the JSON form, or reading
+        # the URI back would convert it (see parse_uri).
+        typed = declared_extra_types(conn_type)
+        plain = all(isinstance(v, str) and k not in typed for k, v in extra.items())
+        if plain and EXTRA_PARAM not in extra:
             query = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in extra.items())
         else:
             query = f"{EXTRA_PARAM}={quote(json.dumps(extra), safe='')}"
@@ -113,7 +118,10 @@ def parse_uri(uri: str, conn_id: str | None = None) -> dict[str, Any]:
         password = unquote(raw_password) if colon else None
     host, port = _split_hostport(hostport, conn_id)
     conn_type = conn_type_from_scheme(scheme)
-    extra = _parse_query(query, conn_id) if query else None
+    extra = None
+    if query:
+        params, nested = _parse_query(query, conn_id)
+        extra = {**_coerce(params, declared_extra_types(conn_type), conn_id), **nested}
     return {
         "conn_type": conn_type,
         "host": host,
@@ -154,8 +162,10 @@ def _split_hostport(hostport: str, conn_id: str | None) -> tuple[str | None, str
     return unquote(host) or None, port or None
 
 
-def _parse_query(query: str, conn_id: str | None) -> dict[str, Any]:
-    extra: dict[str, Any] = {}
+def _parse_query(query: str, conn_id: str | None) -> tuple[dict[str, str], dict[str, Any]]:
+    """The plain ``key=value`` parameters (text) and the ``__extra__`` JSON object (typed)."""
+    params: dict[str, str] = {}
+    nested: dict[str, Any] = {}
     for part in query.split("&"):
         if not part:
             continue
@@ -163,27 +173,102 @@ def _parse_query(query: str, conn_id: str | None) -> dict[str, Any]:
         key, value = unquote_plus(raw_key), unquote_plus(raw_value)
         if key == EXTRA_PARAM:
             try:
-                nested = json.loads(value)
+                decoded = json.loads(value)
             except ValueError:
                 raise InvalidConnectionError(
                     f"the {EXTRA_PARAM} parameter is not valid JSON; give a percent-encoded JSON object",
                     conn_id=conn_id,
                 ) from None
-            if not isinstance(nested, dict):
+            if not isinstance(decoded, dict):
                 raise InvalidConnectionError(
                     f"the {EXTRA_PARAM} parameter must be a JSON object", conn_id=conn_id
                 )
-            extra.update(nested)
+            nested.update(decoded)
         else:
-            extra[key] = value
+            params[key] = value
+    return params, nested
+
+
+def declared_extra_types(conn_type: str | None) -> dict[str, str]:
+    """Keys of ``extra`` that the conn_type's provider declares non-text, and their JSON types."""
+    from taskloom.providers_manager import connection_type_info
+
+    info = connection_type_info(conn_type)
+    if info is None:
+        return {}
+    return {
+        key: field.type
+        for key, field in info.extra_fields.items()
+        if field.type is not None and field.type != "string"
+    }
+
+
+_BOOLEANS: Final = {
+    "true": True,
+    "false": False,
+    "1": True,
+    "0": False,
+    "yes": True,
+    "no": False,
+    "on": True,
+    "off": False,
+}
+_EXPECTED: Final = {
+    "boolean": "true or false",
+    "integer": "a whole number",
+    "number": "a number",
+}
+
+
+def _number(text: str) -> int | float:
+    """A JSON number: whole numbers stay ``int``; NaN and infinities are not numbers."""
+    try:
+        return int(text)
+    except ValueError:
+        number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(text)
+    return number
+
+
+def _coerce(params: dict[str, str], types: dict[str, str], conn_id: str | None) -> dict[str, Any]:
+    """Convert query parameters to the JSON types their keys are declared with.
+
+    :raises InvalidConnectionError: naming the key and the type (not the value, which may be secret).
+    """
+    extra: dict[str, Any] = dict(params)
+    for key, value_type in types.items():
+        text = params.get(key)
+        if text is None:
+            continue
+        try:
+            if value_type == "boolean":
+                extra[key] = _BOOLEANS[text.strip().lower()]
+            elif value_type == "integer":
+                extra[key] = int(text)
+            elif value_type == "number":
+                extra[key] = _number(text)
+        except (KeyError, ValueError):
+            raise InvalidConnectionError(
+                f"extra {key!r} in the URI query must be {_EXPECTED[value_type]} (its provider "
+                f"declares it {value_type}); fix the '{key}=' parameter",
+                conn_id=conn_id,
+            ) from None
     return extra
 
 
 def conn_type_from_scheme(scheme: str) -> str:
-    """``-`` in a scheme stands for ``_``, unless a provider declares the hyphenated type itself."""
-    from taskloom.providers_manager import connection_type_info
+    """The conn_type of a URI scheme.
+
+    A scheme a provider declares (its conn_type, or one of its ``uri_schemes`` such as
+    ``postgresql``) means that conn_type; otherwise ``-`` stands for ``_`` (URI schemes
+    cannot hold ``_``), so connections of a type whose provider is not installed yet
+    still parse.
+    """
+    from taskloom.providers_manager import get_registry
 
     lowered = scheme.lower()
-    if "-" in lowered and connection_type_info(lowered) is not None:
-        return lowered
+    declared = get_registry().conn_type_for_scheme(lowered)
+    if declared is not None:
+        return declared
     return lowered.replace("-", "_")

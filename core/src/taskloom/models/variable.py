@@ -1,13 +1,13 @@
-"""Variables: small named values kept in the metadata DB, overridable from the environment.
+"""Variables: small named values kept in the metadata DB, overridable from secrets backends and the environment.
 
-``TASKLOOM_VAR_<KEY>`` (key upper-cased) wins over the DB, as ``AIRFLOW_VAR_*`` does in
-Airflow, so a deployment can pin a value without touching the DB.
+:meth:`Variable.get` looks along the same chain as connections (:mod:`taskloom.secrets`):
+the configured secrets backends (a vault may serve variables), then ``TASKLOOM_VAR_<KEY>``
+(key upper-cased, as ``AIRFLOW_VAR_*`` in Airflow), then the metadata DB.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 from taskloom import db
@@ -24,7 +24,7 @@ class Variable:
 
     @staticmethod
     def get(key: str, default_var: Any = _NOTSET, deserialize_json: bool = False) -> Any:
-        """Return the value of ``key``: the environment first, then the metadata DB.
+        """Return the value of ``key`` from the first place that has it (see the module docstring).
 
         :param default_var: returned when the variable does not exist; without it a
             missing variable raises.
@@ -32,21 +32,16 @@ class Variable:
         :raises KeyError: naming the variable and how to create it.
         :raises ValueError: if ``deserialize_json`` is set and the value is not JSON.
         """
-        text = os.environ.get(_env_name(key))
+        from taskloom.secrets import get_variable
+
+        text = get_variable(key)
         if text is None:
-            conn = db.connect()
-            try:
-                row = conn.execute("SELECT val FROM variable WHERE key = ?", (key,)).fetchone()
-            finally:
-                conn.close()
-            if row is None:
-                if default_var is not _NOTSET:
-                    return default_var
-                raise KeyError(
-                    f"variable {key!r} does not exist; create it with "
-                    f"`taskloom variables set {key} VALUE` or set {_env_name(key)}"
-                )
-            text = row[0]
+            if default_var is not _NOTSET:
+                return default_var
+            raise KeyError(
+                f"variable {key!r} does not exist; create it with "
+                f"`taskloom variables set {key} VALUE` or set {_env_name(key)}"
+            )
         from taskloom.utils.secrets_masker import is_sensitive_key
         from taskloom.utils.secrets_masker import mask_secret
 

@@ -14,16 +14,12 @@ import os
 from collections.abc import Mapping
 from functools import cache
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 from typing import Any
 from typing import Final
 from typing import NamedTuple
 from typing import final
 
 from taskloom.exceptions import ProviderValidationError
-
-if TYPE_CHECKING:
-    from taskloom.registry.json_schema import Validator
 
 #: File name of a provider's metadata, beside its package's ``__init__.py``.
 METADATA_FILE: Final = "provider.json"
@@ -53,11 +49,14 @@ class FieldInfo(NamedTuple):
     choices: tuple[str | int | float | bool, ...] | None = None
     #: Masked in logs, CLI output and reprs like a password.
     secret: bool = False
+    #: Declared JSON type (``string``, ``integer``, ``number``, ``boolean``), if any: a URI
+    #: query value (always text) is converted to it.
+    type: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form, leaving out unset attributes."""
         data: dict[str, Any] = {}
-        for name in ("label", "placeholder", "description", "default"):
+        for name in ("label", "placeholder", "description", "default", "type"):
             value = getattr(self, name)
             if value is not None:
                 data[name] = value
@@ -88,6 +87,8 @@ class ConnectionTypeInfo(NamedTuple):
     hidden_fields: tuple[str, ...] = ()
     #: Keys of the connection's ``extra`` object.
     extra_fields: Mapping[str, FieldInfo] = _EMPTY
+    #: Other URI schemes that mean this conn_type (``postgresql`` for ``postgres``).
+    uri_schemes: tuple[str, ...] = ()
 
     @property
     def hook_module(self) -> str:
@@ -116,6 +117,8 @@ class ConnectionTypeInfo(NamedTuple):
         data["fields"] = {name: info.to_dict() for name, info in self.fields.items()}
         data["hidden_fields"] = list(self.hidden_fields)
         data["extra_fields"] = {name: info.to_dict() for name, info in self.extra_fields.items()}
+        if self.uri_schemes:
+            data["uri_schemes"] = list(self.uri_schemes)
         return data
 
 
@@ -160,6 +163,9 @@ class ProviderInfo(NamedTuple):
     #: Dotted class paths.
     secrets_backends: tuple[str, ...] = ()
     executors: tuple[str, ...] = ()
+    #: ``requests.auth.AuthBase`` classes that ``HttpHook`` may build from a connection's
+    #: ``auth_type`` extra (no other dotted path is imported from a connection).
+    http_auth_types: tuple[str, ...] = ()
 
     def declared_imports(self) -> list[tuple[str, str]]:
         """Every module and class the metadata names, as ``(kind, dotted name)`` pairs."""
@@ -168,7 +174,7 @@ class ProviderInfo(NamedTuple):
             names.append(("hook_class", conn_type.hook_class))
         for kind in ("hooks", "operators", "sensors"):
             names.extend((kind, module) for module in getattr(self, kind))
-        for kind in ("secrets_backends", "executors"):
+        for kind in ("secrets_backends", "executors", "http_auth_types"):
             names.extend((kind, path) for path in getattr(self, kind))
         return names
 
@@ -185,6 +191,8 @@ class ProviderInfo(NamedTuple):
         }
         for kind in ("hooks", "operators", "sensors", "secrets_backends", "executors"):
             data[kind] = list(getattr(self, kind))
+        if self.http_auth_types:
+            data["http_auth_types"] = list(self.http_auth_types)
         return data
 
 
@@ -199,14 +207,6 @@ def provider_schema() -> Mapping[str, Any]:
     return schema
 
 
-@cache
-def _validator() -> Validator:
-    # Imported on first validation: discovery usually reuses validated documents.
-    from taskloom.registry.json_schema import Validator
-
-    return Validator(provider_schema())
-
-
 def _fields(raw: Mapping[str, Any]) -> Mapping[str, FieldInfo]:
     return MappingProxyType(
         {
@@ -217,6 +217,7 @@ def _fields(raw: Mapping[str, Any]) -> Mapping[str, FieldInfo]:
                 default=spec.get("default"),
                 choices=tuple(spec["choices"]) if "choices" in spec else None,
                 secret=bool(spec.get("secret", False)),
+                type=spec.get("type"),
             )
             for name, spec in raw.items()
         }
@@ -230,7 +231,10 @@ def validate_provider_info(data: Any, *, source: str, provider_id: str) -> None:
     :param provider_id: the id the provider is registered under, for the error.
     :raises ProviderValidationError: listing every error with its JSON path.
     """
-    errors = _validator().validate(data)
+    # Imported on a discovery-cache miss only: the warm path reuses validated documents.
+    from taskloom.registry.validation import schema_errors
+
+    errors = schema_errors(data, provider_schema())
     if errors:
         listed = "; ".join(errors[:10])
         more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""
@@ -253,6 +257,7 @@ def build_provider_info(data: Mapping[str, Any]) -> ProviderInfo:
             fields=_fields(spec.get("fields", {})),
             hidden_fields=tuple(spec.get("hidden_fields", ())),
             extra_fields=_fields(spec.get("extra_fields", {})),
+            uri_schemes=tuple(spec.get("uri_schemes", ())),
         )
         for conn_type, spec in data.get("connection_types", {}).items()
     }
@@ -272,6 +277,7 @@ def build_provider_info(data: Mapping[str, Any]) -> ProviderInfo:
         sensors=tuple(data.get("sensors", ())),
         secrets_backends=tuple(data.get("secrets_backends", ())),
         executors=tuple(data.get("executors", ())),
+        http_auth_types=tuple(data.get("http_auth_types", ())),
     )
 
 

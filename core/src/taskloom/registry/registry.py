@@ -127,6 +127,16 @@ class ProviderRegistry:
                     f"conn_type {conn_type!r} is claimed by both {other.label} (provider "
                     f"{other.provider_id!r}) and {status.label} (provider {info.id!r})",
                 )
+        for conn_info in info.connection_types.values():
+            for scheme in conn_info.uri_schemes:
+                other_type = self.conn_type_for_scheme(scheme)
+                if other_type is not None:
+                    other = self._providers[self._conn_types[other_type].provider_id]
+                    raise DuplicateProviderError(
+                        info.id,
+                        f"URI scheme {scheme!r} of conn_type {conn_info.conn_type!r} ({status.label}) "
+                        f"already means conn_type {other_type!r} ({other.label})",
+                    )
         self._providers[info.id] = status
         for conn_type, conn_info in info.connection_types.items():
             self._conn_types[conn_type] = conn_info
@@ -387,6 +397,25 @@ class ProviderRegistry:
             message += "; install the provider distribution that adds it, or fix the connection's conn_type"
             provider_id = conn_type
         return ProviderNotFoundError(provider_id, message)
+
+    def conn_type_for_scheme(self, scheme: str) -> str | None:
+        """The conn_type a connection URI scheme means: a conn_type itself, or one a provider
+        declares in ``uri_schemes`` (``postgresql`` -> ``postgres``); ``None`` if neither."""
+        if scheme in self._conn_types:
+            return scheme
+        for conn_type, info in self._conn_types.items():
+            if scheme in info.uri_schemes:
+                return conn_type
+        return None
+
+    def http_auth_types(self) -> frozenset[str]:
+        """The ``requests.auth.AuthBase`` class paths usable providers declare (``http_auth_types``)."""
+        return frozenset(
+            path
+            for status in self._providers.values()
+            if status.state is ProviderState.OK and status.info is not None
+            for path in status.info.http_auth_types
+        )
 
     def hook_class(self, conn_type: str) -> type:
         """Import and return the hook class of ``conn_type``; imports only that hook's module.

@@ -183,13 +183,26 @@ def find_connection(conn_id: str) -> tuple[Connection, str]:
 
 
 def get_variable(key: str) -> str | None:
-    """Return a variable's value from the configured backend or ``TASKLOOM_VAR_<KEY>``, or ``None``.
+    """Return a variable's value from the first place along the chain that has it, or ``None``.
 
-    Variables stored in the metadata DB are runtime-B's ``taskloom.models.variable``;
-    this covers the places a secrets backend provides.
+    The same places, in the same order, as connections: the configured backends, then
+    ``TASKLOOM_VAR_<KEY>``, then the metadata DB.  A backend that fails is logged and
+    skipped, as for connections.
     """
     for backend in ensure_secrets_backends():
-        value = backend.get_variable(key)
+        try:
+            value = backend.get_variable(key)
+        except (ConfigurationError, ValueError):
+            raise
+        except Exception as exc:  # noqa: BLE001 -- one broken backend must not hide the others
+            log.warning(
+                "looking up variable %r in %s failed (%s: %s); trying the next place",
+                key,
+                backend.describe_lookup(key),
+                type(exc).__name__,
+                redact(str(exc)),
+            )
+            continue
         if value is not None:
             return value
     return None

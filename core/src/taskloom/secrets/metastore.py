@@ -45,6 +45,15 @@ class MetastoreBackend(BaseSecretsBackend):
             conn.close()
         return _row_to_connection(row) if row is not None else None
 
+    def get_variable(self, key: str) -> str | None:
+        """Return the variable stored by ``taskloom variables set`` / ``Variable.set``, or ``None``."""
+        conn = db.connect()
+        try:
+            row = conn.execute("SELECT val FROM variable WHERE key = ?", (key,)).fetchone()
+        finally:
+            conn.close()
+        return str(row[0]) if row is not None else None
+
     def iter_connections(self) -> Iterator[Connection]:
         """Every stored connection, ordered by conn_id."""
         conn = db.connect()

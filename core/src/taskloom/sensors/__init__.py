@@ -1,7 +1,7 @@
 __path__ = __import__("pkgutil").extend_path(__path__, __name__)
-# Core sensors.
 # The line above stays first: taskloom-compat adds 1.x modules to this package from
 # its own wheel, which may live in another sys.path entry (editable installs).
+__doc__ = """Core sensors: the poke/reschedule base and the HTTP sensor."""
 
 from typing import Any
 

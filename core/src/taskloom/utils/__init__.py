@@ -1,7 +1,7 @@
 __path__ = __import__("pkgutil").extend_path(__path__, __name__)
-# Helpers shared across the runtime.
 # The line above stays first: taskloom-compat adds 1.x modules to this package from
 # its own wheel, which may live in another sys.path entry (editable installs).
+__doc__ = """Helpers shared across the runtime: dates, task logs, secret masking, templating, trigger rules, entry points."""
 
 from typing import Any
 

@@ -48,8 +48,7 @@ def send_email(
         backend = import_string(path)
     except ImportError as exc:
         hint = (
-            # The provider the default lives in: taskloom.providers.<id>.…
-            f"pip install taskloom-provider-{DEFAULT_BACKEND.split('.')[2]}"
+            "pip install taskloom-provider-smtp"
             if path == DEFAULT_BACKEND
             else "install the distribution that provides it, or fix [email] email_backend (TASKLOOM__EMAIL__EMAIL_BACKEND)"
         )
