@@ -14,6 +14,7 @@ import filecmp
 import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -153,11 +154,57 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session(python=False)
+def images(session: nox.Session) -> None:
+    """Build the base runtime images and the provider images on them, then test them inside.
+
+    ``-- <id>...`` builds only those bases/providers (and the bases they need) and runs their
+    sanity and conformance tests; ``-- --changed [--since REF]`` lets git decide. With no
+    arguments: everything, plus the cross-image DAG, reproducibility and decoupling tests.
+    """
+    built_json = wheels.CACHE / "images" / "built.json"
+    built_json.parent.mkdir(parents=True, exist_ok=True)
+    _tool(session, "images.py", "build", "--json", str(built_json), *session.posargs)
+    chosen = json.loads(built_json.read_text()) if built_json.exists() else {}
+    if session.posargs and not chosen:
+        return  # --changed found nothing to build
+    tests_dir = ROOT / "images" / "tests"
+    selection: list[str] = [str(tests_dir)]
+    env = {}
+    if session.posargs:
+        # A selection: the sanity and conformance tests of what was built.
+        selection = [str(tests_dir / "test_bases.py"), str(tests_dir / "test_providers.py")]
+        env["TASKLOOM_IMAGES"] = ",".join(chosen)
+    session.run(
+        TOOLS_PYTHON,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        *selection,
+        env=env,
+        external=True,
+    )
+    _tool(session, "images.py", "report")
+
+
+@nox.session(python=False)
 def tests(session: nox.Session) -> None:
     """Everything CI runs: the tox matrix, then the cross-distribution checks."""
     tox = str(Path(TOOLS_PYTHON).parent / "tox")
     parallel = os.environ.get("TASKLOOM_TOX_PARALLEL", "2")
     shutil.rmtree(wheels.CACHE / "junit", ignore_errors=True)
+    # The images (mostly waiting on Debian's mirror, PyPI and disk copies) build and test
+    # alongside the tox matrix; their output is shown once both are done.
+    images_log_path = wheels.CACHE / "images-session.log"
+    images_log_path.parent.mkdir(parents=True, exist_ok=True)
+    with images_log_path.open("w") as images_log:
+        images_session = subprocess.Popen(
+            [str(Path(TOOLS_PYTHON).parent / "nox"), "-s", "images"],
+            cwd=ROOT,
+            stdout=images_log,
+            stderr=subprocess.STDOUT,
+        )
     tox_ok = True
     try:
         session.run(tox, "run-parallel", "--parallel", parallel, "--parallel-live", external=True)
@@ -170,7 +217,12 @@ def tests(session: nox.Session) -> None:
     finally:
         session.log("--- the tests of every tox environment, added up")
         _tool(session, "junit_summary.py")
+        images_ok = images_session.wait() == 0
+        session.log("--- nox -s images (ran alongside)")
+        print(images_log_path.read_text(), flush=True)
     if not tox_ok:
         session.error("some tox environments failed (see above)")
+    if not images_ok:
+        session.error("nox -s images failed (see above)")
     # The benchmark harness runs in its quick mode so it never rots (figures are not asserted).
     session.notify("bench", posargs=["--quick"])

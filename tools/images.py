@@ -709,11 +709,15 @@ def main(argv: list[str] | None = None) -> int:
     lk = sub.add_parser("lock", help="regenerate the hash-pinned lock files")
     lk.add_argument("bases", nargs="*")
     sub.add_parser("list", help="the bases and provider images and their inputs")
+    sub.add_parser("report", help="digests, build times and sizes of the last run")
     args = parser.parse_args(argv)
 
     if args.command == "lock":
         for name in args.bases or list(bases()):
             lock(bases()[name])
+        return 0
+    if args.command == "report":
+        report()
         return 0
     if args.command == "list":
         for base in bases().values():
@@ -732,10 +736,9 @@ def main(argv: list[str] | None = None) -> int:
             )
         base_from[name] = image
     p = plan(args.ids, changed_since=(args.since or default_since()) if args.changed else None)
-    if not p.bases and not p.providers:
+    built = build_all(p, no_cache=args.no_cache, base_from=base_from) if p.bases else {}
+    if not built:
         print("images: nothing changed")
-        return 0
-    built = build_all(p, no_cache=args.no_cache, base_from=base_from)
     if args.json:
         args.json.write_text(
             json.dumps(
@@ -748,6 +751,16 @@ def main(argv: list[str] | None = None) -> int:
             + "\n"
         )
     return 0
+
+
+def report() -> None:
+    """Print the digests, build times, sizes and timings of the last ``nox -s images``."""
+    built = STORE / "built.json"
+    figures = STORE / "report.json"
+    for row in (json.loads(built.read_text()) if built.exists() else {}).values():
+        print(f"images: {row['ref']:<48} {row['digest']}  built in {row['seconds']} s")
+    for key, value in (json.loads(figures.read_text()) if figures.exists() else {}).items():
+        print(f"images: {key} = {value}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ the host network, as a deployment would run a task with ``taskloom tasks ...``.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -28,10 +29,17 @@ pytest_plugins = ["taskloom_testing.redis", "taskloom_testing.fake_api"]
 REPORT = images.STORE / "report.json"
 
 
+def selected() -> images.Plan:
+    """The images under test: ``TASKLOOM_IMAGES`` (ids, comma-separated, set by
+    ``nox -s images -- <ids>``) or all of them."""
+    ids = [i for i in os.environ.get("TASKLOOM_IMAGES", "").split(",") if i]
+    return images.plan(ids, changed_since=None)
+
+
 @pytest.fixture(scope="session")
 def built() -> dict[str, images.Built]:
-    """Every base and provider image, built (or found already built from the same inputs)."""
-    return images.build_all(images.plan([], changed_since=None))
+    """The images under test, built (or found already built from the same inputs)."""
+    return images.build_all(selected())
 
 
 @pytest.fixture(scope="session")
@@ -53,4 +61,8 @@ def run(
 
 
 def provider_dists() -> list[repo.Dist]:
-    return list(images.plan([], changed_since=None).providers)
+    return list(selected().providers)
+
+
+def base_names() -> list[str]:
+    return [base.name for base in selected().bases]

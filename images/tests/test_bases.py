@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import sizes
+from conftest import base_names
 from conftest import run
 
 import images
@@ -15,7 +16,7 @@ import images
 PROBE = Path(__file__).with_name("probe.py")
 
 
-@pytest.fixture(scope="module", params=list(images.bases()))
+@pytest.fixture(scope="module", params=base_names())
 def base(request: pytest.FixtureRequest, built: dict[str, images.Built]) -> images.Base:
     return images.bases()[request.param]
 
