@@ -53,8 +53,11 @@ for module in [*info.get("hooks", []), *info.get("operators", []), *info.get("se
         problems.append(f"import {module}: {exc!r}")
 for conn_type, spec in info.get("connection_types", {}).items():
     module, _, name = spec["hook_class"].rpartition(".")
-    if not hasattr(importlib.import_module(module), name):
-        problems.append(f"{conn_type}: {spec['hook_class']} does not exist")
+    try:
+        if not hasattr(importlib.import_module(module), name):
+            problems.append(f"{conn_type}: {spec['hook_class']} does not exist")
+    except Exception as exc:  # noqa: BLE001 -- every failure is a finding
+        problems.append(f"{conn_type}: import {module}: {exc!r}")
 
 manifest = package / "manifest.yaml"
 validated = None

@@ -34,6 +34,27 @@ providers = subprocess.run(
     text=True,
     check=True,
 ).stdout
+
+
+def unmet_requirements() -> list[str]:
+    """Requirements of installed distributions that nothing installed satisfies (pip check)."""
+    from packaging.requirements import Requirement
+
+    installed = {
+        d.metadata["Name"].lower().replace("_", "-"): d.version for d in metadata.distributions()
+    }
+    unmet = []
+    for dist in metadata.distributions():
+        for line in dist.requires or []:
+            req = Requirement(line)
+            if req.marker is not None and not req.marker.evaluate({"extra": ""}):
+                continue
+            version = installed.get(req.name.lower().replace("_", "-"))
+            if version is None or not req.specifier.contains(version, prereleases=True):
+                unmet.append(f"{dist.metadata['Name']} needs {req}")
+    return unmet
+
+
 cli_spec = importlib.util.find_spec("taskloom.cli")
 assert cli_spec is not None
 assert cli_spec.origin is not None
@@ -48,6 +69,7 @@ print(
             "import_ms": round(import_ms, 1),
             "pyc_shipped": os.path.exists(importlib.util.cache_from_source(cli_spec.origin)),
             "dists": {d.metadata["Name"]: d.version for d in metadata.distributions()},
+            "unmet": unmet_requirements(),
             "providers": json.loads(providers),
             "programs": {
                 name: shutil.which(name)

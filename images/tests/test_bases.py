@@ -61,6 +61,7 @@ def test_only_the_locked_distributions_are_installed(base: images.Base, facts: d
     own = {images.normalize(d.name) for d in base.dists}
     assert installed - own <= locked
     assert locked - installed <= {"async-timeout", "tzdata"}  # markers: not for this Python/OS
+    assert facts["unmet"] == []
 
 
 def test_runs_as_a_non_root_user_with_a_writable_home(base: images.Base, facts: dict) -> None:
