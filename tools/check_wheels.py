@@ -10,13 +10,17 @@ The rules (see CONTRIBUTING.md, "Packaging rules"):
 3. core ships nothing under ``taskloom/providers/`` and its ``taskloom/__init__.py`` starts
    with the ``extend_path`` line, as does every core package compat adds modules to;
 4. compat ships no ``__init__.py`` inside ``taskloom/`` and nothing under ``taskloom/providers/``;
-5. no wheel ships ``taskloom/providers/__init__.py``.
+5. no wheel ships ``taskloom/providers/__init__.py``;
+6. the declarative runtime ships only ``taskloom/declarative/**``;
+7. a manifest-only provider (``"manifest_only": true`` in its provider.json) ships its
+   ``manifest.yaml`` and not one ``.py`` file.
 """
 
 from __future__ import annotations
 
 import ast
 import configparser
+import json
 import re
 import sys
 import zipfile
@@ -38,6 +42,7 @@ class Wheel:
     files: tuple[str, ...]  # library paths, without the dist-info directory
     entry_points: dict[str, dict[str, str]]
     texts: dict[str, str]  # the __init__.py files' text, for the extend_path rule
+    provider_json: dict[str, object]  # a provider wheel's provider.json, parsed ({} if none)
 
     @property
     def provider_id(self) -> str | None:
@@ -62,7 +67,9 @@ def read_wheel(path: Path) -> Wheel:
             parser.read_string(zf.read(ep_file).decode())
             entry_points = {s: dict(parser.items(s)) for s in parser.sections()}
         texts = {n: zf.read(n).decode() for n in files if n.endswith("__init__.py")}
-    return Wheel(path, name, files, entry_points, texts)
+        metadata = next((n for n in files if re.fullmatch(r"taskloom/providers/[^/]+/provider\.json", n)), None)
+        provider_json = json.loads(zf.read(metadata)) if metadata else {}
+    return Wheel(path, name, files, entry_points, texts, provider_json)
 
 
 def starts_with_extend_path(text: str) -> bool:
@@ -92,6 +99,12 @@ def check(wheels: list[Wheel]) -> list[str]:
             problems += _check_core(wheel)
         elif wheel.provider_id is not None:
             problems += _check_provider(wheel, wheel.provider_id)
+        elif wheel.name == "taskloom-declarative":
+            problems += [
+                f"{wheel.path.name}: ships {f}; the declarative runtime ships only taskloom/declarative/"
+                for f in wheel.files
+                if not f.startswith("taskloom/declarative/")
+            ]
     for wheel in wheels:
         if wheel.name == "taskloom-compat":
             problems += _check_compat(wheel, core_inits)
@@ -125,6 +138,15 @@ def _check_provider(wheel: Wheel, pid: str) -> list[str]:
     ]
     if f"{prefix}provider.json" not in wheel.files:
         problems.append(f"{wheel.path.name}: lacks {prefix}provider.json (add it to package-data)")
+    if wheel.provider_json.get("manifest_only"):
+        problems += [
+            f"{wheel.path.name}: manifest-only provider ships Python file {f}; it must ship data only "
+            "(provider.json, manifest.yaml, schemas)"
+            for f in wheel.files
+            if f.endswith(".py")
+        ]
+        if f"{prefix}manifest.yaml" not in wheel.files:
+            problems.append(f"{wheel.path.name}: manifest-only provider lacks {prefix}manifest.yaml (add it to package-data)")
     declared = wheel.entry_points.get("taskloom.providers", {})
     if declared.get(pid) != f"taskloom.providers.{pid}":
         problems.append(

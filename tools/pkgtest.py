@@ -8,6 +8,11 @@ Environment names (see tox.ini):
 - ``<id>-coremin``          provider ``<id>`` with the oldest core it declares, built from git history
 - ``<id>-lowest``           provider ``<id>`` with oldest core and its other direct dependencies at their floors
 - ``compat``                compat with core and every provider
+- ``declarative-core{latest,min}``, ``declarative-lowest``   the declarative runtime, like a provider
+
+A manifest-only provider also gets the declarative runtime's wheel, and a line of a
+``test-requirements.txt`` that names a distribution of this repository (a test that loads
+into DuckDB needs ``taskloom-provider-duckdb``) is replaced by that distribution's wheel.
 
 Wheels are built fresh for every run, so an environment never tests stale code.
 Run with the tools' Python: ``python pkgtest.py install ENV ENV_PYTHON`` / ``test ENV ENV_PYTHON [pytest args]``.
@@ -41,7 +46,28 @@ def _wheels_for(dist: repo.Dist, flavour: str, out_dir: Path) -> list[Path]:
         if flavour in {"coremin", "lowest"}
         else wheels.build_dist(core, out_dir)
     )
-    return [core_wheel, wheels.build_dist(dist, out_dir)]
+    built = [core_wheel, wheels.build_dist(dist, out_dir)]
+    if dist.manifest_only:
+        built.append(wheels.build_dist(repo.by_key("declarative"), out_dir))
+    return built
+
+
+def _split_test_requirements(dist: repo.Dist, out_dir: Path) -> tuple[list[Path], Path]:
+    """Wheels of the repository distributions ``test-requirements.txt`` names, and a file of the rest."""
+    from packaging.requirements import Requirement
+
+    names = {d.name: d for d in repo.dists()}
+    local: list[Path] = []
+    rest: list[str] = []
+    for line in dist.test_requirements.read_text().splitlines():
+        text = line.split("#", 1)[0].strip()
+        if text and Requirement(text).name in names:
+            local.append(wheels.build_dist(names[Requirement(text).name], out_dir))
+        else:
+            rest.append(line)
+    remaining = out_dir / "test-requirements.txt"
+    remaining.write_text("\n".join(rest) + "\n")
+    return local, remaining
 
 
 def install(env_name: str, env_python: str) -> None:
@@ -49,6 +75,8 @@ def install(env_name: str, env_python: str) -> None:
     out_dir = wheels.CACHE / "tox-wheels" / env_name
     shutil.rmtree(out_dir, ignore_errors=True)
     built = [*_wheels_for(dist, flavour, out_dir), wheels.build_dist(repo.testing_dist(), out_dir)]
+    local, requirements = _split_test_requirements(dist, out_dir)
+    built += [w for w in local if w.name not in {b.name for b in built}]
     cmd = [wheels.uv(), "pip", "install", "--python", env_python, "--reinstall"]
     declared: list[str] = []
     if flavour == "lowest":
@@ -56,7 +84,7 @@ def install(env_name: str, env_python: str) -> None:
         # own dependencies are not: name the distribution's declared dependencies too.
         cmd += ["--resolution", "lowest-direct"]
         declared = list(dist.pyproject["project"].get("dependencies", []))
-    cmd += [*map(str, built), *declared, "-r", str(dist.test_requirements)]
+    cmd += [*map(str, built), *declared, "-r", str(requirements)]
     print("+", " ".join(cmd), flush=True)
     subprocess.run(cmd, check=True, env=wheels.build_env())
 

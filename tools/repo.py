@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import json
 import subprocess
 import tomllib
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ class Dist:
 
     #: Distribution name, e.g. ``taskloom-provider-postgres``.
     name: str
-    #: ``core``, ``provider``, ``compat`` or ``testing``.
+    #: ``core``, ``provider``, ``declarative``, ``compat`` or ``testing``.
     kind: str
     #: Directory holding its pyproject.toml.
     path: Path
@@ -65,6 +66,14 @@ class Dist:
         return max(floors)
 
     @property
+    def manifest_only(self) -> bool:
+        """Whether this is a manifest-only provider (``"manifest_only": true`` in provider.json)."""
+        if self.kind != "provider":
+            return False
+        found = list(self.path.glob("src/taskloom/providers/*/provider.json"))
+        return bool(found) and bool(json.loads(found[0].read_text()).get("manifest_only"))
+
+    @property
     def test_requirements(self) -> Path:
         return self.path / "test-requirements.txt"
 
@@ -85,8 +94,10 @@ def core_version_from_text(text: str) -> str:
 
 @functools.cache
 def dists() -> tuple[Dist, ...]:
-    """Every released distribution: core, the providers (sorted by id), compat if present."""
+    """Every released distribution: core, the declarative runtime, the providers (sorted by id), compat."""
     found = [Dist("taskloom", "core", ROOT / "core", None)]
+    if (ROOT / "declarative" / "pyproject.toml").exists():
+        found.append(Dist("taskloom-declarative", "declarative", ROOT / "declarative", None))
     for pyproject in sorted((ROOT / "providers").glob("*/pyproject.toml")):
         pid = pyproject.parent.name
         found.append(Dist(f"taskloom-provider-{pid}", "provider", pyproject.parent, pid))

@@ -122,3 +122,40 @@ def test_compat_into_core_package_without_extend_path_fails(tmp_path: Path) -> N
 def test_usage_without_wheels() -> None:
     """Called without wheels, the script prints its usage and exits 2."""
     assert check_wheels.main([]) == 2
+
+
+def manifest_only_wheel(directory: Path, extra: dict[str, str] | None = None) -> Path:
+    files = {
+        "taskloom/providers/github/provider.json": '{"id": "github", "manifest_only": true}',
+        "taskloom/providers/github/manifest.yaml": "version: 6.0.0\n",
+    }
+    eps = "[taskloom.providers]\ngithub = taskloom.providers.github\n"
+    return make_wheel(directory, "taskloom-provider-github", {**files, **(extra or {})}, eps)
+
+
+def test_manifest_only_provider_ships_no_python(tmp_path: Path) -> None:
+    """A manifest-only provider with data only passes; one .py file is named as a problem."""
+    assert problems(core_wheel(tmp_path), manifest_only_wheel(tmp_path)) == []
+    found = problems(
+        core_wheel(tmp_path),
+        manifest_only_wheel(tmp_path, {"taskloom/providers/github/__init__.py": ""}),
+    )
+    assert found == [
+        "taskloom_provider_github-1.0.0-py3-none-any.whl: manifest-only provider ships Python file "
+        "taskloom/providers/github/__init__.py; it must ship data only (provider.json, manifest.yaml, schemas)"
+    ]
+
+
+def test_declarative_runtime_ships_only_its_package(tmp_path: Path) -> None:
+    """The runtime's wheel may hold taskloom/declarative/ only."""
+    ok = make_wheel(tmp_path, "taskloom-declarative", {"taskloom/declarative/__init__.py": ""})
+    assert problems(core_wheel(tmp_path), ok) == []
+    bad = make_wheel(
+        tmp_path,
+        "taskloom-declarative",
+        {"taskloom/declarative/__init__.py": "", "taskloom/__init__.py": EXTEND},
+    )
+    assert problems(bad) == [
+        "taskloom_declarative-1.0.0-py3-none-any.whl: ships taskloom/__init__.py; the declarative "
+        "runtime ships only taskloom/declarative/"
+    ]
