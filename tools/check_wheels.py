@@ -67,7 +67,9 @@ def read_wheel(path: Path) -> Wheel:
             parser.read_string(zf.read(ep_file).decode())
             entry_points = {s: dict(parser.items(s)) for s in parser.sections()}
         texts = {n: zf.read(n).decode() for n in files if n.endswith("__init__.py")}
-        metadata = next((n for n in files if re.fullmatch(r"taskloom/providers/[^/]+/provider\.json", n)), None)
+        metadata = next(
+            (n for n in files if re.fullmatch(r"taskloom/providers/[^/]+/provider\.json", n)), None
+        )
         provider_json = json.loads(zf.read(metadata)) if metadata else {}
     return Wheel(path, name, files, entry_points, texts, provider_json)
 
@@ -146,7 +148,9 @@ def _check_provider(wheel: Wheel, pid: str) -> list[str]:
             if f.endswith(".py")
         ]
         if f"{prefix}manifest.yaml" not in wheel.files:
-            problems.append(f"{wheel.path.name}: manifest-only provider lacks {prefix}manifest.yaml (add it to package-data)")
+            problems.append(
+                f"{wheel.path.name}: manifest-only provider lacks {prefix}manifest.yaml (add it to package-data)"
+            )
     declared = wheel.entry_points.get("taskloom.providers", {})
     if declared.get(pid) != f"taskloom.providers.{pid}":
         problems.append(

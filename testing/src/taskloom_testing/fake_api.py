@@ -81,6 +81,7 @@ class _Fault:
     status: int | None
     headers: dict[str, str]
     cut: bool
+    body: Any
 
 
 class FakeAPI:
@@ -106,9 +107,11 @@ class FakeAPI:
         status: int | None = None,
         headers: dict[str, str] | None = None,
         cut: bool = False,
+        body: Any = None,
     ) -> None:
-        """Make the ``at``-th request (1-based) to ``path`` fail: with ``status``, or ``cut`` mid-body."""
-        self.faults.append(_Fault(path, at, status, dict(headers or {}), cut))
+        """Make the ``at``-th request (1-based) to ``path`` fail: with ``status`` (and a JSON
+        ``body``, default ``{"message": "injected <status>"}``), or ``cut`` mid-body."""
+        self.faults.append(_Fault(path, at, status, dict(headers or {}), cut, body))
 
     def requests_to(self, path: str) -> list[Request]:
         return [r for r in self.requests if r.path == path]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -71,6 +72,19 @@ class ReadStreamOperator(BaseOperator):
         )
 
     def execute(self, context: Any) -> dict[str, Any]:
+        log = self.task_log(context)
+        # The runtime's own lines (retries, waits) go to the task log too.
+        runtime_log = logging.getLogger("taskloom.declarative")
+        added = [h for h in log.handlers if h not in runtime_log.handlers]
+        for handler in added:
+            runtime_log.addHandler(handler)
+        try:
+            return self._read(context, log)
+        finally:
+            for handler in added:
+                runtime_log.removeHandler(handler)
+
+    def _read(self, context: Any, log: logging.Logger) -> dict[str, Any]:
         from taskloom.declarative import state as state_store
         from taskloom.declarative.providers import config_from_connection
 
@@ -87,7 +101,7 @@ class ReadStreamOperator(BaseOperator):
             else self.destination
         )
         dest.open(StreamInfo(self.stream, stream.json_schema(), stream.primary_key), mode)
-        self.log.info(
+        log.info(
             "reading stream %r (%s, mode %s) from state %s",
             self.stream,
             self.provider or self.manifest,
@@ -101,17 +115,17 @@ class ReadStreamOperator(BaseOperator):
                 now = time.monotonic()
                 if now - last >= PROGRESS_EVERY:
                     last = now
-                    self._progress(reader, now - started)
+                    self._progress(log, reader, now - started)
         finally:
             dest.close()
-        self._progress(reader, time.monotonic() - started)
+        self._progress(log, reader, time.monotonic() - started)
         if stream.cursor_spec:
             state_store.put(dag_id, self.task_id, self.stream, reader.state)
         return {"records": reader.records_read, "pages": reader.pages_read, "state": reader.state}
 
-    def _progress(self, reader: Any, elapsed: float) -> None:
+    def _progress(self, log: logging.Logger, reader: Any, elapsed: float) -> None:
         rate = reader.records_read / elapsed if elapsed > 0 else 0.0
-        self.log.info(
+        log.info(
             "stream %r: %d pages, %d records, %.0f records/s",
             self.stream,
             reader.pages_read,
