@@ -73,7 +73,15 @@ class DbApiDestination(Destination):
     def open(self, stream: StreamInfo, mode: str) -> None:
         from taskloom.hooks.base import BaseHook
 
-        self.hook: Any = BaseHook.get_hook(self.conn_id)
+        from taskloom.hooks.dbapi import DbApiHook
+
+        hook = BaseHook.get_hook(self.conn_id)
+        if not isinstance(hook, DbApiHook):
+            raise ValueError(
+                f"connection {self.conn_id!r} ({type(hook).__name__}) is not a database: a table "
+                "destination needs a DbApiHook connection (sqlite, duckdb, postgres, ...)"
+            )
+        self.hook: DbApiHook = hook
         self.table_name = self.table or stream.name
         props = dict((stream.json_schema or {}).get("properties") or {})
         self.key = [path[0] for path in stream.primary_key]

@@ -169,6 +169,7 @@ class DeclarativeSource:
         **kwargs: Any,
     ) -> Reader:
         """A :class:`Reader` of stream ``name``: iterate it for pages, then take its ``state``."""
+        self.stream(name, {})  # an unknown stream is the first thing to report
         return self.stream(name, self.prepare_config(config), **kwargs).read(state)
 
     def records(
