@@ -7,11 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import MANIFESTS
+
 from taskloom_testing.fake_api import FakeAPI
 from taskloom_testing.fake_api import Reply
 from taskloom_testing.fake_api import Request
-
-from conftest import MANIFESTS
 
 POKEMON = [{"id": i, "name": f"mon{i}"} for i in range(1, 51)]
 

@@ -72,7 +72,6 @@ class DbApiDestination(Destination):
 
     def open(self, stream: StreamInfo, mode: str) -> None:
         from taskloom.hooks.base import BaseHook
-
         from taskloom.hooks.dbapi import DbApiHook
 
         hook = BaseHook.get_hook(self.conn_id)
