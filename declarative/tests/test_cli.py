@@ -135,3 +135,37 @@ def test_bad_inputs_are_one_line_errors(tmp_path: Path) -> None:
     stream = taskloom("read", str(MANIFESTS / "pokeapi_style.yaml"), "--stream", "nope")
     assert "has no stream 'nope'; its streams are: pokemon" in stream.stderr
     assert "Traceback" not in missing.stderr + unknown.stderr + stream.stderr
+
+
+def test_manifest_only_scaffold_validates_and_passes_its_own_tests(tmp_path: Path) -> None:
+    """`taskloom providers new X --manifest-only` writes a provider whose manifest is valid and whose tests pass."""
+    target = tmp_path / "acme"
+    new = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "taskloom",
+            "providers",
+            "new",
+            "acme",
+            "--manifest-only",
+            "--dir",
+            str(target),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert new.returncode == 0, new.stderr
+    assert not list(target.rglob("src/**/*.py"))
+    valid = taskloom("validate", str(target / "src/taskloom/providers/acme/manifest.yaml"))
+    assert valid.returncode == 0, valid.stderr
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(target / "tests")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=target,
+    )
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert "2 passed" in tests.stdout
