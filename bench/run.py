@@ -884,7 +884,7 @@ def main(argv: list[str]) -> int:
             f"{row.scenario:>18} | {row.metric:<55} {row.taskloom!s:>9} {row.unit:<12} {'' if row.met is None else ('ok' if row.met else 'MISSED')}"
         )
     print(
-        f"wrote {RESULTS}/{'quick' if args.quick else 'latest'}.md in {time.monotonic() - started:.0f} s"
+        f"wrote {RESULTS}/{'quick' if args.quick else bench.suffix}.md in {time.monotonic() - started:.0f} s"
     )
     if failed:
         print(f"scenarios that could not run: {', '.join(failed)}")

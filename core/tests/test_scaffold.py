@@ -291,6 +291,7 @@ def test_manifest_only_scaffold_is_data_and_is_discovered(tmp_path: Path) -> Non
     assert conn["extra_fields"]["api_token"] == {
         "label": "API token",
         "description": "Sent as Authorization Bearer (masked in every log).",
+        "type": "string",
         "secret": True,
         "required": True,
     }
