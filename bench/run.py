@@ -48,6 +48,10 @@ import wheels  # noqa: E402
 WORK = wheels.CACHE / "bench"
 RESULTS = HERE / "results"
 PROBES = HERE / "probes"
+#: The Airbyte runtime the declarative scenario compares with (from the package index).
+AIRBYTE_CDK = "airbyte-cdk==7.39.1"
+#: The declarative scenario: records served in pages of this size (quick: fewer records).
+DECLARATIVE_RECORDS, DECLARATIVE_QUICK_RECORDS, DECLARATIVE_PAGE = 100_000, 20_000, 1_000
 AIRFLOW_REQUIREMENTS = [
     "apache-airflow-core==3.3.2",
     "apache-airflow-providers-standard",
@@ -128,6 +132,9 @@ class Bench:
     def __init__(self, quick: bool, with_airflow: bool) -> None:
         self.quick = quick
         self.with_airflow = with_airflow
+        #: Name of the results files of a full run (``latest``, or the scenarios of ``--only``).
+        self.suffix = "latest"
+        self.declarative_results: dict[str, Any] | None = None
         self.runs = 3 if quick else 7
         self.rows: list[Row] = []
         self.curves: dict[str, dict[str, list[tuple[int, float]]]] = {}
@@ -169,11 +176,19 @@ class Bench:
         self.envs[name] = Env(path, env)
         return self.envs[name]
 
-    def setup(self) -> None:
+    def setup(self, only: set[str] | None = None) -> None:
         built = WORK / "wheels"
         shutil.rmtree(built, ignore_errors=True)
         whl = {d.provider_id or d.kind: str(wheels.build_dist(d, built)) for d in repo.dists()}
-        providers = [whl[d.provider_id] for d in repo.providers() if d.provider_id]
+        if only is None or "declarative" in only:
+            self.make_env("declarative", [whl["core"], whl["declarative"]])
+            if not self.quick:
+                self.make_env("airbyte-cdk", [AIRBYTE_CDK])
+        if only is not None and only <= {"declarative"}:
+            return
+        providers = [
+            whl[d.provider_id] for d in repo.providers() if d.provider_id and not d.manifest_only
+        ]
         self.make_env("core", [whl["core"]])
         self.make_env("core-postgres", [whl["core"], whl["postgres"]])
         self.make_env("legacy", [whl["core"], *providers, whl["compat"]])
@@ -606,6 +621,122 @@ class Bench:
 
     # --- output ---------------------------------------------------------------------------
 
+    def declarative(self) -> None:
+        """Scenario 8: read 100,000 records in pages of 1,000 into SQLite, taskloom-declarative vs airbyte-cdk."""
+        total = DECLARATIVE_QUICK_RECORDS if self.quick else DECLARATIVE_RECORDS
+        port_file = WORK / "api-port"
+        port_file.unlink(missing_ok=True)
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                str(PROBES / "api_server.py"),
+                str(port_file),
+                str(total),
+                str(DECLARATIVE_PAGE),
+            ]
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not port_file.exists() or not port_file.read_text():
+                if time.monotonic() > deadline:
+                    raise harness.CommandFailed("the benchmark API server did not start")
+                time.sleep(0.1)
+            url = f"http://127.0.0.1:{port_file.read_text()}"
+            # The SQLite file lives on tmpfs when there is one: a commit per page costs both
+            # runtimes the same fsync, which on a shared disk would hide the runtimes' own cost.
+            db_dir = Path("/dev/shm") if Path("/dev/shm").is_dir() else WORK
+            runs = 1 if self.quick else 5
+            results: dict[str, dict[str, float]] = {}
+            sides = [("taskloom", "declarative")] + (
+                [] if self.quick else [("airbyte", "airbyte-cdk")]
+            )
+            for runtime, env_name in sides:
+                env = self.envs[env_name]
+                cmd = [
+                    env.python,
+                    str(PROBES / "declarative_read.py"),
+                    runtime,
+                    str(HERE / "declarative_manifest.yaml"),
+                    url,
+                    str(db_dir / f"taskloom-bench-{runtime}.db"),
+                ]
+                sample = harness.measure(cmd, runs=runs, env=env.env)
+                bare = harness.measure([env.python, "-c", "pass"], runs=self.runs, env=env.env)
+                module = (
+                    "taskloom.declarative.source"
+                    if runtime == "taskloom"
+                    else "airbyte_cdk.sources.declarative.concurrent_declarative_source"
+                )
+                imported = harness.measure(
+                    [env.python, "-c", f"import {module}"], runs=self.runs, env=env.env
+                )
+                results[runtime] = {
+                    "records_per_s": total / sample.median,
+                    "seconds": sample.median,
+                    "peak_rss_mib": sample.peak_rss_mib,
+                    "import_ms": (imported.median - bare.median) * 1000,
+                }
+                if runtime == "taskloom":
+                    core = harness.measure(
+                        [env.python, "-c", "import taskloom"], runs=self.runs, env=env.env
+                    )
+                    results[runtime]["import_over_core_ms"] = (imported.median - core.median) * 1000
+        finally:
+            server.terminate()
+            server.wait()
+        tl, ab = results["taskloom"], results.get("airbyte")
+        self.declarative_results = {
+            "records": total,
+            "db_dir": str(db_dir),
+            "page_size": DECLARATIVE_PAGE,
+            "cdk": AIRBYTE_CDK,
+            **results,
+        }
+        rate_ratio = tl["records_per_s"] / ab["records_per_s"] if ab else None
+        rss_ratio = tl["peak_rss_mib"] / ab["peak_rss_mib"] if ab else None
+        name = f"declarative ({total:,} records)"
+        self.rows += [
+            Row(
+                name,
+                "records/s into SQLite (airbyte-cdk in detail)",
+                "records/s",
+                round(tl["records_per_s"]),
+                None,
+                ">= 3x airbyte-cdk",
+                rate_ratio >= 3 if rate_ratio else None,
+                {"airbyte_cdk": ab and round(ab["records_per_s"]), "ratio": rate_ratio},
+            ),
+            Row(
+                name,
+                "peak RSS of the reading process (airbyte-cdk in detail)",
+                "MiB",
+                round(tl["peak_rss_mib"], 1),
+                None,
+                "<= 1/2 of airbyte-cdk",
+                rss_ratio <= 0.5 if rss_ratio else None,
+                {"airbyte_cdk": ab and round(ab["peak_rss_mib"], 1), "ratio": rss_ratio},
+            ),
+            Row(
+                name,
+                "import of the reader (taskloom.declarative.source) over `import taskloom`",
+                "ms",
+                round(tl["import_over_core_ms"], 1),
+                None,
+                "< 100 ms",
+                tl["import_over_core_ms"] < 100,
+            ),
+            Row(
+                name,
+                "import of the reader over a bare interpreter (core included)",
+                "ms",
+                round(tl["import_ms"], 1),
+                None,
+                "",
+                None,
+                {"airbyte_cdk": ab and round(ab["import_ms"], 1)},
+            ),
+        ]
+
     def write(self, started: float) -> None:
         RESULTS.mkdir(parents=True, exist_ok=True)
         machine = {
@@ -626,8 +757,11 @@ class Bench:
             "rows": [{**r.__dict__, "ratio": r.ratio} for r in self.rows],
             "curves": self.curves,
         }
-        suffix = "quick" if self.quick else "latest"
+        suffix = "quick" if self.quick else self.suffix
         (RESULTS / f"{suffix}.json").write_text(json.dumps(data, indent=2) + "\n")
+        if self.declarative_results is not None:
+            data["declarative"] = self.declarative_results
+            (RESULTS / f"{suffix}.json").write_text(json.dumps(data, indent=2) + "\n")
         (RESULTS / f"{suffix}.md").write_text(self.markdown(machine))
         self.plot(suffix)
 
@@ -657,7 +791,29 @@ class Bench:
             lines.append(
                 f"| {r.scenario} | {r.metric} | {r.unit} | {fmt(r.taskloom)} | {fmt(r.airflow)} | {ratio} | {r.target} | {met} |"
             )
-        lines += ["", "Scaling curves: " + ", ".join(f"`{name}.png`" for name in self.curves), ""]
+        if self.declarative_results is not None:
+            d = self.declarative_results
+            lines += [
+                "",
+                f"Declarative runtimes, {d['records']:,} records in pages of {d['page_size']:,} from a local "
+                f"server into SQLite (the file in `{d['db_dir']}`, one commit per page), the same manifest "
+                "(`bench/declarative_manifest.yaml`), medians; import is over a bare interpreter:",
+                "",
+                "| runtime | records/s | seconds | peak RSS MiB | import ms |",
+                "| --- | ---: | ---: | ---: | ---: |",
+            ]
+            for key, label in (("taskloom", "taskloom-declarative"), ("airbyte", d["cdk"])):
+                if key in d:
+                    r = d[key]
+                    lines.append(
+                        f"| {label} | {r['records_per_s']:,.0f} | {r['seconds']:.2f} | {r['peak_rss_mib']:.1f} | {r['import_ms']:.0f} |"
+                    )
+        if self.curves:
+            lines += [
+                "",
+                "Scaling curves: " + ", ".join(f"`{name}.png`" for name in self.curves),
+                "",
+            ]
         return "\n".join(lines)
 
     def plot(self, suffix: str) -> None:
@@ -698,11 +854,29 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--with-airflow", action="store_true", help="also install and measure Apache Airflow 3.3.2"
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=[
+            "footprint",
+            "cold_import",
+            "cli_start",
+            "discovery",
+            "dag_runs",
+            "scheduler_scaling",
+            "legacy_imports",
+            "declarative",
+        ],
+        help="run only these scenarios (repeatable); results go to results/<names>.{json,md}",
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
     bench = Bench(args.quick, args.with_airflow)
     print("setting up environments ...", flush=True)
-    bench.setup()
+    only = set(args.only) if args.only else None
+    if only:
+        bench.suffix = "-".join(sorted(only))
+    bench.setup(only)
     steps: list[Callable[[], None]] = [
         bench.footprint,
         bench.cold_import,
@@ -711,7 +885,10 @@ def main(argv: list[str]) -> int:
         bench.dag_runs,
         bench.scheduler_scaling,
         bench.legacy_imports,
+        bench.declarative,
     ]
+    if only:
+        steps = [s for s in steps if s.__name__ in only]
     failed = []
     for step in steps:
         print(f"--- {step.__name__}", flush=True)
@@ -726,7 +903,7 @@ def main(argv: list[str]) -> int:
             f"{row.scenario:>18} | {row.metric:<55} {row.taskloom!s:>9} {row.unit:<12} {'' if row.met is None else ('ok' if row.met else 'MISSED')}"
         )
     print(
-        f"wrote {RESULTS}/{'quick' if args.quick else 'latest'}.md in {time.monotonic() - started:.0f} s"
+        f"wrote {RESULTS}/{'quick' if args.quick else bench.suffix}.md in {time.monotonic() - started:.0f} s"
     )
     if failed:
         print(f"scenarios that could not run: {', '.join(failed)}")

@@ -119,7 +119,8 @@ def typecheck(env_python: str) -> int:
         check=True,
         env=wheels.build_env(),
     )
-    sources = [d.path / "src" for d in repo.dists()]
+    # Manifest-only providers have no Python to check.
+    sources = [d.path / "src" for d in repo.dists() if not d.manifest_only]
     env = {**os.environ, "MYPYPATH": os.pathsep.join(map(str, sources))}
     mypy = [sys.executable, "-m", "mypy", "--config-file", str(repo.ROOT / "mypy.ini")]
     targets = [str(s) for s in sources]

@@ -509,3 +509,50 @@ def test_a_corrupt_distribution_does_not_break_discovery(
     assert registry.status("ghost").distribution == "taskloom-provider-ghost"
     assert "skipping the entry points of a distribution" in caplog.text
     assert "corrupt-3.1.4.dist-info" in caplog.text
+
+
+def test_manifest_only_provider_lists_streams_and_a_connection_type_from_its_spec(
+    site: Path,
+) -> None:
+    """A manifest-only provider is discovered from data files alone; its spec becomes its connection type."""
+    registry = _install(site, "manifest")
+    status = registry.status("fixture_manifest")
+    assert status.state == ProviderState.OK
+    info = registry.get("fixture_manifest")
+    assert info.manifest_only
+    assert info.streams == ("things", "others")
+    conn = registry.connection_type("fixture_manifest")
+    assert conn.hook_class == "taskloom.declarative.hook.DeclarativeHook"
+    assert conn.default_conn_id == "fixture_manifest_default"
+    assert conn.secret_extra_fields == frozenset({"api_key"})
+    assert conn.extra_fields["url"].required
+    assert conn.extra_fields["url"].placeholder == "https://api.example.com"
+    assert conn.extra_fields["region"].choices == ("eu", "us")
+    assert _fixture_modules() == []
+
+
+def test_connections_of_a_manifest_only_type_are_validated_against_its_spec(site: Path) -> None:
+    """Required spec fields must be set (the secret one may be the password); choices are enforced."""
+    from taskloom.exceptions import InvalidConnectionError
+    from taskloom.models.connection import Connection
+
+    _install(site, "manifest")
+    ok = Connection(
+        "c1", conn_type="fixture_manifest", password="k" * 12, extra='{"url": "http://x"}'
+    )
+    ok.validate()
+    with pytest.raises(
+        InvalidConnectionError, match=r"extra 'api_key' is required.*\(or as the password\)"
+    ):
+        Connection("c2", conn_type="fixture_manifest", extra='{"url": "http://x"}').validate()
+    with pytest.raises(InvalidConnectionError, match=r"extra 'url' is required"):
+        Connection("c3", conn_type="fixture_manifest", password="k" * 12).validate()
+    with pytest.raises(
+        InvalidConnectionError, match=r"extra 'region' is 'mars'; allowed values: 'eu', 'us'"
+    ):
+        Connection(
+            "c4",
+            conn_type="fixture_manifest",
+            password="k" * 12,
+            extra='{"url": "u", "region": "mars"}',
+        ).validate()

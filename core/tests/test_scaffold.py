@@ -266,3 +266,33 @@ def test_a_dag_using_the_scaffolded_operator_runs_and_failures_point_at_the_prov
         "This error came from taskloom-provider-acme-crm 0.1.0; "
         "report it at https://example.com/taskloom-provider-acme-crm/issues"
     ) in result.stdout
+
+
+def test_manifest_only_scaffold_is_data_and_is_discovered(tmp_path: Path) -> None:
+    """--manifest-only writes provider.json + manifest.yaml and no Python module; core reads its spec and streams."""
+    import json
+
+    from taskloom.registry.info import parse_provider_info
+    from taskloom.registry.manifest import manifest_metadata
+    from taskloom.registry.scaffold import write_provider
+
+    written = write_provider("acme_api", tmp_path / "p", manifest_only=True)
+    package = "src/taskloom/providers/acme_api"
+    assert [f for f in written.files if f.startswith("src/")] == [
+        f"{package}/manifest.yaml",
+        f"{package}/provider.json",
+    ]
+    data = json.loads((written.root / package / "provider.json").read_text())
+    completed = manifest_metadata(str(written.root / package), data)
+    info = parse_provider_info(data, source="provider.json", provider_id="acme_api")
+    assert info.manifest_only
+    assert completed["streams"] == ["items"]
+    conn = completed["connection_types"]["acme_api"]
+    assert conn["extra_fields"]["api_token"] == {
+        "label": "API token",
+        "description": "Sent as Authorization Bearer (masked in every log).",
+        "type": "string",
+        "secret": True,
+        "required": True,
+    }
+    assert "taskloom-declarative>=1.0,<2" in (written.root / "pyproject.toml").read_text()

@@ -190,8 +190,13 @@ def check_command(ctx: click.Context, output: str) -> None:
     default=None,
     help="Where to create the distribution (default: ./taskloom-provider-<id>).",
 )
+@click.option(
+    "--manifest-only",
+    is_flag=True,
+    help="A manifest-only provider: a declarative manifest run by taskloom-declarative, no Python module.",
+)
 @output_option
-def new_command(provider_id: str, directory: Path | None, output: str) -> None:
+def new_command(provider_id: str, directory: Path | None, manifest_only: bool, output: str) -> None:
     """Scaffold a new provider distribution, ready to test.
 
     It installs and passes its own tests as generated.
@@ -200,7 +205,7 @@ def new_command(provider_id: str, directory: Path | None, output: str) -> None:
     from taskloom.registry.scaffold import write_provider
 
     try:
-        written = write_provider(provider_id, directory)
+        written = write_provider(provider_id, directory, manifest_only=manifest_only)
     except ScaffoldError as exc:
         raise click.UsageError(str(exc)) from None
     root = written.root

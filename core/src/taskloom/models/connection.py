@@ -383,11 +383,13 @@ class Connection:
     def validate(self) -> None:
         """Check the connection against its type's provider metadata.
 
-        Checks that an installed provider declares the conn_type, and that extra keys
+        Checks that an installed provider declares the conn_type, that the extra keys it
+        marks required are set (a secret one may be the password), and that extra keys
         with a fixed list of choices hold one of them.
 
         :raises UnknownConnectionTypeError: if no installed provider declares the conn_type.
-        :raises InvalidConnectionError: for an extra value outside its choices.
+        :raises InvalidConnectionError: for a missing required extra key, or an extra value
+            outside its choices.
         """
         from taskloom.exceptions import UnknownConnectionTypeError
         from taskloom.providers_manager import get_registry
@@ -402,7 +404,18 @@ class Connection:
             # The registry's message lists the known types and, when known, the distribution to install.
             raise UnknownConnectionTypeError(str(exc), conn_id=self.conn_id) from None
         extra = self.extra_dejson
+        password_used = False
         for key, field in info.extra_fields.items():
+            if field.required and extra.get(key) in (None, "", [], {}):
+                if field.secret and self.password and not password_used:
+                    password_used = True  # the password holds the first missing secret field
+                    continue
+                how = " (or as the password)" if field.secret else ""
+                raise InvalidConnectionError(
+                    f"extra {key!r} is required by conn_type {self.conn_type!r}; set it in the "
+                    f"connection's extra{how}",
+                    conn_id=self.conn_id,
+                )
             if field.choices is not None and key in extra and extra[key] not in field.choices:
                 allowed = ", ".join(map(repr, field.choices))
                 shown = REDACTED if field.secret else repr(extra[key])

@@ -52,6 +52,8 @@ class FieldInfo(NamedTuple):
     #: Declared JSON type (``string``, ``integer``, ``number``, ``boolean``), if any: a URI
     #: query value (always text) is converted to it.
     type: str | None = None
+    #: A connection of this type must set it (a secret extra field may come as the password).
+    required: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form, leaving out unset attributes."""
@@ -64,6 +66,8 @@ class FieldInfo(NamedTuple):
             data["choices"] = list(self.choices)
         if self.secret:
             data["secret"] = True
+        if self.required:
+            data["required"] = True
         return data
 
 
@@ -166,6 +170,10 @@ class ProviderInfo(NamedTuple):
     #: ``requests.auth.AuthBase`` classes that ``HttpHook`` may build from a connection's
     #: ``auth_type`` extra (no other dotted path is imported from a connection).
     http_auth_types: tuple[str, ...] = ()
+    #: A declarative manifest run by taskloom-declarative, with no Python module.
+    manifest_only: bool = False
+    #: A manifest-only provider's streams (read from its manifest).
+    streams: tuple[str, ...] = ()
 
     def declared_imports(self) -> list[tuple[str, str]]:
         """Every module and class the metadata names, as ``(kind, dotted name)`` pairs."""
@@ -193,6 +201,9 @@ class ProviderInfo(NamedTuple):
             data[kind] = list(getattr(self, kind))
         if self.http_auth_types:
             data["http_auth_types"] = list(self.http_auth_types)
+        if self.manifest_only:
+            data["manifest_only"] = True
+            data["streams"] = list(self.streams)
         return data
 
 
@@ -218,6 +229,7 @@ def _fields(raw: Mapping[str, Any]) -> Mapping[str, FieldInfo]:
                 choices=tuple(spec["choices"]) if "choices" in spec else None,
                 secret=bool(spec.get("secret", False)),
                 type=spec.get("type"),
+                required=bool(spec.get("required", False)),
             )
             for name, spec in raw.items()
         }
@@ -278,6 +290,8 @@ def build_provider_info(data: Mapping[str, Any]) -> ProviderInfo:
         secrets_backends=tuple(data.get("secrets_backends", ())),
         executors=tuple(data.get("executors", ())),
         http_auth_types=tuple(data.get("http_auth_types", ())),
+        manifest_only=bool(data.get("manifest_only", False)),
+        streams=tuple(data.get("streams", ())),
     )
 
 
@@ -318,6 +332,10 @@ def load_provider_document(path: str, *, provider_id: str) -> Any:
     """
     data = read_provider_json(path, provider_id=provider_id)
     validate_provider_info(data, source=path, provider_id=provider_id)
+    if data.get("manifest_only"):
+        from taskloom.registry.manifest import manifest_metadata
+
+        return manifest_metadata(os.path.dirname(path), data)
     return data
 
 

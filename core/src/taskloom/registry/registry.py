@@ -35,6 +35,7 @@ from taskloom.registry.info import ConnectionTypeInfo
 from taskloom.registry.info import ProviderInfo
 from taskloom.registry.install_hints import KNOWN_CONNECTION_TYPES
 from taskloom.registry.locate import PROVIDER_NAMESPACE
+from taskloom.registry.manifest import DECLARATIVE_HOOK
 from taskloom.registry.status import Problem
 from taskloom.registry.status import ProviderState
 from taskloom.registry.status import ProviderStatus
@@ -305,7 +306,13 @@ class ProviderRegistry:
         if info.id != provider_id:
             return f"provider.json says id {info.id!r} but its entry point is named {provider_id!r}"
         prefix = f"{PROVIDER_NAMESPACE}.{provider_id}."
-        outside = [name for _, name in info.declared_imports() if not name.startswith(prefix)]
+        outside = [
+            name
+            for kind, name in info.declared_imports()
+            if not name.startswith(prefix)
+            # A manifest-only provider's connections use the declarative runtime's hook.
+            and not (info.manifest_only and kind == "hook_class" and name == DECLARATIVE_HOOK)
+        ]
         if outside:
             return (
                 f"provider.json names code outside its package {prefix[:-1]}: {', '.join(outside)}"

@@ -12,7 +12,7 @@ from taskloom.declarative.errors import DeclarativeError
 from taskloom.declarative.errors import ManifestError
 
 
-class DeclarativeUsageError(click.UsageError):
+class DeclarativeUsageError(click.ClickException):
     """A bad manifest, config or stream name: printed as one clear message, no traceback."""
 
     exit_code = 1

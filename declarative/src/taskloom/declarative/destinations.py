@@ -41,6 +41,12 @@ def _column_type(prop: Any) -> str:
     return _SQL_TYPES.get(kinds, "TEXT") if isinstance(kinds, str) else "TEXT"
 
 
+def _is_string(prop: Any) -> bool:
+    kinds = prop.get("type") if isinstance(prop, Mapping) else None
+    kinds = [kinds] if isinstance(kinds, str) else list(kinds or ())
+    return [k for k in kinds if k != "null"] == ["string"]
+
+
 def _cell(value: Any) -> Any:
     return json.dumps(value) if isinstance(value, (dict, list)) else value
 
@@ -72,8 +78,15 @@ class DbApiDestination(Destination):
 
     def open(self, stream: StreamInfo, mode: str) -> None:
         from taskloom.hooks.base import BaseHook
+        from taskloom.hooks.dbapi import DbApiHook
 
-        self.hook: Any = BaseHook.get_hook(self.conn_id)
+        hook = BaseHook.get_hook(self.conn_id)
+        if not isinstance(hook, DbApiHook):
+            raise ValueError(
+                f"connection {self.conn_id!r} ({type(hook).__name__}) is not a database: a table "
+                "destination needs a DbApiHook connection (sqlite, duckdb, postgres, ...)"
+            )
+        self.hook: DbApiHook = hook
         self.table_name = self.table or stream.name
         props = dict((stream.json_schema or {}).get("properties") or {})
         self.key = [path[0] for path in stream.primary_key]
@@ -87,6 +100,12 @@ class DbApiDestination(Destination):
                 self.columns.append(key)
         self.raw = not props
         self.mode = mode
+        # Columns whose values may be objects or arrays (stored as JSON text).
+        self.json_columns = [
+            i
+            for i, c in enumerate(self.columns)
+            if _column_type(props.get(c)) == "TEXT" and not _is_string(props.get(c))
+        ]
         q = self._quote
         defs = ", ".join(f"{q(c)} {_column_type(props.get(c))}" for c in self.columns)
         self._conn = self.hook.get_conn()
@@ -110,7 +129,7 @@ class DbApiDestination(Destination):
         if self.raw:
             rows = [(json.dumps(r), *(_cell(r.get(k)) for k in self.key)) for r in records]
         else:
-            rows = [tuple(_cell(r.get(c)) for c in self.columns) for r in records]
+            rows = self._rows(records)
         cur = self._conn.cursor()
         try:
             if self.mode == "merge":
@@ -128,6 +147,27 @@ class DbApiDestination(Destination):
             raise
         finally:
             cur.close()
+
+    def _rows(self, records: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        """One tuple per record in column order; objects and arrays as JSON text.
+
+        The hot path of a load: only the columns that may hold objects or arrays are
+        inspected per value; a record that puts one elsewhere gets the slow, general path.
+        """
+        columns, dumps, json_columns = self.columns, json.dumps, self.json_columns
+        rows: list[tuple[Any, ...]] = []
+        for record in records:
+            row = list(map(record.get, columns))
+            for i in json_columns:
+                value = row[i]
+                if value.__class__ is dict or value.__class__ is list:
+                    row[i] = dumps(value)
+            rows.append(tuple(row))
+        for row in rows:
+            for value in row:
+                if value.__class__ is dict or value.__class__ is list:
+                    return [tuple(_cell(r.get(c)) for c in columns) for r in records]
+        return rows
 
     def close(self) -> None:
         if self._conn is not None:

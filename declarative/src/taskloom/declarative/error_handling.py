@@ -96,7 +96,7 @@ class Backoff:
         if self.kind == "ConstantBackoffStrategy":
             return self._number("backoff_time_in_seconds", 0)
         if self.kind == "ExponentialBackoffStrategy":
-            return self._number("factor", 5) * 2 ** (attempt - 1)
+            return self._number("factor", 5) * 2.0 ** (attempt - 1)
         value = self._header(response)
         if value is None:
             return None
@@ -137,7 +137,7 @@ class ErrorHandler:
             self.handlers = [ErrorHandler(h, interpolator, context) for h in spec["error_handlers"]]
             self.filters: list[ResponseFilter] = []
             self.backoffs: list[Backoff] = []
-            self.max_retries = max(
+            self.max_retries: int = max(
                 (h.max_retries for h in self.handlers), default=DEFAULT_MAX_RETRIES
             )
             return
@@ -181,4 +181,4 @@ class ErrorHandler:
             seconds = _seconds(response.headers["Retry-After"])
             if seconds is not None:
                 return seconds
-        return 5.0 * 2 ** (attempt - 1)
+        return float(5.0 * 2.0 ** (attempt - 1))

@@ -24,7 +24,9 @@ FIRST: Any = object()
 
 def response_headers(response: requests.Response) -> Mapping[str, Any]:
     """The response's headers for templates, with ``link`` parsed (``headers.link.next.url``)."""
-    headers = requests.structures.CaseInsensitiveDict(response.headers)
+    headers: requests.structures.CaseInsensitiveDict[Any] = requests.structures.CaseInsensitiveDict(
+        response.headers
+    )
     headers["link"] = response.links
     return headers
 
@@ -63,7 +65,7 @@ class DefaultPaginator(Paginator):
         self.page_size: int | None = int(size) if size not in (None, "") else None
         self.size_option = option(spec.get("page_size_option"), interpolator)
         token_spec = spec.get("page_token_option")
-        self.request_path = bool(token_spec) and token_spec["type"] == "RequestPath"
+        self.request_path = token_spec is not None and token_spec["type"] == "RequestPath"
         self.token_option = None if self.request_path else option(token_spec, interpolator)
         self.start_page = int(strategy.get("start_from_page", 0))
         self.inject_first = bool(strategy.get("inject_on_first_request", False))

@@ -52,8 +52,8 @@ class Router:
                 values = self.interpolator.eval(values, self.context) or []
                 if isinstance(values, str):
                     values = [v.strip() for v in values.split(",") if v.strip()]
-            for value in values:
-                yield {field: value}
+            for item in values:
+                yield {field: item}
             return
         for parent in self.spec["parent_stream_configs"]:
             key_path = str(self.interpolator.eval(parent["parent_key"], self.context)).split("/")

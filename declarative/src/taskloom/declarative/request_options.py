@@ -17,7 +17,8 @@ class RequestParts:
         self.params: dict[str, Any] = {}
         self.headers: dict[str, str] = {}
         self.json: dict[str, Any] = {}
-        self.data: dict[str, Any] = {}
+        #: A form (a dict) or a plain-text body (a str).
+        self.data: Any = {}
         #: A full URL that replaces the requester's (``RequestPath`` pagination).
         self.url: str | None = None
 

@@ -91,11 +91,10 @@ class Requester:
             elif kind == "RequestBodyUrlEncodedForm":
                 parts.data.update(im(body["value"], context))
             else:
-                parts.data = self.interpolator.eval(body["value"], context)  # type: ignore[assignment]
+                parts.data = self.interpolator.eval(body["value"], context)
         parts.json.update(im(self.spec.get("request_body_json"), context))
-        parts.data.update(im(self.spec.get("request_body_data"), context)) if isinstance(
-            parts.data, dict
-        ) else None
+        if isinstance(parts.data, dict):
+            parts.data.update(im(self.spec.get("request_body_data"), context))
         return parts
 
     def send(self, parts: RequestParts, context: Mapping[str, Any]) -> requests.Response | None:

@@ -6,20 +6,24 @@ import copy
 from collections.abc import Iterator
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
-
-import requests
 
 from taskloom.declarative import manifest as manifest_module
 from taskloom.declarative import validation
 from taskloom.declarative.errors import ConfigError
 from taskloom.declarative.errors import DeclarativeError
-from taskloom.declarative.interpolation import Interpolator
 from taskloom.declarative.manifest import Node
-from taskloom.declarative.stream import Reader
-from taskloom.declarative.stream import Stream
 from taskloom.utils.secrets_masker import mask_secret
 from taskloom.utils.secrets_masker import redact
+
+if TYPE_CHECKING:
+    # The HTTP side (requests, jinja2) is imported when a stream is first used: loading
+    # and validating a manifest (DAG parsing, `validate`, discovery) does without it.
+    import requests
+
+    from taskloom.declarative.stream import Reader
+    from taskloom.declarative.stream import Stream
 
 USER_AGENT = "taskloom-declarative"
 
@@ -120,6 +124,11 @@ class DeclarativeSource:
         sleep: Any = None,
     ) -> Stream:
         """The stream ``name``, bound to ``config`` (already prepared)."""
+        import requests
+
+        from taskloom.declarative.interpolation import Interpolator
+        from taskloom.declarative.stream import Stream
+
         for spec in self.document["streams"]:
             if spec.get("name") == name:
                 if session is None:
@@ -169,6 +178,7 @@ class DeclarativeSource:
         **kwargs: Any,
     ) -> Reader:
         """A :class:`Reader` of stream ``name``: iterate it for pages, then take its ``state``."""
+        self.stream(name, {})  # an unknown stream is the first thing to report
         return self.stream(name, self.prepare_config(config), **kwargs).read(state)
 
     def records(

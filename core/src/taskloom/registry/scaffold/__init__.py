@@ -33,6 +33,17 @@ FILES: Final = {
     "test_operators.py.tmpl": "tests/test_operators.py",
     "test_provider.py.tmpl": "tests/test_provider.py",
 }
+#: The files of a manifest-only provider (``--manifest-only``): data, no Python module.
+MANIFEST_ONLY_FILES: Final = {
+    "manifest_only_pyproject.toml.tmpl": "pyproject.toml",
+    "manifest_only_README.md.tmpl": "README.md",
+    "CHANGELOG.md.tmpl": "CHANGELOG.md",
+    "manifest_only_changelog_fragment.md.tmpl": "changelog.d/+first-release.feature.md",
+    "manifest_only_test-requirements.txt.tmpl": "test-requirements.txt",
+    "manifest_only_provider.json.tmpl": "src/taskloom/providers/$id/provider.json",
+    "manifest_only_manifest.yaml.tmpl": "src/taskloom/providers/$id/manifest.yaml",
+    "manifest_only_test_manifest.py.tmpl": "tests/test_manifest.py",
+}
 #: Files written empty.
 EMPTY_FILES: Final = (
     "src/taskloom/providers/$id/py.typed",
@@ -85,11 +96,15 @@ def check_provider_id(provider_id: str) -> None:
         )
 
 
-def write_provider(provider_id: str, directory: Path | None = None) -> Scaffold:
+def write_provider(
+    provider_id: str, directory: Path | None = None, *, manifest_only: bool = False
+) -> Scaffold:
     """Write a new provider distribution for ``provider_id``.
 
     :param directory: where to write it; default ``./taskloom-provider-<id>``.  It must not
         exist or be empty, so nothing of the user's is overwritten.
+    :param manifest_only: write a manifest-only provider (``manifest.yaml`` and
+        ``provider.json``, no Python module) instead of a hook and an operator.
     :raises ScaffoldError: for a bad id or a non-empty directory.
     """
     check_provider_id(provider_id)
@@ -101,14 +116,14 @@ def write_provider(provider_id: str, directory: Path | None = None) -> Scaffold:
         )
     templates = files(__name__)
     written: list[str] = []
-    for template_name, target in FILES.items():
+    for template_name, target in (MANIFEST_ONLY_FILES if manifest_only else FILES).items():
         text = Template(templates.joinpath(template_name).read_text(encoding="utf-8"))
         relative = Template(target).substitute(values)
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text.substitute(values), encoding="utf-8")
         written.append(relative)
-    for target in EMPTY_FILES:
+    for target in () if manifest_only else EMPTY_FILES:
         relative = Template(target).substitute(values)
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         (root / relative).write_text("", encoding="utf-8")
