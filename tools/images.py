@@ -34,6 +34,7 @@ import tomllib
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import repo
 import wheels
@@ -91,7 +92,7 @@ class Base:
     path: Path
 
     @functools.cached_property
-    def config(self) -> dict:
+    def config(self) -> dict[str, Any]:
         return tomllib.loads((self.path / "image.toml").read_text())
 
     @property
@@ -101,7 +102,7 @@ class Base:
     @property
     def python(self) -> str:
         """``X.Y`` of the interpreter, from ``python = "python3.11"``."""
-        return self.config["python"].removeprefix("python")
+        return str(self.config["python"]).removeprefix("python")
 
     @property
     def lock(self) -> Path:
@@ -131,9 +132,10 @@ def bases() -> dict[str, Base]:
     }
 
 
-def provider_json(dist: repo.Dist) -> dict:
+def provider_json(dist: repo.Dist) -> dict[str, Any]:
     (path,) = (dist.path / "src").glob("taskloom/providers/*/provider.json")
-    return json.loads(path.read_text())
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
 
 
 def provider_base(dist: repo.Dist) -> Base:
@@ -462,12 +464,10 @@ def build_provider(dist: repo.Dist, base_built: Built, *, no_cache: bool = False
     ctx = _context(f"provider-{dist.provider_id}")
     wheel = wheel_at(dist, epoch)
     if is_manifest_only(dist):
-        containerfile = base.path / "provider.Containerfile"
         with zipfile.ZipFile(wheel) as archive:
             archive.extractall(ctx / "provider")
     else:
-        containerfile = base.path / "provider.Containerfile"
-        lock = base.provider_lock(dist.provider_id)
+        lock = base.provider_lock(str(dist.provider_id))
         if not lock.exists():
             raise SystemExit(
                 f"{lock.relative_to(repo.ROOT)} is missing: run `python tools/images.py lock {base.name}`"
@@ -497,7 +497,7 @@ def build_provider(dist: repo.Dist, base_built: Built, *, no_cache: bool = False
     }
     return _bud(
         ctx,
-        containerfile,
+        base.path / "provider.Containerfile",
         provider_ref(dist),
         epoch,
         args={"BASE_IMAGE": base_built.pinned},
