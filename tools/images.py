@@ -665,6 +665,14 @@ def lock(base: Base) -> None:
         + _drop_packages(text, own)
     )
     print(f"images: wrote {base.lock.relative_to(repo.ROOT)}")
+    packages = base.path / "os-packages.txt"
+    packages.write_text(
+        f"# The Debian packages of the {base.config['suite']} OS layer when the lock was made\n"
+        "# (`python tools/images.py lock`); Debian's mirror moves on, so a later build may hold\n"
+        "# newer security releases: the image tests report any difference.\n"
+        + "".join(sorted(os_packages(os_layer(base)).splitlines(keepends=True)))
+    )
+    print(f"images: wrote {packages.relative_to(repo.ROOT)}")
     in_base = lock_names(base.lock.read_text())
     for dist in repo.providers():
         if (

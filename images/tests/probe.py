@@ -70,6 +70,12 @@ print(
             "pyc_shipped": os.path.exists(importlib.util.cache_from_source(cli_spec.origin)),
             "dists": {d.metadata["Name"]: d.version for d in metadata.distributions()},
             "unmet": unmet_requirements(),
+            "debian_packages": subprocess.run(
+                ["dpkg-query", "-W", "-f", "${Package} ${Version}\n"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.splitlines(),
             "providers": json.loads(providers),
             "programs": {
                 name: shutil.which(name)

@@ -79,6 +79,29 @@ def test_import_taskloom_uses_shipped_bytecode(
     report[f"{base.name}.import_taskloom_ms"] = facts["import_ms"]
 
 
+def test_debian_packages_are_the_recorded_ones(
+    base: images.Base, facts: dict, report: dict
+) -> None:
+    """The packages image.toml asks for are there; any drift from os-packages.txt (Debian's
+    security releases since the lock was made) is reported, with the versions."""
+    installed = dict(line.split(" ", 1) for line in facts["debian_packages"])
+    assert set(base.config["os_packages"]) <= set(installed)
+    recorded = dict(
+        line.split(" ", 1)
+        for line in (base.path / "os-packages.txt").read_text().splitlines()
+        if not line.startswith("#")
+    )
+    assert set(recorded) == set(installed), (
+        "the OS layer's package set changed: run `tools/images.py lock`"
+    )
+    drift = {
+        name: f"{recorded[name]} -> {version}"
+        for name, version in installed.items()
+        if recorded[name] != version
+    }
+    report[f"{base.name}.debian_packages"] = {"count": len(installed), "newer_than_recorded": drift}
+
+
 def test_size_is_within_budget(base: images.Base, report: dict) -> None:
     layers = sizes.layers(base.ref)
     compressed = sum(layer.compressed for layer in layers)
