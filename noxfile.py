@@ -163,6 +163,7 @@ def images(session: nox.Session) -> None:
     The tests run on the host, from an environment with their own tools (pytest, and the
     redis client the Redis fixture pings its server with).
     """
+    _tool(session, "servers.py")  # buildah, mmdebstrap and the Redis server the tests start
     session.install("pytest==9.2.0", "packaging==26.4", "redis==8.2.0")
     built_json = wheels.CACHE / "images" / "built.json"
     built_json.parent.mkdir(parents=True, exist_ok=True)
@@ -183,12 +184,20 @@ def images(session: nox.Session) -> None:
 
 @nox.session(python=False)
 def tests(session: nox.Session) -> None:
-    """Everything CI runs: the tox matrix, then the cross-distribution checks."""
+    """Everything CI runs: the servers' set-up, the tox matrix, the cross-distribution checks.
+
+    Each tox environment's output is kept and printed only when it fails; the table of
+    every environment's tests comes last (``nox -s summary``), after the quick benchmark.
+    """
+    _tool(session, "servers.py")
+    if not sys.stdout.isatty():
+        # Plain logs: no colours, spinners or progress bars (uv, twine, tox, pytest).
+        os.environ.update(NO_COLOR="1", UV_NO_PROGRESS="1", PY_COLORS="0", TERM="dumb")
     tox = str(Path(TOOLS_PYTHON).parent / "tox")
     parallel = os.environ.get("TASKLOOM_TOX_PARALLEL", "2")
     shutil.rmtree(wheels.CACHE / "junit", ignore_errors=True)
     # The images (mostly waiting on Debian's mirror, PyPI and disk copies) build and test
-    # alongside the tox matrix; their output is shown once both are done.
+    # alongside the tox matrix; their output is printed once the other checks are done.
     images_log_path = wheels.CACHE / "images-session.log"
     images_log_path.parent.mkdir(parents=True, exist_ok=True)
     with images_log_path.open("w") as images_log:
@@ -200,22 +209,32 @@ def tests(session: nox.Session) -> None:
         )
     tox_ok = True
     try:
-        session.run(tox, "run-parallel", "--parallel", parallel, "--parallel-live", external=True)
-    except nox.command.CommandFailed:
-        tox_ok = False  # still run the cross-distribution checks, then fail
-    try:
+        try:
+            session.run(
+                tox, "run-parallel", "--parallel", parallel, "--parallel-no-spinner", external=True
+            )
+        except nox.command.CommandFailed:
+            tox_ok = False  # still run the cross-distribution checks, then fail
         for step in (build, install_matrix, release, changed, codeowners):
             session.log(f"--- nox -s {step.__name__}")
             step(session)
-    finally:
-        session.log("--- the tests of every tox environment, added up")
-        _tool(session, "junit_summary.py")
         images_ok = images_session.wait() == 0
-        session.log("--- nox -s images (ran alongside)")
+        session.log("--- nox -s images (ran alongside the tox matrix)")
         print(images_log_path.read_text(), flush=True)
-    if not tox_ok:
-        session.error("some tox environments failed (see above)")
-    if not images_ok:
-        session.error("nox -s images failed (see above)")
-    # The benchmark harness runs in its quick mode so it never rots (figures are not asserted).
-    session.notify("bench", posargs=["--quick"])
+        if not tox_ok:
+            session.error("some tox environments failed (their output is above)")
+        if not images_ok:
+            session.error("nox -s images failed (its output is above)")
+        # The benchmark harness runs in its quick mode so it never rots (figures are not asserted).
+        session.notify("bench", posargs=["--quick"])
+    finally:
+        if images_session.poll() is None:  # a step above failed first: stop the image session
+            images_session.terminate()
+            images_session.wait()
+        session.notify("summary")  # queued last: the table closes the run, even a failed one
+
+
+@nox.session(python=False)
+def summary(session: nox.Session) -> None:
+    """The table of the last test run: each tox environment's passed/failed/skipped tests and time."""
+    _tool(session, "junit_summary.py")

@@ -10,6 +10,8 @@ d. providers installed before core
 e. everything editable
 f. core wheel + editable provider, and editable core + provider wheel
 g. ``pip install "taskloom[<id>]"``, the extra resolved from a local index of the wheels
+h. a manifest-only provider from a local index: it pulls ``taskloom-declarative`` in, is
+   listed with its streams, its manifest reads; uninstalling it leaves core and the runtime
 
 Each environment runs ``tools/probe.py`` (imports, entry points, compat shims, RECORD
 files still on disk, the console script).  Usage::
@@ -20,6 +22,7 @@ files still on disk, the console script).  Usage::
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -140,6 +143,27 @@ def scenarios(dist_dir: Path, a: str, b: str) -> dict[str, Callable[[str], bool]
         env.install("--find-links", str(dist_dir), f"taskloom[{a}]")
         return env.probe(expect=[a])
 
+    manifest_only = [d for d in repo.providers() if d.manifest_only]
+
+    def manifest_only_provider(inst: str) -> bool:
+        dist = manifest_only[0]
+        pid = str(dist.provider_id)
+        env = Env("h-manifest-only", inst)
+        env.install("--find-links", str(dist_dir), dist.name)
+        ok = env.probe(expect=[pid])
+        listed = subprocess.run(
+            [env.python, "-m", "taskloom", "declarative", "discover", pid, "--output", "json"],
+            capture_output=True,
+            text=True,
+        )
+        ok = listed.returncode == 0 and bool(json.loads(listed.stdout)["streams"]) and ok
+        print(f"  (h) {pid} discovered through taskloom-declarative: {listed.returncode == 0}")
+        env.uninstall(dist.name)
+        return env.probe(absent=[pid]) and ok
+
+    extra = {
+        "h a manifest-only provider (and its runtime) from a local index": manifest_only_provider
+    }
     return {
         "a core alone": core_alone,
         "b+c two providers, then one uninstalled": two_providers_then_uninstall,
@@ -147,6 +171,7 @@ def scenarios(dist_dir: Path, a: str, b: str) -> dict[str, Callable[[str], bool]
         "e all editable": all_editable,
         "f core wheel + editable provider and the reverse": mixed_editable,
         f"g taskloom[{a}] from a local index": extra_from_index,
+        **(extra if manifest_only else {}),
     }
 
 

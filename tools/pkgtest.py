@@ -113,7 +113,8 @@ def typecheck(env_python: str) -> int:
     out_dir = wheels.CACHE / "tox-wheels" / "type"
     shutil.rmtree(out_dir, ignore_errors=True)
     built = [wheels.build_dist(d, out_dir) for d in repo.dists()]
-    stubs = ["types-requests", "types-PyYAML", "types-jsonschema"]
+    # rich: core's optional extra taskloom[progress], typed by its own package.
+    stubs = ["types-requests", "types-PyYAML", "types-jsonschema", "rich"]
     subprocess.run(
         [wheels.uv(), "pip", "install", "--python", env_python, *map(str, built), *stubs],
         check=True,

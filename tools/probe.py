@@ -48,7 +48,9 @@ def provider_problems(expect: set[str], absent: set[str]) -> tuple[list[str], li
         found.append(ep.name)
         try:
             package = importlib.import_module(ep.value)
-            info = json.loads((Path(package.__file__).parent / "provider.json").read_text())
+            # A manifest-only provider is a namespace package: no __file__, one __path__ entry.
+            folder = Path(next(iter(package.__path__)))
+            info = json.loads((folder / "provider.json").read_text())
             for module in [
                 *info.get("hooks", []),
                 *info.get("operators", []),

@@ -113,6 +113,7 @@ def main(argv: list[str]) -> int:
                 str(tools_bin / "twine"),
                 "upload",
                 "--non-interactive",
+                "--disable-progress-bar",  # a bar per file is escape codes in a CI log
                 "--repository-url",
                 index,
                 "-u",

@@ -70,7 +70,10 @@ def _matrix_path_dirs() -> list[str]:
         found = shutil.which(name)
         if found and _works(found):
             continue
-        candidates = sorted(pyenv_root.glob(f"versions/{version}.*/bin/{name}"), reverse=True)
+        try:
+            candidates = sorted(pyenv_root.glob(f"versions/{version}.*/bin/{name}"), reverse=True)
+        except OSError:  # e.g. HOME still names root's home after `runuser`/`su` without -l
+            candidates = []
         for candidate in candidates:
             if _works(str(candidate)):
                 dirs.append(str(candidate.parent))

@@ -88,7 +88,7 @@ _host = st.one_of(st.none(), _text, st.ip_addresses(v=6).map(str), st.ip_address
     login=st.none() | _text,
     password=st.none() | _text,
     schema=st.none() | _text,
-    port=st.none() | st.integers(min_value=0, max_value=65535),
+    port=st.none() | st.integers(min_value=1, max_value=65535),
     extra=_extra,
 )
 def test_uri_round_trip_any_text(
@@ -124,7 +124,7 @@ def test_uri_round_trip_any_text(
             "login": _text,
             "password": _text,
             "schema": _text,
-            "port": st.integers(min_value=0, max_value=65535),
+            "port": st.integers(min_value=1, max_value=65535),
             "extra": st.dictionaries(_text, _json, max_size=3),
         },
     )
@@ -234,8 +234,10 @@ def test_uri_argument() -> None:
     [
         ("no scheme here s3cr3t-Pa55", "is not a connection URI"),
         ("postgres://user:s3cr3t-Pa55@host:notaport/db", "port is not a number"),
-        ("postgres://user:s3cr3t/Pa55@host/db", "port is not a number"),
-        ("postgres://user:s3cr3t#Pa55@host/db", "raw '#'"),
+        ("postgres://user:s3cr3t/Pa55@host/db", "the password has a raw '/'"),
+        ("postgres://user:s3cr3t?Pa55@host:5432/db", "the password has a raw '\\?'"),
+        ("postgres://user:s3cr3t#Pa55@host/db", "the password has a raw '#'"),
+        ("postgres://host/db#s3cr3t-Pa55", "raw '#'"),
         ("postgres://user:s3cr3t-Pa55@[::1/db", "closing ']'"),
         ("postgres://user:s3cr3t-Pa55@host:99999/db", "out of range"),
         ("http://h/?__extra__=%7Bs3cr3t-Pa55", "__extra__ parameter is not valid JSON"),
@@ -273,8 +275,12 @@ def test_invalid_json_errors_hide_the_secret() -> None:
 def test_port_validation() -> None:
     """A numeric string port is accepted; other values are rejected with the fix."""
     assert Connection(conn_type="http", port="8080").port == 8080
-    with pytest.raises(InvalidConnectionError, match="whole number between 0 and 65535"):
+    with pytest.raises(InvalidConnectionError, match="whole number between 1 and 65535") as info:
         Connection(conn_type="http", port="http")
+    assert "URI" not in str(info.value)  # no URI here: no hint about encoding one
+    for outside in (0, 65536):
+        with pytest.raises(InvalidConnectionError, match="out of range"):
+            Connection(conn_type="http", port=outside)
     with pytest.raises(InvalidConnectionError, match="not true/false"):
         Connection(conn_type="http", port=True)
 

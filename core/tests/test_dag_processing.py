@@ -213,4 +213,53 @@ def test_bad_input_in_a_dag_file_names_value_and_line(tmp_path: Path) -> None:
     for name, (_, message) in cases.items():
         error = bag.import_errors[str(tmp_path / name)]
         assert message in error
-        assert f'File "{tmp_path / name}", line 4' in error
+        assert f"{tmp_path / name}:4" in error
+        assert "Traceback" not in error  # a DagDefinitionError is one line (issue 22)
+
+
+def test_a_missing_provider_gets_the_install_hint(tmp_path: Path) -> None:
+    """A DAG file importing a provider that is not installed names what to install, or that
+    taskloom has no provider for that system yet -- not a bare ModuleNotFoundError."""
+    (tmp_path / "known.py").write_text(
+        "from taskloom import DAG\nfrom taskloom.providers.smtpx_missing.hooks import X\n"
+    )
+    (tmp_path / "duck.py").write_text(
+        "from taskloom import DAG\nimport taskloom.providers.duckdb.hooks.duckdb\n"
+    )
+    (tmp_path / "jira.py").write_text(
+        "from taskloom import DAG\nfrom taskloom.contrib.hooks.jira_hook import JiraHook\n"
+    )
+    bag = DagBag(tmp_path)
+    errors = {Path(p).name: e for p, e in bag.import_errors.items()}
+    assert errors["duck.py"].endswith(
+        "taskloom.providers.duckdb.hooks.duckdb cannot be imported: pip install "
+        "taskloom-provider-duckdb  "
+        '(or: pip install "taskloom[duckdb]")\n'
+    )
+    assert errors["known.py"].endswith("no provider for smtpx_missing yet\n")
+    assert errors["jira.py"].endswith(
+        "taskloom.contrib.hooks.jira_hook cannot be imported: no provider for jira yet\n"
+    )
+
+
+def test_command_line_warning_errors_apply_to_dag_files(tmp_path: Path) -> None:
+    """``python -W error::DeprecationWarning`` makes a deprecation in a DAG file an import
+    error at the user's line (the DagBag records warnings otherwise)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "old.py").write_text(
+        "from taskloom import DAG\n\ndag = DAG('old', schedule_interval=None)\n"
+    )
+    code = (
+        "import sys; from taskloom.dag_processing import DagBag; "
+        f"bag = DagBag({str(tmp_path)!r}); print(list(bag.import_errors.values())[0])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-W", "error::DeprecationWarning", "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert f'File "{tmp_path / "old.py"}", line 3' in out
+    assert "DeprecationWarning: DAG(schedule_interval=...) is deprecated" in out

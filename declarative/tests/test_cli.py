@@ -169,3 +169,24 @@ def test_manifest_only_scaffold_validates_and_passes_its_own_tests(tmp_path: Pat
     )
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert "2 passed" in tests.stdout
+
+
+def test_read_validates_records_against_the_stream_schema(
+    fake_api: FakeAPI, tmp_path: Path
+) -> None:
+    """--validate names each record that breaks the schema, and exits 1."""
+    POKEMON[2] = {"id": 3, "name": 5}
+    try:
+        serve_pokemon(fake_api)
+        config = tmp_path / "config.json"
+        config.write_text(json.dumps({"base_url": fake_api.url}))
+        manifest = str(MANIFESTS / "pokeapi_style.yaml")
+        read = taskloom(
+            "read", manifest, "--stream", "pokemon", "--config", str(config), "--validate"
+        )
+    finally:
+        POKEMON[2] = {"id": 3, "name": "mon3"}
+    assert read.returncode == 1
+    assert "record 3: name: 5 is not of type 'string'" in read.stderr
+    assert "1 schema mismatch(es) in 50 records" in read.stderr
+    assert len(read.stdout.splitlines()) == 50

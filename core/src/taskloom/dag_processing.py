@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import re
 import sys
 import traceback
 import warnings
@@ -18,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 
 from taskloom import configuration
+from taskloom.exceptions import DagDefinitionError
 from taskloom.exceptions import TaskloomError
 from taskloom.models import dag as dag_module
 from taskloom.models.dag import DAG
@@ -106,6 +108,8 @@ class DagBag:
             return []
         added = []
         for dag in found:
+            if dag.fileloc != filename:  # made by a helper elsewhere: its line is not this file's
+                dag.lineno = None
             dag.fileloc = filename
             problem = self._check(dag)
             if problem:
@@ -145,12 +149,13 @@ class DagBag:
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
+                _keep_command_line_errors()
                 spec.loader.exec_module(module)
         except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt):
                 raise
             sys.modules.pop(name, None)
-            self.import_errors[filename] = _format_error(exc)
+            self.import_errors[filename] = _format_error(exc, filename)
             return None, []
         finally:
             dag_module._autoregistered = previous
@@ -162,6 +167,36 @@ class DagBag:
             if isinstance(value, DAG):
                 found.setdefault(id(value), value)
         return module, list(found.values())
+
+
+def _keep_command_line_errors() -> None:
+    """Re-apply the ``-W error...`` options of the command line (``python -W
+    error::DeprecationWarning``) over "record every warning", so such a warning fails the
+    DAG file at the user's line, as it would outside taskloom."""
+    import builtins
+    import re
+
+    for option in sys.warnoptions:
+        action, message, category_name, module, lineno = (option.split(":") + [""] * 4)[:5]
+        if not action or not "error".startswith(action.strip()):
+            continue
+        category: object = Warning
+        if category_name.strip():
+            name = category_name.strip()
+            category = getattr(builtins, name, None)
+            if category is None and "." in name:
+                from taskloom.utils.module_loading import import_string
+
+                category = import_string(name)
+        if not (isinstance(category, type) and issubclass(category, Warning)):
+            continue
+        warnings.filterwarnings(
+            "error",
+            message=re.escape(message.strip()),
+            category=category,
+            module=re.escape(module.strip()) + r"\Z" if module.strip() else "",
+            lineno=int(lineno) if lineno.strip().isdigit() else 0,
+        )
 
 
 def _add_to_sys_path(folder: Path) -> None:
@@ -191,12 +226,35 @@ def _dag_files(folder: Path) -> Iterator[Path]:
             yield path
 
 
-def _format_error(exc: BaseException) -> str:
-    """The traceback of an import error, without the DagBag's and importlib's own frames."""
+def _format_error(exc: BaseException, filename: str) -> str:
+    """The traceback of an import error, without the DagBag's and importlib's own frames.
+
+    A :class:`DagDefinitionError` (an invalid id, a cycle ...) is the DAG author's mistake,
+    and its message says how to fix it: it gets one line with the DAG file's line instead
+    of a traceback through taskloom's internals (issue 22).
+    """
+    if isinstance(exc, DagDefinitionError):
+        linenos = [
+            f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename
+        ]
+        where = f"{filename}:{linenos[-1]}" if linenos else filename
+        message = f"{type(exc).__name__}: {exc}"
+        return message if where in message else f"{where}: {message}"
     frames = [
         frame
         for frame in traceback.extract_tb(exc.__traceback__)
         if frame.filename != __file__ and not frame.filename.startswith("<frozen importlib")
     ]
     lines = ["Traceback (most recent call last):\n", *traceback.format_list(frames)]
-    return "".join([*lines, *traceback.format_exception_only(type(exc), exc)])
+    text = "".join([*lines, *traceback.format_exception_only(type(exc), exc)])
+    missing = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
+    if missing and missing.startswith("taskloom.") and "is a taskloom 1.x import path" not in text:
+        from taskloom.registry.install_hints import module_install_hint
+
+        # The import statement names the whole module (taskloom.contrib.hooks.jira_hook)
+        # when only its first missing parent (taskloom.contrib) is in the error.
+        statement = re.match(r"\s*(?:from|import)\s+(taskloom[\w.]*)", frames[-1].line or "")
+        if statement and statement[1].startswith(missing):
+            missing = statement[1]
+        text += f"{missing} cannot be imported: {module_install_hint(missing)}\n"
+    return text

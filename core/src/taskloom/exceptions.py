@@ -8,6 +8,7 @@ never from URIs or passwords.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from typing import Any
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -123,11 +124,15 @@ class DatabaseSchemaError(TaskloomError):
     """The metadata DB's schema version is not the one this taskloom expects."""
 
 
-class DagNotFoundError(TaskloomError, LookupError):
+class NotFoundError(TaskloomError, LookupError):
+    """Something asked for by id (a DAG, a run, a connection) does not exist."""
+
+
+class DagNotFoundError(NotFoundError):
     """No DAG with this id was found in the DAG folder."""
 
 
-class DagRunNotFoundError(TaskloomError, LookupError):
+class DagRunNotFoundError(NotFoundError):
     """No run of this DAG has this run id or logical date."""
 
 
@@ -162,7 +167,7 @@ class _PicklableError(Exception):
         return (_restore_error, (type(self), self.args, dict(self.__dict__)))
 
 
-class ConnectionNotFoundError(_PicklableError, TaskloomError, LookupError):
+class ConnectionNotFoundError(_PicklableError, NotFoundError):
     """No secrets backend, variable, connections file or DB row defines this connection."""
 
     def __init__(self, conn_id: str, searched: list[str]) -> None:
@@ -217,3 +222,10 @@ class HttpError(_PicklableError, TaskloomError):
 
 class SQLCheckError(TaskloomError):
     """A SQL data check (``SQLCheckOperator``, ``SQLValueCheckOperator``) failed."""
+
+
+def __getattr__(name: str) -> Any:
+    # The 1.x exception names (``TaskloomException``...), from the table of moves.
+    from taskloom.legacy.finder import package_getattr
+
+    return package_getattr(__name__, name)

@@ -79,6 +79,14 @@ class Timetable:
         """The interval that follows ``info``, ignoring start/end dates and catchup."""
         return None
 
+    def following_schedule(self, when: datetime) -> datetime | None:
+        """The first schedule boundary after ``when`` (``None`` without a recurring schedule)."""
+        return None
+
+    def previous_schedule(self, when: datetime) -> datetime | None:
+        """The last schedule boundary before ``when`` (``None`` without a recurring schedule)."""
+        return None
+
 
 class OnceTimetable(Timetable):
     """``@once``: one run at ``start_date``."""
@@ -146,6 +154,12 @@ class _IntervalTimetable(Timetable):
     def next_interval_after(self, info: DagRunInfo) -> DagRunInfo | None:
         start = self._align_to_prev(info.data_interval_end)
         return DagRunInfo.interval(start, self._next(start))
+
+    def following_schedule(self, when: datetime) -> datetime | None:
+        return self._next(when)
+
+    def previous_schedule(self, when: datetime) -> datetime | None:
+        return self._prev(when)
 
 
 class CronTimetable(_IntervalTimetable):

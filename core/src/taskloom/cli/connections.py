@@ -145,7 +145,9 @@ def _validate(conn: Connection) -> list[str]:
     help='The connection as a JSON object: {"conn_type": "http", "host": ...}',
 )
 @click.option(
-    "--conn-type", "conn_type", help="The connection type (see `taskloom providers list`)."
+    "--conn-type",
+    "conn_type",
+    help="The connection type (see `taskloom providers connection-types`).",
 )
 @click.option("--conn-host", "host")
 @click.option("--conn-login", "login")

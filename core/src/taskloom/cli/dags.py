@@ -22,6 +22,7 @@ from taskloom import configuration
 from taskloom.cli import ExitCode
 from taskloom.cli.output import output_option
 from taskloom.cli.output import render
+from taskloom.cli.progress import progress_bar
 
 if TYPE_CHECKING:
     from taskloom.dag_processing import DagBag
@@ -117,12 +118,24 @@ def load_dag(dag_id: str, subdir: Path | None) -> tuple[DagBag, DAG]:
     return dagbag, get_dag(dagbag, dag_id)
 
 
+def _error_summary(path: str, error: str) -> str:
+    """``file:line: the error`` for a broken DAG file, at the innermost frame of that file."""
+    frames = re.findall(r'File "([^"]+)", line (\d+)', error)
+    lines = [line for line in error.strip().splitlines() if line.strip()]
+    last = lines[-1] if lines else error
+    own = [line for file, line in frames if file == path]
+    return f"{path}:{own[-1]}: {last}" if own else f"{path}: {last}"
+
+
 def get_dag(dagbag: DagBag, dag_id: str) -> DAG:
     """The DAG ``dag_id`` from ``dagbag``, or a usage error naming what was found."""
     dag = dagbag.get_dag(dag_id)
     if dag is not None:
         return dag
-    broken = "".join(f"\n  broken file: {path}" for path in dagbag.import_errors)
+    broken = "".join(
+        f"\n  broken file: {_error_summary(path, error)}"
+        for path, error in dagbag.import_errors.items()
+    )
     known = ", ".join(dagbag.dag_ids) or "none"
     raise DagNotFoundUsageError(
         f"DAG {dag_id!r} not found in {dagbag.dag_folder} (DAGs found: {known}){broken}; "
@@ -190,7 +203,10 @@ def list_command(subdir: Path | None, output: str) -> None:
         {
             "dag_id": dag.dag_id,
             "fileloc": dag.fileloc,
-            "schedule": dag.timetable.summary if dag.schedule is not None else None,
+            # schedule=None (manual runs only) shows as None, not as an empty cell; JSON keeps null.
+            "schedule": dag.timetable.summary
+            if dag.schedule is not None
+            else ("None" if output == "table" else None),
             "paused": paused.get(dag.dag_id, False),
             "tags": ", ".join(dag.tags) if output == "table" else dag.tags,
         }
@@ -238,6 +254,14 @@ def show_command(dag_id: str, subdir: Path | None) -> None:
     click.echo(f"{dag.dag_id}  schedule: {schedule}  tasks: {len(dag.task_dict)}")
     for line in _graph_lines(dag):
         click.echo(line)
+
+
+#: Task states after which a task runs no more in this run (a retry is not one).
+DONE_TASK_STATES = frozenset({"success", "failed", "skipped", "upstream_failed"})
+
+
+def _nothing() -> None:
+    """The progress callback when no bar is shown."""
 
 
 def _print_task_event(rs: RunState, task_id: str, state: str, result: TaskRunResult | None) -> None:
@@ -304,11 +328,20 @@ def test_command(
     if as_table:
         click.echo(f"Running {dag.dag_id} run {run.run_id}")
     executor = load_executor(executor_name)
-    loop = DagRunLoop(conn, executor, on_task_done=_print_task_event if as_table else None)
+    advance: Callable[[], None] = _nothing  # the progress bar's, once it is shown
+
+    def on_task(rs: RunState, task_id: str, state: str, result: TaskRunResult | None) -> None:
+        if as_table:
+            _print_task_event(rs, task_id, state, result)
+        if state in DONE_TASK_STATES:
+            advance()
+
+    loop = DagRunLoop(conn, executor, on_task_done=on_task)
     loop.add_run(dag, run)
     executor.start()
     try:
-        loop.run_until_done(poll=0.05)
+        with progress_bar(f"{dag.dag_id}: tasks", total=len(dag.task_dict)) as advance:
+            loop.run_until_done(poll=0.05)
     except DeadlockError as exc:
         executor.end(terminate=True)
         with conn:  # nothing will ever move it: finish it as failed
@@ -459,9 +492,12 @@ def backfill_command(
         f"Backfilling {dag.dag_id}: {len(to_run)} run(s), {total_tasks} task(s){kept}", err=True
     )
 
+    advance: Callable[[], None] = _nothing  # the progress bar's, once it is shown
+
     def on_task(rs: RunState, task_id: str, state: str, result: TaskRunResult | None) -> None:
-        if state in ("success", "failed", "skipped", "upstream_failed"):
+        if state in DONE_TASK_STATES:
             progress["tasks"] += 1
+            advance()
         if result is not None and result.error:
             click.echo(
                 f"  {rs.run.run_id} {task_id}: {state}\n      "
@@ -479,7 +515,8 @@ def backfill_command(
 
     executor = load_executor(executor_name)
     try:
-        run_backfill(conn, dag, runs, executor, on_task_done=on_task, on_run_done=on_run)
+        with progress_bar(f"{dag.dag_id}: backfill tasks", total=total_tasks) as advance:
+            run_backfill(conn, dag, runs, executor, on_task_done=on_task, on_run_done=on_run)
     except DeadlockError as exc:
         conn.close()
         click.echo(click.style(f"Backfill of {dag.dag_id} is stuck: {exc}", fg="red"), err=True)

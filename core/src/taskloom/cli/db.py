@@ -14,10 +14,19 @@ def db_group() -> None:
 
 @db_group.command("migrate")
 def migrate_command() -> None:
-    """Create the DB or bring its schema up to date."""
+    """Create the DB or bring its schema up to date, one line per migration applied."""
     from taskloom import db
+    from taskloom.cli.progress import progress_bar
 
-    applied = db.migrate()
+    current, _ = db.check()
+    pending = sum(1 for version, _, _ in db.migrations() if version > current)
+    with progress_bar("migrations", total=pending) as advance:
+
+        def on_applied(name: str, left: int) -> None:
+            click.echo(f"applied {name} ({left} to go)", err=True)
+            advance()
+
+        applied = db.migrate(on_applied=on_applied)
     current, head = db.check()
     if applied:
         click.echo(f"Applied {', '.join(applied)}; {db.db_path()} is at schema version {current}.")

@@ -26,6 +26,7 @@ import contextlib
 import os
 import re
 import sqlite3
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -79,26 +80,35 @@ def _open(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def migrate(conn: sqlite3.Connection | None = None) -> list[str]:
+def migrate(
+    conn: sqlite3.Connection | None = None,
+    *,
+    on_applied: Callable[[str, int], None] | None = None,
+) -> list[str]:
     """Apply the migrations the DB lacks, in order; return the names of those applied.
 
     Each migration runs in one ``BEGIN IMMEDIATE`` transaction together with its
     ``user_version`` bump, so a crash leaves the DB at a whole version.
 
+    :param on_applied: called with each migration's name and the number still to apply,
+        once it is committed (``taskloom db migrate`` shows progress with it).
     :raises DatabaseSchemaError: if the DB is newer than this taskloom.
     """
     own = conn is None
     conn = conn or _open(db_path())
     try:
         applied = []
-        for version, name, sql in migrations():
+        pending = [m for m in migrations() if m[0] > current_version(conn)]
+        for done, (version, name, sql) in enumerate(pending, 1):
             with transaction(conn):
-                if current_version(conn) >= version:
+                if current_version(conn) >= version:  # another process applied it meanwhile
                     continue
                 for statement in _statements(sql):
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version={version}")
             applied.append(name)
+            if on_applied is not None:
+                on_applied(name, len(pending) - done)
         _refuse_newer(conn)
         return applied
     finally:

@@ -58,30 +58,36 @@ def build_context(
     ti: TaskInstance, task: BaseOperator, dag_run: DagRun, *, test_mode: bool = False
 ) -> dict[str, Any]:
     """Return the context of one task try, with the keys Airflow users know."""
+    from taskloom.utils.legacy_context import Context
+    from taskloom.utils.legacy_context import legacy_values
     from taskloom.utils.templating import macros
 
     logical_date = dag_run.logical_date
     dag = task.dag
     # The task's params already hold the DAG's; a run's conf overrides them, validated.
     params = task.params.resolve(dag_run.conf)
-    return {
-        "conf": dag_run.conf,
-        "dag": dag,
-        "dag_run": dag_run,
-        "data_interval_end": dag_run.data_interval_end,
-        "data_interval_start": dag_run.data_interval_start,
-        "ds": logical_date.strftime("%Y-%m-%d"),
-        "ds_nodash": logical_date.strftime("%Y%m%d"),
-        "logical_date": logical_date,
-        "macros": macros,
-        "params": params,
-        "run_id": dag_run.run_id,
-        "task": task,
-        "task_instance": ti,
-        "ti": ti,
-        "test_mode": test_mode,
-        "ts": logical_date.isoformat(),
-        "ts_nodash": logical_date.strftime("%Y%m%dT%H%M%S"),
-        "var": VariableAccessor(),
-        "conn": ConnectionAccessor(),
-    }
+    return Context(
+        {
+            "conf": dag_run.conf,
+            "dag": dag,
+            "dag_run": dag_run,
+            "data_interval_end": dag_run.data_interval_end,
+            "data_interval_start": dag_run.data_interval_start,
+            "ds": logical_date.strftime("%Y-%m-%d"),
+            "ds_nodash": logical_date.strftime("%Y%m%d"),
+            "logical_date": logical_date,
+            "macros": macros,
+            "params": params,
+            "run_id": dag_run.run_id,
+            "task": task,
+            "task_instance": ti,
+            "ti": ti,
+            "test_mode": test_mode,
+            "ts": logical_date.isoformat(),
+            "ts_nodash": logical_date.strftime("%Y%m%dT%H%M%S"),
+            "var": VariableAccessor(),
+            "conn": ConnectionAccessor(),
+            # The 1.x keys (execution_date, next_ds...): they warn when read.
+            **legacy_values(ti, task, dag_run),
+        }
+    )

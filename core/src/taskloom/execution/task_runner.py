@@ -18,6 +18,7 @@ import signal
 import socket
 import sqlite3
 import traceback
+import warnings
 from collections.abc import Callable
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from datetime import datetime
 from datetime import timedelta
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import cast
 
 from taskloom.exceptions import TaskloomFailException
 from taskloom.exceptions import TaskloomRescheduleException
@@ -86,6 +88,20 @@ def _timeout(limit: timedelta | None, task_id: str) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def _deprecations_shown() -> Iterator[None]:
+    """Show deprecation warnings in the task log (1.x context keys...) unless the process
+    already decided what to do with them (``-W error::DeprecationWarning``, pytest)."""
+    with warnings.catch_warnings():
+        for index, (action, message, category, module, _) in enumerate(warnings.filters):
+            if issubclass(DeprecationWarning, category) and message is None and module is None:
+                if action == "ignore":
+                    filters = cast("list[Any]", warnings.filters)
+                    filters.insert(index, ("default", None, DeprecationWarning, None, 0))
+                break
+        yield
 
 
 def provider_report_line(exc: BaseException) -> str | None:
@@ -219,6 +235,7 @@ def _run(
                 contextlib.redirect_stdout(stream),
                 contextlib.redirect_stderr(writer.stream(logging.WARNING)),
                 writer.capture_logging(),
+                _deprecations_shown(),
             ):
                 task.render_template_fields(context)
                 result = task.execute(context)

@@ -81,6 +81,8 @@ class DagRunLoop:
         self._blocked: list[tuple[RunKey, str]] = []
         #: Queued or running task instances per DAG (for ``max_active_tasks``).
         self.active_tasks: Counter[str] = Counter()
+        #: Queued or running task instances per (DAG, task) (for ``max_active_tis_per_dag``).
+        self.active_per_task: Counter[tuple[str, str]] = Counter()
         #: (state, dag_id, run_id, task_id) of tasks this loop skipped or failed upstream.
         self._decided: list[tuple[str, str, str, str]] = []
 
@@ -217,6 +219,7 @@ class DagRunLoop:
     def _handle_event(self, event: Event) -> int:
         dag_id, run_id, task_id = event.key
         self.active_tasks[dag_id] -= 1
+        self.active_per_task[dag_id, task_id] -= 1
         rs = self.runs.get((dag_id, run_id))
         if rs is None:
             return 0
@@ -349,10 +352,14 @@ class DagRunLoop:
             if rs is None or rs.states.get(task_id) != "scheduled":
                 continue
             dag = rs.dag
-            if self.active_tasks[dag.dag_id] >= dag.max_active_tasks:
+            limit = dag.task_dict[task_id].max_active_tis_per_dag
+            if self.active_tasks[dag.dag_id] >= dag.max_active_tasks or (
+                limit is not None and self.active_per_task[dag.dag_id, task_id] >= limit
+            ):
                 deferred.append((key, task_id))
                 continue
             self.active_tasks[dag.dag_id] += 1
+            self.active_per_task[dag.dag_id, task_id] += 1
             rs.states[task_id] = "queued"  # still unfinished: no count changes
             taken.append(Workload(dag.dag_id, rs.run.run_id, task_id, dag.fileloc))
         self._ready.extendleft(reversed(deferred))

@@ -108,7 +108,76 @@ MOVES: Final[tuple[Move, ...]] = (
         "taskloom.sensors.base_sensor_operator.BaseSensorOperator",
         "taskloom.sensors.base.BaseSensorOperator",
     ),
+    Move("taskloom.operators.bash_operator.BashOperator", "taskloom.operators.bash.BashOperator"),
+    Move(
+        "taskloom.operators.branch_operator.BaseBranchOperator",
+        "taskloom.operators.branch.BaseBranchOperator",
+    ),
+    Move(
+        "taskloom.operators.python_operator.PythonVirtualenvOperator",
+        "taskloom.operators.python_virtualenv.PythonVirtualenvOperator",
+    ),
+    Move(
+        "taskloom.operators.dagrun_operator.TriggerDagRunOperator",
+        "taskloom.operators.trigger_dagrun.TriggerDagRunOperator",
+        renamed_args=(("execution_date", "logical_date"),),
+    ),
+    Move(
+        "taskloom.operators.check_operator.CheckOperator", "taskloom.operators.sql.SQLCheckOperator"
+    ),
+    Move(
+        "taskloom.operators.check_operator.ValueCheckOperator",
+        "taskloom.operators.sql.SQLValueCheckOperator",
+    ),
+    Move(
+        "taskloom.operators.check_operator.IntervalCheckOperator",
+        "taskloom.operators.sql.SQLIntervalCheckOperator",
+    ),
+    Move(
+        "taskloom.operators.subdag_operator.SubDagOperator",
+        "taskloom.operators.subdag.SubDagOperator",
+    ),
+    Move("taskloom.sensors.sql_sensor.SqlSensor", "taskloom.sensors.sql.SqlSensor"),
+    Move(
+        "taskloom.sensors.time_delta_sensor.TimeDeltaSensor",
+        "taskloom.sensors.time_delta.TimeDeltaSensor",
+    ),
+    Move(
+        "taskloom.sensors.date_time_sensor.DateTimeSensor",
+        "taskloom.sensors.date_time.DateTimeSensor",
+    ),
+    Move(
+        "taskloom.sensors.external_task_sensor.ExternalTaskSensor",
+        "taskloom.sensors.external_task.ExternalTaskSensor",
+    ),
+    Move(
+        "taskloom.sensors.external_task_sensor.ExternalTaskMarker",
+        "taskloom.sensors.external_task.ExternalTaskMarker",
+    ),
+    Move(
+        "taskloom.sensors.weekday_sensor.DayOfWeekSensor",
+        "taskloom.sensors.weekday.DayOfWeekSensor",
+    ),
+    Move(
+        "taskloom.contrib.sensors.file_sensor.FileSensor", "taskloom.sensors.filesystem.FileSensor"
+    ),
+    Move(
+        "taskloom.contrib.sensors.python_sensor.PythonSensor",
+        "taskloom.sensors.python.PythonSensor",
+    ),
+    Move("taskloom.contrib.sensors.bash_sensor.BashSensor", "taskloom.sensors.bash.BashSensor"),
+    # --- models, exceptions and utilities (1.x names of core objects)
     Move("taskloom.models.DAG", "taskloom.models.dag.DAG"),
+    Move("taskloom.models.BaseOperator", "taskloom.models.baseoperator.BaseOperator"),
+    Move("taskloom.models.Variable", "taskloom.models.variable.Variable"),
+    Move("taskloom.models.Connection", "taskloom.models.connection.Connection"),
+    Move("taskloom.models.TaskInstance", "taskloom.models.taskinstance.TaskInstance"),
+    Move("taskloom.models.DagRun", "taskloom.models.dagrun.DagRun"),
+    Move("taskloom.models.XCom", "taskloom.models.xcom.XCom"),
+    Move("taskloom.models.Pool", "taskloom.models.pool.Pool"),
+    Move("taskloom.exceptions.TaskloomException", "taskloom.exceptions.TaskloomError"),
+    Move("taskloom.exceptions.TaskloomNotFoundException", "taskloom.exceptions.NotFoundError"),
+    Move("taskloom.utils.state.State", "taskloom.utils.state.TaskInstanceState"),
     # --- postgres
     Move(
         "taskloom.hooks.postgres_hook.PostgresHook",
@@ -173,6 +242,11 @@ MOVES: Final[tuple[Move, ...]] = (
     Move(
         "taskloom.operators.email_operator.EmailOperator",
         "taskloom.providers.smtp.operators.smtp.EmailOperator",
+        _provider("smtp"),
+    ),
+    Move(
+        "taskloom.utils.email.send_email_smtp",
+        "taskloom.providers.smtp.utils.email.send_email",
         _provider("smtp"),
     ),
 )

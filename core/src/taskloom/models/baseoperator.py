@@ -11,6 +11,7 @@ import functools
 import inspect
 import itertools
 import logging
+import warnings
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -27,7 +28,9 @@ from typing import TypeVar
 from taskloom.exceptions import DagDefinitionError
 from taskloom.exceptions import TemplateRenderError
 from taskloom.models.dag_context import OwningDag
+from taskloom.models.dag_context import caller_location
 from taskloom.models.dag_context import current_dag
+from taskloom.models.dag_context import user_stacklevel
 from taskloom.models.dag_context import validate_id
 from taskloom.models.param import ParamsDict
 from taskloom.models.xcom_arg import DependencyTarget as DependencyTarget
@@ -127,7 +130,11 @@ class BaseOperator:
     :param on_failure_callback: called with the context when the task fails.
     :param on_success_callback: called with the context when the task succeeds.
     :param on_retry_callback: called with the context when a try fails and a retry follows.
-    :param pool: name of the pool limiting concurrent tasks.
+    :param pool: name of a pool; recorded only (taskloom has no pools yet, so it limits
+        nothing: use ``max_active_tis_per_dag`` or the DAG's ``max_active_tasks``).
+    :param max_active_tis_per_dag: at most this many runs of this task at once, over all
+        runs of the DAG.
+    :param task_concurrency: deprecated 1.x spelling of ``max_active_tis_per_dag``.
     :param do_xcom_push: push the return value of :meth:`execute` as XCom.
     :param multiple_outputs: also push each key of a returned dict as its own XCom.
     :param default_args: defaults for this operator's arguments (over the DAG's).
@@ -173,6 +180,8 @@ class BaseOperator:
         email_on_retry: bool = False,
         pool: str | None = None,
         pool_slots: int = 1,
+        max_active_tis_per_dag: int | None = None,
+        task_concurrency: int | None = None,
         priority_weight: int = 1,
         queue: str = "default",
         doc_md: str | None = None,
@@ -183,7 +192,17 @@ class BaseOperator:
         multiple_outputs: bool = False,
         **kwargs: Any,
     ) -> None:
+        from taskloom.utils.task_group import current_task_group
+
+        group = current_task_group()
+        if group is not None:
+            validate_id(task_id, "task_id")
+            task_id = group.child_id(task_id)
         self.task_id = validate_id(task_id, "task_id")
+        #: The task group this task was created in.
+        self.task_group = group
+        #: ``file:line`` of the user's code that created the task (template warnings point here).
+        self.defined_at = caller_location()
         if kwargs:
             names = ", ".join(repr(k) for k in sorted(kwargs))
             raise TypeError(
@@ -214,6 +233,15 @@ class BaseOperator:
         self.email_on_retry = email_on_retry
         self.pool = pool
         self.pool_slots = pool_slots
+        if task_concurrency is not None:
+            warnings.warn(
+                "task_concurrency=... is deprecated and will be removed in taskloom 3.0; use "
+                "max_active_tis_per_dag=... instead",
+                DeprecationWarning,
+                stacklevel=user_stacklevel(),
+            )
+            max_active_tis_per_dag = max_active_tis_per_dag or task_concurrency
+        self.max_active_tis_per_dag = max_active_tis_per_dag
         self.priority_weight = priority_weight
         self.queue = queue
         self.doc_md = doc_md
@@ -226,6 +254,8 @@ class BaseOperator:
         #: Ids of the direct downstream tasks.
         self.downstream_task_ids: set[str] = set()
         self._dag: OwningDag | None = None
+        if group is not None:
+            group.add(self)
         dag = dag or current_dag()
         if dag is not None:
             self.dag = dag
@@ -279,7 +309,7 @@ class BaseOperator:
 
     # --- dependencies --------------------------------------------------------------------
 
-    def _relatives(self, others: DependencyTarget) -> list[BaseOperator]:
+    def _relatives(self, others: DependencyTarget, upstream: bool) -> list[BaseOperator]:
         items: Iterable[object]
         if isinstance(others, (BaseOperator, XComArg, str)) or not isinstance(others, Sequence):
             items = [others]  # one task; a str is one (wrong) item too, reported below
@@ -287,6 +317,10 @@ class BaseOperator:
             items = others
         result = []
         for item in items:
+            group_tasks = getattr(item, "dependency_tasks", None)  # a TaskGroup
+            if group_tasks is not None and not isinstance(item, BaseOperator):
+                result.extend(group_tasks(upstream))
+                continue
             task = item.operator if isinstance(item, XComArg) else item
             if not isinstance(task, BaseOperator):
                 raise TypeError(
@@ -297,7 +331,7 @@ class BaseOperator:
         return result
 
     def _link(self, others: DependencyTarget, *, upstream: bool) -> None:
-        for other in self._relatives(others):
+        for other in self._relatives(others, upstream):
             if other is self:
                 raise DagDefinitionError(
                     f"task {self.task_id!r} cannot depend on itself (in DAG {self.dag_id!r})"
@@ -454,7 +488,11 @@ class BaseOperator:
             try:
                 if self.template_ext and content.endswith(tuple(self.template_ext)):
                     template = jinja_env.get_template(content)
+                    if template.filename:
+                        with open(template.filename, encoding="utf-8") as source:
+                            self._warn_legacy_keys(source.read(), jinja_env)
                 else:
+                    self._warn_legacy_keys(content, jinja_env)
                     template = jinja_env.from_string(content)
                 return template.render(context)
             except jinja2.UndefinedError as exc:
@@ -495,6 +533,20 @@ class BaseOperator:
                 self.render_template(v, context, jinja_env, field=field) for v in content
             )
         return content
+
+    def _warn_legacy_keys(self, source: str, jinja_env: Environment) -> None:
+        """Warn (once per task, at the task's line) for each 1.x context key the template reads."""
+        from taskloom.utils.legacy_context import REPLACEMENTS
+
+        if not any(key in source for key in REPLACEMENTS):
+            return
+        from jinja2 import meta
+
+        from taskloom.utils.legacy_context import warn_for_names
+
+        names = meta.find_undeclared_variables(jinja_env.parse(source))
+        filename, _, line = (self.defined_at or "<unknown>:0").rpartition(":")
+        warn_for_names(names, self, filename, int(line))
 
     def execute(self, context: Context) -> Any:
         """Do the task's work; the return value is pushed as XCom when ``do_xcom_push``."""

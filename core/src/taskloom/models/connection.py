@@ -72,13 +72,13 @@ def _parse_port(value: Any, conn_id: str | None) -> int | None:
         port = int(value.strip())
     else:
         raise InvalidConnectionError(
-            "the port is not a number; give a whole number between 0 and 65535 "
-            "(in a URI, a ':' in the login or password must be written %3A)",
+            f"the port is not a number; give a whole number between 1 and {connection_uri.MAX_PORT}",
             conn_id=conn_id,
         )
-    if not 0 <= port <= 65535:
+    # 0 is no port a server listens on (it asks the OS for any free one): refused like 65536.
+    if not 1 <= port <= connection_uri.MAX_PORT:
         raise InvalidConnectionError(
-            f"the port {port} is out of range; give a whole number between 0 and 65535",
+            f"the port {port} is out of range; give a whole number between 1 and {connection_uri.MAX_PORT}",
             conn_id=conn_id,
         )
     return port

@@ -27,6 +27,8 @@ from urllib.parse import unquote_plus
 
 from taskloom.exceptions import InvalidConnectionError
 
+#: The largest TCP port (0 is refused too: no server listens on it).
+MAX_PORT: Final = 65535
 #: Query parameter that holds the whole extra object as JSON (nested extras).
 EXTRA_PARAM: Final = "__extra__"
 
@@ -105,9 +107,12 @@ def parse_uri(uri: str, conn_id: str | None = None) -> dict[str, Any]:
             "(the value is not shown as it may hold a password)",
             conn_id=conn_id,
         )
+    raw_delimiter = _raw_delimiter_in_userinfo(rest, conn_id)
     # '#' has no meaning in a connection URI; a raw one is part of a value that was not encoded.
     if "#" in rest:
-        raise InvalidConnectionError(f"has a raw '#' in the URI; {_URI_FIX}", conn_id=conn_id)
+        raise raw_delimiter or InvalidConnectionError(
+            f"has a raw '#' in the URI; {_URI_FIX}", conn_id=conn_id
+        )
     rest, _, query = rest.partition("?")
     netloc, slash, path = rest.partition("/")
     userinfo, at, hostport = netloc.rpartition("@")
@@ -116,7 +121,23 @@ def parse_uri(uri: str, conn_id: str | None = None) -> dict[str, Any]:
         raw_login, colon, raw_password = userinfo.partition(":")
         login = unquote(raw_login)
         password = unquote(raw_password) if colon else None
-    host, port = _split_hostport(hostport, conn_id)
+    try:
+        host, port = _split_hostport(hostport, conn_id)
+        if port is not None and not port.isdigit():
+            raise InvalidConnectionError(
+                f"the port is not a number; give a whole number between 1 and {MAX_PORT} (in a "
+                "URI, a ':' in the login or password must be written %3A)",
+                conn_id=conn_id,
+            )
+    except InvalidConnectionError:
+        # What looked like host:port was the start of a login or password (issue 22).
+        if raw_delimiter is not None:
+            raise raw_delimiter from None
+        raise
+    # It parsed, but the rest of a login or password ended up in the schema or the query.
+    misplaced = "@" in path or any("@" in p and "=" not in p for p in query.split("&"))
+    if raw_delimiter is not None and misplaced:
+        raise raw_delimiter
     conn_type = conn_type_from_scheme(scheme)
     extra = None
     if query:
@@ -131,6 +152,25 @@ def parse_uri(uri: str, conn_id: str | None = None) -> dict[str, Any]:
         "port": port,
         "extra": extra,
     }
+
+
+def _raw_delimiter_in_userinfo(rest: str, conn_id: str | None) -> InvalidConnectionError | None:
+    """The error to raise if ``rest`` (the URI after ``://``) reads as a login or password
+    holding a raw ``/``, ``?`` or ``#``: the authority ends there, and the ``@`` comes after.
+
+    Returned, not raised: the caller decides, since an ``@`` after the host can also be
+    part of a query value (``?sender=me@example.com``).
+    """
+    end = next((i for i, char in enumerate(rest) if char in "/?#"), None)
+    if end is None or "@" in rest[:end] or "@" not in rest[end:]:
+        return None
+    char = rest[end]
+    field = "password" if ":" in rest[:end] else "login"
+    return InvalidConnectionError(
+        f"the {field} has a raw {char!r}, which ends the {field} early in a URI; write it as "
+        f"{quote(char, safe='')} ({_URI_FIX})",
+        conn_id=conn_id,
+    )
 
 
 def _quote_host(host: str) -> str:

@@ -79,6 +79,12 @@ class DAG:
     :param on_failure_callback: called with the context when a run fails.
     :param is_paused_upon_creation: whether the scheduler starts with this DAG paused.
     :param schedule_interval: deprecated spelling of ``schedule``.
+    :param concurrency: deprecated spelling of ``max_active_tasks``.
+    :param default_view: accepted for 1.x DAG files (deprecated): taskloom has no
+        per-DAG UI defaults.
+    :param orientation: accepted for 1.x DAG files (deprecated), like ``default_view``.
+    :param full_filepath: accepted for 1.x DAG files (deprecated): the file is known from
+        where the DAG is defined.
     """
 
     def __init__(
@@ -104,14 +110,32 @@ class DAG:
         on_failure_callback: Callable[[dict[str, Any]], object] | None = None,
         is_paused_upon_creation: bool | None = None,
         schedule_interval: Any = _NOT_GIVEN,
+        concurrency: Any = _NOT_GIVEN,
+        default_view: Any = _NOT_GIVEN,
+        orientation: Any = _NOT_GIVEN,
+        full_filepath: Any = _NOT_GIVEN,
     ) -> None:
         self.dag_id = validate_id(dag_id, "dag_id")
+        for name, value, advice in (
+            ("concurrency", concurrency, "use DAG(max_active_tasks=...) instead"),
+            ("default_view", default_view, "taskloom has no per-DAG view settings; remove it"),
+            ("orientation", orientation, "taskloom has no per-DAG view settings; remove it"),
+            ("full_filepath", full_filepath, "the DAG's file is known anyway; remove it"),
+        ):
+            if value is not _NOT_GIVEN:
+                warnings.warn(
+                    f"DAG({name}=...) is deprecated and will be removed in taskloom 3.0; {advice}",
+                    DeprecationWarning,
+                    stacklevel=user_stacklevel(),
+                )
+        if concurrency is not _NOT_GIVEN:
+            max_active_tasks = concurrency
         if schedule_interval is not _NOT_GIVEN:
             warnings.warn(
                 "DAG(schedule_interval=...) is deprecated and will be removed in taskloom 3.0; "
                 "use DAG(schedule=...) instead",
                 DeprecationWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
             if schedule is not None:
                 raise DagDefinitionError(
@@ -150,6 +174,8 @@ class DAG:
         location = caller_location()
         #: The file that declared this DAG (set to the loaded file by the DagBag).
         self.fileloc: str = location.rpartition(":")[0] if location else "<unknown>"
+        #: The line of the ``DAG(...)`` call in :attr:`fileloc` (``None`` if not known).
+        self.lineno: int | None = int(location.rpartition(":")[2]) if location else None
         self._template_env: SandboxedEnvironment | None = None
         # Next free suffix per @task function name, so repeated calls get unique ids in O(1).
         self._task_id_counters: dict[str, int] = {}
@@ -174,6 +200,11 @@ class DAG:
             _autoregistered.append(self)
 
     # --- tasks ---------------------------------------------------------------------------
+
+    @property
+    def _where(self) -> str:
+        """``file:line`` of the ``DAG(...)`` call, for error messages (issue 22)."""
+        return self.fileloc if self.lineno is None else f"{self.fileloc}:{self.lineno}"
 
     @property
     def tasks(self) -> list[BaseOperator]:
@@ -259,7 +290,7 @@ class DAG:
                     ready.append(child)
         if len(order) < len(tasks):
             raise DagCycleError(
-                f"DAG {self.dag_id!r} ({self.fileloc}) has a cycle: "
+                f"DAG {self.dag_id!r} ({self._where}) has a cycle: "
                 f"{' -> '.join(self._find_cycle(indegree))}; remove one of these dependencies"
             )
         return order
@@ -287,12 +318,12 @@ class DAG:
             for other in (*task.upstream_task_ids, *task.downstream_task_ids):
                 if other not in self.task_dict:
                     raise DagDefinitionError(
-                        f"DAG {self.dag_id!r} ({self.fileloc}): task {task.task_id!r} depends on "
+                        f"DAG {self.dag_id!r} ({self._where}): task {task.task_id!r} depends on "
                         f"{other!r}, which is not in this DAG; add it to the DAG"
                     )
         if self.catchup and self.schedule is not None and self.start_date is None:
             raise DagDefinitionError(
-                f"DAG {self.dag_id!r} ({self.fileloc}) has catchup=True but no start_date; "
+                f"DAG {self.dag_id!r} ({self._where}) has catchup=True but no start_date; "
                 "give it a start_date"
             )
         self._validate_params()
@@ -305,14 +336,14 @@ class DAG:
             if param.value is NOTSET:
                 if self.schedule is not None:
                     raise DagDefinitionError(
-                        f"DAG {self.dag_id!r} ({self.fileloc}): param {key!r} has no default, but "
+                        f"DAG {self.dag_id!r} ({self._where}): param {key!r} has no default, but "
                         "scheduled runs have no conf to fill it; give it a default or use schedule=None"
                     )
                 continue
             try:
                 param.resolve(name=key)
             except ParamValidationError as exc:
-                raise ParamValidationError(f"DAG {self.dag_id!r} ({self.fileloc}): {exc}") from None
+                raise ParamValidationError(f"DAG {self.dag_id!r} ({self._where}): {exc}") from None
 
     # --- schedule ------------------------------------------------------------------------
 

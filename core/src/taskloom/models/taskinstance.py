@@ -128,7 +128,7 @@ class TaskInstance:
     def xcom_pull(
         self,
         task_ids: str | Iterable[str] | None = None,
-        key: str = xcom.XCOM_RETURN_KEY,
+        key: str | None = xcom.XCOM_RETURN_KEY,
         dag_id: str | None = None,
         include_prior_dates: bool = False,
     ) -> Any:
@@ -137,6 +137,8 @@ class TaskInstance:
         :param task_ids: one task id (returns its value), a list (returns a list of values
             in the same order) or ``None`` (the direct upstream tasks of this task; one
             upstream returns its value, several a list).
+        :param key: the XCom key; ``None`` applies no key filter (the last value pushed
+            under any key, as in Airflow 1.10).
         :param include_prior_dates: fall back to earlier runs' values.
         """
         dag_id = dag_id or self.dag_id

@@ -9,15 +9,16 @@ from __future__ import annotations
 import inspect
 import warnings
 from collections.abc import Callable
-from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
 
-from taskloom.exceptions import DagDefinitionError
 from taskloom.models.baseoperator import BaseOperator
 from taskloom.models.baseoperator import Context
-from taskloom.models.dag import user_stacklevel
+from taskloom.models.dag_context import user_stacklevel
+from taskloom.operators.branch import follow_branches
+from taskloom.utils.legacy_context import callable_reads
+from taskloom.utils.legacy_context import warn_for_names
 
 _NOT_GIVEN: Any = object()
 
@@ -65,7 +66,7 @@ class PythonOperator(BaseOperator):
         available by signature.
     """
 
-    template_fields = ("templates_dict", "op_args", "op_kwargs")
+    template_fields: Sequence[str] = ("templates_dict", "op_args", "op_kwargs")
     template_fields_renderers = {"templates_dict": "json", "op_args": "py", "op_kwargs": "py"}
     ui_color = "#ffefeb"
 
@@ -102,6 +103,10 @@ class PythonOperator(BaseOperator):
         self.show_return_value_in_logs = show_return_value_in_logs
 
     def execute(self, context: Context) -> Any:
+        reads = callable_reads(self.python_callable)
+        if reads:
+            code = self.python_callable.__code__
+            warn_for_names(reads, self, code.co_filename, code.co_firstlineno)
         context = {**context, "templates_dict": self.templates_dict}
         kwargs = determine_kwargs(self.python_callable, self.op_args, self.op_kwargs, context)
         return_value = self.python_callable(*self.op_args, **kwargs)
@@ -126,34 +131,13 @@ class PythonOperator(BaseOperator):
             ti.xcom_push(key=str(key), value=item)
 
 
-def _as_task_ids(value: str | Iterable[str] | None) -> set[str]:
-    if value is None:
-        return set()
-    if isinstance(value, str):
-        return {value}
-    return set(value)
-
-
 class BranchPythonOperator(PythonOperator):
     """Run the callable, which returns the task id(s) to follow; skip the other direct
     downstream tasks (``None`` or ``[]`` skips them all)."""
 
     def execute(self, context: Context) -> Any:
         branch = super().execute(context)
-        chosen = _as_task_ids(branch)
-        dag = self._require_dag()
-        unknown = sorted(t for t in chosen if t not in dag.task_dict)
-        if unknown:
-            raise DagDefinitionError(
-                f"branch task {self.task_id!r} returned task id(s) {unknown} that are not in DAG "
-                f"{dag.dag_id!r}; return ids of its downstream tasks: "
-                f"{sorted(self.downstream_task_ids)}"
-            )
-        to_skip = sorted(self.downstream_task_ids - chosen)
-        if to_skip:
-            context["ti"].skip_tasks(
-                to_skip, reason=f"branch {self.task_id!r} chose {sorted(chosen)}"
-            )
+        follow_branches(self, context, branch)
         return branch
 
 

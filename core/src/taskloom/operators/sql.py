@@ -16,6 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
+from datetime import date
+from datetime import time
+from decimal import Decimal
 from typing import Any
 
 from taskloom.exceptions import InvalidConnectionError
@@ -29,8 +32,11 @@ from taskloom.models.baseoperator import Context
 
 __all__ = [
     "BaseSQLOperator",
+    "BranchSQLOperator",
     "SQLCheckOperator",
     "SQLExecuteQueryOperator",
+    "SQLIntervalCheckOperator",
+    "SQLThresholdCheckOperator",
     "SQLValueCheckOperator",
 ]
 
@@ -184,7 +190,7 @@ class SQLCheckOperator(BaseSQLOperator):
                 f"Query:\n{self.sql}\nRow: {record!r}"
             )
         self.task_log(context).info("check passed: %r", record)
-        return list(record)
+        return [_plain(value) for value in record]
 
 
 class SQLValueCheckOperator(BaseSQLOperator):
@@ -251,7 +257,16 @@ class SQLValueCheckOperator(BaseSQLOperator):
                 f"Query:\n{self.sql}"
             )
         self.task_log(context).info("value check passed: %r", record)
-        return list(record)
+        return [_plain(value) for value in record]
+
+
+def _plain(value: Any) -> Any:
+    """A check's row as XCom: ``Decimal`` (PostgreSQL ``NUMERIC``) as a number, dates as text."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return value
 
 
 def _as_number(value: Any) -> float | None:
@@ -263,3 +278,188 @@ def _as_number(value: Any) -> float | None:
         return float(str(value))
     except ValueError:
         return None
+
+
+class SQLIntervalCheckOperator(BaseSQLOperator):
+    """Fail when metrics of today's rows differ too much from those ``days_back`` days ago.
+
+    Runs ``SELECT <metric>, ... FROM <table> WHERE <date_filter_column> = '<day>'`` for
+    the run's ``ds`` and for ``ds + days_back``, and compares each metric with
+    ``ratio_formula``: ``"max_over_min"`` (``max(a, b) / min(a, b)``) or
+    ``"relative_diff"`` (``|a - b| / b``).  A ratio above the metric's threshold fails.
+
+    :param metrics_thresholds: ``{"count(*)": 1.5, ...}``: SQL expression -> highest ratio.
+    :param ignore_zero: a metric that is 0 on either day passes.
+    """
+
+    template_fields: Sequence[str] = ("table", "conn_id", "database", "hook_params")
+    ui_color = "#fff7e6"
+    ratio_formulas: dict[str, Callable[[float, float], float]] = {
+        "max_over_min": lambda cur, ref: max(cur, ref) / min(cur, ref),
+        "relative_diff": lambda cur, ref: abs(cur - ref) / ref,
+    }
+
+    def __init__(
+        self,
+        *,
+        table: str,
+        metrics_thresholds: Mapping[str, float],
+        date_filter_column: str = "ds",
+        days_back: int = -7,
+        ratio_formula: str = "max_over_min",
+        ignore_zero: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if ratio_formula not in self.ratio_formulas:
+            raise ValueError(
+                f"task {self.task_id!r}: ratio_formula must be one of "
+                f"{sorted(self.ratio_formulas)}, got {ratio_formula!r}"
+            )
+        if not metrics_thresholds:
+            raise ValueError(f"task {self.task_id!r}: metrics_thresholds must not be empty")
+        self.table = table
+        self.metrics_thresholds = dict(metrics_thresholds)
+        self.date_filter_column = date_filter_column
+        self.days_back = -abs(days_back)
+        self.ratio_formula = ratio_formula
+        self.ignore_zero = ignore_zero
+
+    def execute(self, context: Context) -> dict[str, float | None]:
+        from taskloom.macros import ds_add
+
+        metrics = list(self.metrics_thresholds)
+        query = (
+            f"SELECT {', '.join(metrics)} FROM {self.table} "
+            f"WHERE {self.date_filter_column} = '{{day}}'"
+        )
+        hook = self.get_db_hook()
+        current = hook.get_first(query.format(day=context["ds"]))
+        reference = hook.get_first(query.format(day=ds_add(context["ds"], self.days_back)))
+        if not current or not reference:
+            raise SQLCheckError(
+                f"check {self.task_id!r}: no row for {context['ds']} or {self.days_back} days before"
+            )
+        formula = self.ratio_formulas[self.ratio_formula]
+        ratios: dict[str, float | None] = {}
+        failed = []
+        for metric, cur, ref in zip(metrics, current, reference, strict=True):
+            cur_n, ref_n = float(cur or 0), float(ref or 0)
+            if cur_n == 0 or ref_n == 0:
+                ratio = None if self.ignore_zero else float("inf")
+            else:
+                ratio = formula(cur_n, ref_n)
+            ratios[metric] = ratio
+            if ratio is not None and ratio > self.metrics_thresholds[metric]:
+                failed.append(
+                    f"{metric}: {cur} vs {ref} (ratio {ratio:.3g} > {self.metrics_thresholds[metric]})"
+                )
+        if failed:
+            raise SQLCheckError(f"check {self.task_id!r} failed: " + "; ".join(failed))
+        self.task_log(context).info("interval check passed: %r", ratios)
+        return ratios
+
+
+class SQLThresholdCheckOperator(BaseSQLOperator):
+    """Fail unless the first cell of ``sql`` lies within ``min_threshold``..``max_threshold``.
+
+    Each threshold is a number or a SQL query whose first cell is the number.
+    """
+
+    template_fields: Sequence[str] = (
+        "sql",
+        "min_threshold",
+        "max_threshold",
+        "conn_id",
+        "database",
+        "hook_params",
+    )
+    template_ext: Sequence[str] = (".sql",)
+    ui_color = "#fff7e6"
+
+    def __init__(
+        self,
+        *,
+        sql: str,
+        min_threshold: float | str,
+        max_threshold: float | str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.sql = sql
+        self.min_threshold = min_threshold
+        self.max_threshold = max_threshold
+
+    def _threshold(self, hook: DbApiHook, value: float | str) -> float:
+        number = _as_number(value)
+        if number is not None:
+            return number
+        row = hook.get_first(str(value))
+        return float(row[0])
+
+    def execute(self, context: Context) -> float:
+        hook = self.get_db_hook()
+        row = hook.get_first(self.sql)
+        if not row:
+            raise SQLCheckError(
+                f"check {self.task_id!r}: the query returned no row.\nQuery:\n{self.sql}"
+            )
+        result = float(row[0])
+        low = self._threshold(hook, self.min_threshold)
+        high = self._threshold(hook, self.max_threshold)
+        if not low <= result <= high:
+            raise SQLCheckError(
+                f"check {self.task_id!r} failed: {result} is not within {low}..{high}.\nQuery:\n{self.sql}"
+            )
+        self.task_log(context).info("threshold check passed: %s within %s..%s", result, low, high)
+        return result
+
+
+_TRUE = frozenset({"true", "t", "y", "yes", "on", "1"})
+_FALSE = frozenset({"false", "f", "n", "no", "off", "0", ""})
+
+
+class BranchSQLOperator(BaseSQLOperator):
+    """Follow ``follow_task_ids_if_true`` or ``..._if_false`` after the first cell of ``sql``
+    (a boolean, a number, or text such as ``yes``/``no``); skip the other direct downstream
+    tasks."""
+
+    template_fields: Sequence[str] = ("sql", "parameters", "conn_id", "database", "hook_params")
+    template_ext: Sequence[str] = (".sql",)
+    ui_color = "#a22034"
+
+    def __init__(
+        self,
+        *,
+        sql: str,
+        follow_task_ids_if_true: str | Sequence[str],
+        follow_task_ids_if_false: str | Sequence[str],
+        parameters: Sequence[Any] | Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.sql = sql
+        self.parameters = parameters
+        self.follow_task_ids_if_true = follow_task_ids_if_true
+        self.follow_task_ids_if_false = follow_task_ids_if_false
+
+    def execute(self, context: Context) -> Any:
+        from taskloom.operators.branch import follow_branches
+
+        row = self.get_db_hook().get_first(self.sql, self.parameters)
+        if not row:
+            raise SQLCheckError(f"branch {self.task_id!r}: the query returned no row")
+        value = row[0]
+        text = str(value).strip().lower()
+        if isinstance(value, bool) or text in _TRUE | _FALSE:
+            outcome = value if isinstance(value, bool) else text in _TRUE
+        elif _as_number(value) is not None:
+            outcome = _as_number(value) != 0
+        else:
+            raise SQLCheckError(
+                f"branch {self.task_id!r}: the query returned {value!r}; return a boolean, a "
+                "number or true/false text"
+            )
+        branch = self.follow_task_ids_if_true if outcome else self.follow_task_ids_if_false
+        follow_branches(self, context, branch)
+        return branch

@@ -23,3 +23,31 @@ KNOWN_CONNECTION_TYPES: Final[Mapping[str, str]] = MappingProxyType(
         "smtp": "taskloom-provider-smtp",
     }
 )
+
+#: Provider ids kept in taskloom's repository (``pip install taskloom-provider-<id>``).
+KNOWN_PROVIDERS: Final[frozenset[str]] = frozenset(
+    distribution.removeprefix("taskloom-provider-")
+    for distribution in KNOWN_CONNECTION_TYPES.values()
+)
+_SUFFIXES: Final = ("_operator", "_hook", "_sensor")
+
+
+def system_of(module: str) -> str:
+    """The outside system a taskloom module is about: ``taskloom.providers.google...`` ->
+    ``google``, ``taskloom.contrib.hooks.jira_hook`` -> ``jira``."""
+    parts = module.split(".")
+    if parts[:2] == ["taskloom", "providers"] and len(parts) > 2:
+        return parts[2]
+    last = parts[-1]
+    for suffix in _SUFFIXES:
+        last = last.removesuffix(suffix)
+    return last.split("_")[0] or last
+
+
+def module_install_hint(module: str) -> str:
+    """How to get a ``taskloom`` module that does not import: the provider to install, or
+    that taskloom has none for its system yet."""
+    system = system_of(module)
+    if system in KNOWN_PROVIDERS:
+        return f'pip install taskloom-provider-{system}  (or: pip install "taskloom[{system}]")'
+    return f"no provider for {system} yet"

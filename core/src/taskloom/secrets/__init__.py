@@ -27,6 +27,7 @@ from typing import Any
 from taskloom import configuration
 from taskloom.exceptions import ConfigurationError
 from taskloom.exceptions import ConnectionNotFoundError
+from taskloom.exceptions import InvalidConnectionError
 from taskloom.models.connection import Connection
 from taskloom.secrets.base import BaseSecretsBackend
 from taskloom.secrets.environment_variables import EnvironmentVariablesBackend
@@ -163,6 +164,10 @@ def find_connection(conn_id: str) -> tuple[Connection, str]:
         where = backend.describe_lookup(conn_id)
         try:
             connection = backend.get_connection(conn_id)
+        except InvalidConnectionError as exc:
+            # The user's to fix, not a reason to look elsewhere; say which definition is bad.
+            exc.args = (f"{exc} (defined in {where})", *exc.args[1:])
+            raise
         except (ConfigurationError, ValueError):
             raise  # a malformed definition is the user's to fix, not a reason to look elsewhere
         except Exception as exc:  # noqa: BLE001 -- one broken backend must not hide the others

@@ -62,3 +62,10 @@ def send_email(
         bcc=_addresses(bcc) or None,
         **kwargs,
     )
+
+
+def __getattr__(name: str) -> Any:
+    # 1.x names of this module, from the table of moves.
+    from taskloom.legacy.finder import package_getattr
+
+    return package_getattr(__name__, name)

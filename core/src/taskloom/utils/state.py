@@ -7,6 +7,7 @@ was created but not looked at by the scheduler.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 from typing import Final
 
 
@@ -61,3 +62,10 @@ UNFINISHED_STATES: Final[frozenset[TaskInstanceState | None]] = frozenset(
 FINISHED_DAG_RUN_STATES: Final[frozenset[DagRunState]] = frozenset(
     {DagRunState.SUCCESS, DagRunState.FAILED}
 )
+
+
+def __getattr__(name: str) -> Any:
+    # 1.x names of this module, from the table of moves.
+    from taskloom.legacy.finder import package_getattr
+
+    return package_getattr(__name__, name)

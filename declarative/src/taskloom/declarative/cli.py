@@ -145,6 +145,12 @@ def discover_command(manifest: str, config: str | None, output: str) -> None:
     "--state", "state", help="A JSON object to start from (the state of an earlier read)."
 )
 @click.option("--limit", type=int, help="Stop after this many records.")
+@click.option(
+    "--validate",
+    "validate_records",
+    is_flag=True,
+    help="Check every record against the stream's JSON schema; exit 1 if one does not match.",
+)
 @_OUTPUT
 def read_command(
     manifest: str,
@@ -152,6 +158,7 @@ def read_command(
     config: str | None,
     state: str | None,
     limit: int | None,
+    validate_records: bool,
     output: str,
 ) -> None:
     """Print the records of one stream (JSON Lines), then its new state."""
@@ -163,14 +170,24 @@ def read_command(
     except json.JSONDecodeError as exc:
         raise DeclarativeUsageError(f"--state is not JSON: {exc.msg}") from None
     count = 0
+    mismatches = 0
     try:
         reader = loaded.read(stream, _config(loaded, config), start)
+        checker = None
+        if validate_records:
+            import jsonschema
+
+            checker = jsonschema.Draft7Validator(reader.stream.json_schema())
         for page in reader:
             for record in page.records:
                 if limit is not None and count >= limit:
                     break
                 click.echo(json.dumps(redact(record), default=str))
                 count += 1
+                for error in checker.iter_errors(record) if checker is not None else ():
+                    mismatches += 1
+                    where = ".".join(map(str, error.absolute_path)) or "(record)"
+                    click.echo(redact(f"record {count}: {where}: {error.message}"), err=True)
             if limit is not None and count >= limit:
                 break
     except DeclarativeError as exc:
@@ -180,6 +197,9 @@ def read_command(
         click.echo(json.dumps(final))
     else:
         click.echo(f"{count} records; state {json.dumps(reader.state)}", err=True)
+    if mismatches:
+        click.echo(f"{mismatches} schema mismatch(es) in {count} records", err=True)
+        sys.exit(1)
 
 
 @declarative_group.command("schema")

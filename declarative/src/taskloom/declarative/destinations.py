@@ -157,14 +157,14 @@ class DbApiDestination(Destination):
         columns, dumps, json_columns = self.columns, json.dumps, self.json_columns
         rows: list[tuple[Any, ...]] = []
         for record in records:
-            row = list(map(record.get, columns))
+            row: list[Any] = list(map(record.get, columns))
             for i in json_columns:
                 value = row[i]
                 if value.__class__ is dict or value.__class__ is list:
                     row[i] = dumps(value)
             rows.append(tuple(row))
-        for row in rows:
-            for value in row:
+        for built in rows:
+            for value in built:
                 if value.__class__ is dict or value.__class__ is list:
                     return [tuple(_cell(r.get(c)) for c in columns) for r in records]
         return rows
