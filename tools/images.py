@@ -74,7 +74,9 @@ def buildah(*args: str, capture: bool = True, env: dict[str, str] | None = None)
     """Run buildah on the repository's image storage; return its output."""
     cmd = [*BUILDAH, *args]
     if shutil.which("buildah") is None:
-        raise SystemExit("buildah not found: `apt-get install buildah mmdebstrap` (see .ci/run)")
+        raise SystemExit(
+            "buildah not found: run `python3 tools/servers.py` (or apt-get install buildah)"
+        )
     result = subprocess.run(
         cmd, check=False, text=True, capture_output=capture, env={**os.environ, **(env or {})}
     )
@@ -193,7 +195,9 @@ def os_layer(base: Base) -> str:
     tarball = STORE / f"rootfs-{suite}-{key}.tar"
     if not tarball.exists():
         if shutil.which("mmdebstrap") is None:
-            raise SystemExit("mmdebstrap not found: `apt-get install buildah mmdebstrap`")
+            raise SystemExit(
+                "mmdebstrap not found: run `python3 tools/servers.py` (or apt-get install mmdebstrap)"
+            )
         print(f"images: mmdebstrap {suite} ({', '.join(packages)})", flush=True)
         partial = tarball.with_suffix(".partial.tar")
         log = (STORE / f"mmdebstrap-{suite}.log").open("w")

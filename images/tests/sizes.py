@@ -22,6 +22,7 @@ def layers(ref: str) -> list[Layer]:
     """``ref``'s layers, pushed to an OCI layout directory (gzip, buildah's default)."""
     target = images.STORE / "oci" / ref.replace("/", "_").replace(":", "_")
     shutil.rmtree(target, ignore_errors=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
     images.buildah("push", "--quiet", ref, f"oci:{target}")
     blobs = target / "blobs" / "sha256"
     (entry,) = json.loads((target / "index.json").read_text())["manifests"]
