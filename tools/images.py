@@ -424,6 +424,10 @@ def build_key(
 
 def build_base(base: Base, *, no_cache: bool = False, base_from: str | None = None) -> Built:
     """Build ``base`` on its OS layer (or on ``base_from``) and return its digest."""
+    if base_from:
+        # An official image from a registry: pulled once, then used like the OS layer
+        # (untested here: no registry is reachable from this project's CI).
+        buildah("pull", "--quiet", base_from)
     os_image = base_from or os_layer(base)
     commit, epoch = input_commit(base.inputs)
     ctx = _context(base.name)
