@@ -14,6 +14,7 @@ import filecmp
 import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -152,6 +153,35 @@ def bench(session: nox.Session) -> None:
     session.run("python", str(ROOT / "bench" / "run.py"), *session.posargs)
 
 
+@nox.session(python="3.11")
+def images(session: nox.Session) -> None:
+    """Build the base runtime images and the provider images on them, then test them inside.
+
+    ``-- <id>...`` builds only those bases/providers (and the bases they need) and runs their
+    sanity and conformance tests; ``-- --changed [--since REF]`` lets git decide. With no
+    arguments: everything, plus the cross-image DAG, reproducibility and decoupling tests.
+    The tests run on the host, from an environment with their own tools (pytest, and the
+    redis client the Redis fixture pings its server with).
+    """
+    _tool(session, "servers.py")  # buildah, mmdebstrap and the Redis server the tests start
+    session.install("pytest==9.2.0", "packaging==26.4", "redis==8.2.0")
+    built_json = wheels.CACHE / "images" / "built.json"
+    built_json.parent.mkdir(parents=True, exist_ok=True)
+    _tool(session, "images.py", "build", "--json", str(built_json), *session.posargs)
+    chosen = json.loads(built_json.read_text()) if built_json.exists() else {}
+    if session.posargs and not chosen:
+        return  # --changed found nothing to build
+    tests_dir = ROOT / "images" / "tests"
+    selection: list[str] = [str(tests_dir)]
+    env = {}
+    if session.posargs:
+        # A selection: the sanity and conformance tests of what was built.
+        selection = [str(tests_dir / "test_bases.py"), str(tests_dir / "test_providers.py")]
+        env["TASKLOOM_IMAGES"] = ",".join(chosen)
+    session.run("python", "-m", "pytest", "-p", "no:cacheprovider", "-q", *selection, env=env)
+    _tool(session, "images.py", "report")
+
+
 @nox.session(python=False)
 def tests(session: nox.Session) -> None:
     """Everything CI runs: the servers' set-up, the tox matrix, the cross-distribution checks.
@@ -166,6 +196,17 @@ def tests(session: nox.Session) -> None:
     tox = str(Path(TOOLS_PYTHON).parent / "tox")
     parallel = os.environ.get("TASKLOOM_TOX_PARALLEL", "2")
     shutil.rmtree(wheels.CACHE / "junit", ignore_errors=True)
+    # The images (mostly waiting on Debian's mirror, PyPI and disk copies) build and test
+    # alongside the tox matrix; their output is printed once the other checks are done.
+    images_log_path = wheels.CACHE / "images-session.log"
+    images_log_path.parent.mkdir(parents=True, exist_ok=True)
+    with images_log_path.open("w") as images_log:
+        images_session = subprocess.Popen(
+            [str(Path(TOOLS_PYTHON).parent / "nox"), "-s", "images"],
+            cwd=ROOT,
+            stdout=images_log,
+            stderr=subprocess.STDOUT,
+        )
     tox_ok = True
     try:
         try:
@@ -177,11 +218,19 @@ def tests(session: nox.Session) -> None:
         for step in (build, install_matrix, release, changed, codeowners):
             session.log(f"--- nox -s {step.__name__}")
             step(session)
+        images_ok = images_session.wait() == 0
+        session.log("--- nox -s images (ran alongside the tox matrix)")
+        print(images_log_path.read_text(), flush=True)
         if not tox_ok:
             session.error("some tox environments failed (their output is above)")
+        if not images_ok:
+            session.error("nox -s images failed (its output is above)")
         # The benchmark harness runs in its quick mode so it never rots (figures are not asserted).
         session.notify("bench", posargs=["--quick"])
     finally:
+        if images_session.poll() is None:  # a step above failed first: stop the image session
+            images_session.terminate()
+            images_session.wait()
         session.notify("summary")  # queued last: the table closes the run, even a failed one
 
 

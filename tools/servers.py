@@ -1,4 +1,5 @@
-"""Install the server programs the tests start (PostgreSQL, Redis, openssl) before they run.
+"""Install the server programs the tests start (PostgreSQL, Redis, openssl) before they run,
+and the image builders (buildah, mmdebstrap) `nox -s images` uses.
 
 Usage: ``python tools/servers.py`` — ``nox -s tests`` calls it first, so the README's test
 command works on a machine with only Python.  It does nothing when every program is there;
@@ -39,6 +40,9 @@ PROGRAMS = (
     Program("initdb", "postgresql", search=("/usr/lib/postgresql/*/bin",)),
     Program("redis-server", "redis-server"),
     Program("openssl", "openssl"),
+    # Not servers: what `nox -s images` builds the base and provider images with.
+    Program("buildah", "buildah"),
+    Program("mmdebstrap", "mmdebstrap"),
 )
 
 
