@@ -12,11 +12,11 @@ from authoring_runs import run_dag
 
 from taskloom import DAG
 from taskloom.exceptions import TemplateRenderError
+from taskloom.macros import ds_add
+from taskloom.macros import ds_format
 from taskloom.models.baseoperator import BaseOperator
 from taskloom.operators.python import PythonOperator
 from taskloom.utils.templating import create_environment
-from taskloom.utils.templating import ds_add
-from taskloom.utils.templating import ds_format
 from taskloom.utils.templating import macros
 
 
@@ -120,6 +120,21 @@ def test_macros() -> None:
     assert ds_add("2024-03-01", -1) == "2024-02-29"
     assert ds_format("2024-03-05", "%Y-%m-%d", "%d/%m/%Y") == "05/03/2024"
     assert macros.timedelta(days=1).days == 1
+
+
+def test_template_macros_are_taskloom_macros() -> None:
+    """``{{ macros.x }}`` is ``from taskloom.macros import x``, including the 1.x-only helpers."""
+    import taskloom.macros
+
+    assert vars(macros) == {
+        name: getattr(taskloom.macros, name) for name in taskloom.macros.__all__
+    }
+    template = "{{ macros.datetime_diff_for_humans(macros.datetime(2024, 1, 1), since) }}"
+    since = datetime(2024, 1, 3)
+    assert (
+        create_environment().from_string(template).render(macros=macros, since=since)
+        == "2 days ago"
+    )
 
 
 def test_rendering_again_starts_from_the_template() -> None:

@@ -15,77 +15,25 @@ functions, classes and constants only.
 
 from __future__ import annotations
 
-import json
-import random
-import time
-import uuid
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
-from datetime import date
 from datetime import datetime
-from datetime import timedelta
 from types import ModuleType
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 from typing import Any
 
+from taskloom import macros as _macros
+
 if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment
 
 
-def ds_add(ds: str, days: int) -> str:
-    """Add ``days`` (may be negative) to a ``YYYY-MM-DD`` date string: ``ds_add('2024-01-31', 1)``."""
-    return (date.fromisoformat(ds) + timedelta(days=days)).isoformat()
-
-
-def ds_format(ds: str, input_format: str, output_format: str) -> str:
-    """Re-format a date string: ``ds_format('2024-01-31', '%Y-%m-%d', '%d/%m/%Y')``."""
-    return datetime.strptime(ds, input_format).strftime(output_format)
-
-
-class _RandomMacro(SimpleNamespace):
-    """``macros.random()`` as in Airflow (:func:`random.random`), plus ``macros.random.randint``,
-    ``choice``, ``uniform`` and ``random`` -- the functions, never the module."""
-
-    def __call__(self) -> float:
-        return random.random()
-
-
-#: The ``macros`` namespace of the template context (Airflow's ``macros`` module, trimmed):
-#: functions, classes and constants only, never a module (see the module docstring).
-macros = SimpleNamespace(
-    datetime=datetime,
-    timedelta=timedelta,
-    date=date,
-    time=SimpleNamespace(
-        time=time.time,
-        time_ns=time.time_ns,
-        monotonic=time.monotonic,
-        strftime=time.strftime,
-        strptime=time.strptime,
-        gmtime=time.gmtime,
-        localtime=time.localtime,
-        mktime=time.mktime,
-    ),
-    uuid=SimpleNamespace(
-        uuid1=uuid.uuid1,
-        uuid3=uuid.uuid3,
-        uuid4=uuid.uuid4,
-        uuid5=uuid.uuid5,
-        UUID=uuid.UUID,
-        NAMESPACE_DNS=uuid.NAMESPACE_DNS,
-        NAMESPACE_URL=uuid.NAMESPACE_URL,
-        NAMESPACE_OID=uuid.NAMESPACE_OID,
-        NAMESPACE_X500=uuid.NAMESPACE_X500,
-    ),
-    random=_RandomMacro(
-        random=random.random, randint=random.randint, choice=random.choice, uniform=random.uniform
-    ),
-    json=SimpleNamespace(dumps=json.dumps, loads=json.loads),
-    ds_add=ds_add,
-    ds_format=ds_format,
-)
+#: The ``macros`` namespace of the template context: the public names of :mod:`taskloom.macros`
+#: (functions, classes and constants only, never a module -- see the module docstring), so
+#: ``{{ macros.x }}`` and ``from taskloom.macros import x`` are the same thing.
+macros = SimpleNamespace(**{name: getattr(_macros, name) for name in _macros.__all__})
 
 
 def _ds(value: datetime) -> str:
