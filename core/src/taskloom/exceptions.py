@@ -148,6 +148,10 @@ class DagRunNotFoundError(NotFoundError):
     """No run of this DAG has this run id or logical date."""
 
 
+class TaskNotFoundError(NotFoundError):
+    """The DAG (or one run of it) has no task with this id."""
+
+
 class ExecutorLoadError(TaskloomError):
     """The setting ``[core] executor`` names an executor taskloom cannot load."""
 

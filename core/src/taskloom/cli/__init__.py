@@ -24,6 +24,7 @@ from collections.abc import Sequence
 import click
 
 from taskloom._version import __version__
+from taskloom.exceptions import NotFoundError
 from taskloom.exceptions import TaskloomError
 from taskloom.utils.entry_points import entry_points
 
@@ -56,16 +57,6 @@ class ExitCode(enum.IntEnum):
     INTERRUPTED = 130
 
 
-class NotFoundError(click.ClickException):
-    """What the command names does not exist (a DAG, run, task, connection, variable, provider).
-
-    Exit status 1 (:attr:`ExitCode.FAILED`) and a one-line ``Error: ...``: the command line
-    was well formed, so it is not a usage error (2) and no usage text is printed.
-    """
-
-    exit_code = ExitCode.FAILED
-
-
 class LazyGroup(click.Group):
     """A group whose subcommands are imported from ``module:attribute`` strings on first use."""
 
@@ -82,6 +73,20 @@ class LazyGroup(click.Group):
         self._plugins_loaded = True
         for ep in entry_points(CLI_ENTRY_POINT_GROUP):
             self._lazy.setdefault(ep.name, ep.value)
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command; what it names but does not exist becomes click's one-line error.
+
+        Commands raise :class:`taskloom.exceptions.NotFoundError` (a DAG, run, task,
+        connection, variable, provider): exit status 1 (:attr:`ExitCode.FAILED`) and
+        ``Error: ...``, as the command line was well formed -- not a usage error (2), no usage
+        text.  Converted here, the one place, so it holds under :func:`main` and under click's
+        standalone mode (``CliRunner``) alike.
+        """
+        try:
+            return super().invoke(ctx)
+        except NotFoundError as exc:
+            raise click.ClickException(str(exc)) from exc
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         self._load_plugins()

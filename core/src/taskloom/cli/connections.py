@@ -19,12 +19,12 @@ import click
 import yaml
 
 from taskloom.cli import ExitCode
-from taskloom.cli import NotFoundError
 from taskloom.cli.output import output_option
 from taskloom.cli.output import render
 from taskloom.cli.output import render_one
 from taskloom.exceptions import ConnectionNotFoundError
 from taskloom.exceptions import InvalidConnectionError
+from taskloom.exceptions import NotFoundError
 from taskloom.exceptions import ProviderError
 from taskloom.models.connection import Connection
 from taskloom.providers_manager import connection_type_info
@@ -64,8 +64,6 @@ class ConnectionUsageError(click.UsageError):
 
 def _failed(exc: Exception) -> click.ClickException:
     """Exit 1 with the error's message: the command was well formed, the connection is not."""
-    if isinstance(exc, ConnectionNotFoundError):
-        return NotFoundError(str(exc))
     return click.ClickException(str(exc))
 
 

@@ -20,10 +20,11 @@ import click
 
 from taskloom import configuration
 from taskloom.cli import ExitCode
-from taskloom.cli import NotFoundError
 from taskloom.cli.output import output_option
 from taskloom.cli.output import render
 from taskloom.cli.progress import progress_bar
+from taskloom.exceptions import DagNotFoundError
+from taskloom.exceptions import DagRunNotFoundError
 
 if TYPE_CHECKING:
     from taskloom.dag_processing import DagBag
@@ -33,14 +34,6 @@ if TYPE_CHECKING:
     from taskloom.models.dagrun import DagRun
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class DagNotFoundError(NotFoundError):
-    """The DAG id given on the command line is not defined in the DAG files."""
-
-
-class DagRunNotFoundError(NotFoundError):
-    """No run of the DAG matches the run id or logical date given."""
 
 
 class BadDateError(click.BadParameter):

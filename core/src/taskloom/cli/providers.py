@@ -12,10 +12,10 @@ from typing import Any
 import click
 
 from taskloom.cli import ExitCode
-from taskloom.cli import NotFoundError
 from taskloom.cli.output import output_option
 from taskloom.cli.output import render
 from taskloom.cli.output import render_one
+from taskloom.exceptions import NotFoundError
 from taskloom.exceptions import ProviderNotFoundError
 from taskloom.providers_manager import ConnectionTypeInfo
 from taskloom.providers_manager import ProviderRegistry

@@ -8,17 +8,14 @@ from pathlib import Path
 import click
 
 from taskloom.cli import ExitCode
-from taskloom.cli import NotFoundError
 from taskloom.cli.dags import find_run
 from taskloom.cli.dags import load_dag
 from taskloom.cli.dags import parse_date
 from taskloom.cli.dags import subdir_option
 from taskloom.cli.output import output_option
 from taskloom.cli.output import render
-
-
-class TaskNotFoundError(NotFoundError):
-    """The task id given on the command line is not in the DAG."""
+from taskloom.exceptions import NotFoundError
+from taskloom.exceptions import TaskNotFoundError
 
 
 @click.group("tasks")

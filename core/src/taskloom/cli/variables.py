@@ -7,13 +7,9 @@ import json
 import click
 
 from taskloom.cli import ExitCode
-from taskloom.cli import NotFoundError
 from taskloom.cli.output import output_option
 from taskloom.cli.output import render
-
-
-class VariableNotFoundError(NotFoundError):
-    """``variables get`` / ``delete`` of a key that does not exist."""
+from taskloom.exceptions import NotFoundError
 
 
 @click.group("variables")
@@ -43,7 +39,7 @@ def get_command(key: str, as_json: bool, default: str | None) -> None:
         if default is not None:
             click.echo(default)
             return
-        raise VariableNotFoundError(str(exc.args[0])) from None
+        raise NotFoundError(str(exc.args[0])) from None
     except ValueError as exc:
         raise click.ClickException(f"{exc}; read it without --json") from None
     click.echo(json.dumps(value, indent=2) if as_json else value)
