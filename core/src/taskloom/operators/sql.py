@@ -99,7 +99,7 @@ class SQLExecuteQueryOperator(BaseSQLOperator):
     :param show_return_value_in_logs: log the result (it may be large).
     """
 
-    template_fields: Sequence[str] = ("sql", "parameters", "conn_id", "database", "hook_params")
+    template_fields: Sequence[str] = ("sql", "parameters", *BaseSQLOperator.template_fields)
     template_ext: Sequence[str] = (".sql",)
     template_fields_renderers = {"sql": "sql", "parameters": "json"}
 
@@ -162,7 +162,7 @@ class SQLCheckOperator(BaseSQLOperator):
     :param parameters: bound to the query.
     """
 
-    template_fields: Sequence[str] = ("sql", "parameters", "conn_id", "database", "hook_params")
+    template_fields: Sequence[str] = ("sql", "parameters", *BaseSQLOperator.template_fields)
     template_ext: Sequence[str] = (".sql",)
     ui_color = "#fff7e6"
 
@@ -208,9 +208,7 @@ class SQLValueCheckOperator(BaseSQLOperator):
         "sql",
         "pass_value",
         "parameters",
-        "conn_id",
-        "database",
-        "hook_params",
+        *BaseSQLOperator.template_fields,
     )
     template_ext: Sequence[str] = (".sql",)
     ui_color = "#fff7e6"
@@ -292,7 +290,7 @@ class SQLIntervalCheckOperator(BaseSQLOperator):
     :param ignore_zero: a metric that is 0 on either day passes.
     """
 
-    template_fields: Sequence[str] = ("table", "conn_id", "database", "hook_params")
+    template_fields: Sequence[str] = ("table", *BaseSQLOperator.template_fields)
     ui_color = "#fff7e6"
     ratio_formulas: dict[str, Callable[[float, float], float]] = {
         "max_over_min": lambda cur, ref: max(cur, ref) / min(cur, ref),
@@ -370,9 +368,7 @@ class SQLThresholdCheckOperator(BaseSQLOperator):
         "sql",
         "min_threshold",
         "max_threshold",
-        "conn_id",
-        "database",
-        "hook_params",
+        *BaseSQLOperator.template_fields,
     )
     template_ext: Sequence[str] = (".sql",)
     ui_color = "#fff7e6"
@@ -424,7 +420,7 @@ class BranchSQLOperator(BaseSQLOperator):
     (a boolean, a number, or text such as ``yes``/``no``); skip the other direct downstream
     tasks."""
 
-    template_fields: Sequence[str] = ("sql", "parameters", "conn_id", "database", "hook_params")
+    template_fields: Sequence[str] = ("sql", "parameters", *BaseSQLOperator.template_fields)
     template_ext: Sequence[str] = (".sql",)
     ui_color = "#a22034"
 
