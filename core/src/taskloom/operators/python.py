@@ -51,7 +51,41 @@ def determine_kwargs(
     return kwargs
 
 
-class PythonOperator(BaseOperator):
+class PythonCallableMixin:
+    """A task that calls ``python_callable`` with ``op_args``, ``op_kwargs`` and the context
+    keys its signature names: the one definition for :class:`PythonOperator` and
+    :class:`~taskloom.sensors.python.PythonSensor`."""
+
+    task_id: str
+    python_callable: Callable[..., Any]
+    op_args: list[Any]
+    op_kwargs: dict[str, Any]
+    templates_dict: dict[str, Any] | None
+
+    def _set_callable(
+        self,
+        python_callable: Callable[..., Any],
+        op_args: Sequence[Any] | None,
+        op_kwargs: Mapping[str, Any] | None,
+        templates_dict: dict[str, Any] | None,
+    ) -> None:
+        if not callable(python_callable):
+            raise TypeError(
+                f"task {self.task_id!r}: python_callable must be callable, got {python_callable!r}"
+            )
+        self.python_callable = python_callable
+        self.op_args = list(op_args or [])
+        self.op_kwargs = dict(op_kwargs or {})
+        self.templates_dict = templates_dict
+
+    def _call(self, context: Context) -> Any:
+        """Call the callable; ``templates_dict`` joins the context it picks its keys from."""
+        context = {**context, "templates_dict": self.templates_dict}
+        kwargs = determine_kwargs(self.python_callable, self.op_args, self.op_kwargs, context)
+        return self.python_callable(*self.op_args, **kwargs)
+
+
+class PythonOperator(PythonCallableMixin, BaseOperator):
     """Call ``python_callable(*op_args, **op_kwargs, **<context keys it names>)``.
 
     :param python_callable: the function to run; its return value is the task's XCom.
@@ -90,14 +124,7 @@ class PythonOperator(BaseOperator):
                 stacklevel=user_stacklevel(),
             )
         super().__init__(**kwargs)
-        if not callable(python_callable):
-            raise TypeError(
-                f"task {self.task_id!r}: python_callable must be callable, got {python_callable!r}"
-            )
-        self.python_callable = python_callable
-        self.op_args = list(op_args or [])
-        self.op_kwargs = dict(op_kwargs or {})
-        self.templates_dict = templates_dict
+        self._set_callable(python_callable, op_args, op_kwargs, templates_dict)
         if templates_exts:
             self.template_ext = tuple(templates_exts)
         self.show_return_value_in_logs = show_return_value_in_logs
@@ -107,9 +134,7 @@ class PythonOperator(BaseOperator):
         if reads:
             code = self.python_callable.__code__
             warn_for_names(reads, self, code.co_filename, code.co_firstlineno)
-        context = {**context, "templates_dict": self.templates_dict}
-        kwargs = determine_kwargs(self.python_callable, self.op_args, self.op_kwargs, context)
-        return_value = self.python_callable(*self.op_args, **kwargs)
+        return_value = self._call(context)
         log = self.task_log(context)
         if self.show_return_value_in_logs:
             log.info("Done. Returned value was: %r", return_value)

@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from taskloom.models.baseoperator import Context
-from taskloom.operators.python import determine_kwargs
+from taskloom.operators.python import PythonCallableMixin
 from taskloom.sensors.base import BaseSensorOperator
 from taskloom.sensors.base import PokeReturnValue
 
 
-class PythonSensor(BaseSensorOperator):
+class PythonSensor(PythonCallableMixin, BaseSensorOperator):
     """Call ``python_callable`` on every poke; done when it returns something truthy.
 
     It receives ``op_args``, ``op_kwargs`` and the context keys its signature names, as
@@ -33,17 +33,8 @@ class PythonSensor(BaseSensorOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if not callable(python_callable):
-            raise TypeError(
-                f"task {self.task_id!r}: python_callable must be callable, got {python_callable!r}"
-            )
-        self.python_callable = python_callable
-        self.op_args = list(op_args or [])
-        self.op_kwargs = dict(op_kwargs or {})
-        self.templates_dict = templates_dict
+        self._set_callable(python_callable, op_args, op_kwargs, templates_dict)
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
-        context = {**context, "templates_dict": self.templates_dict}
-        kwargs = determine_kwargs(self.python_callable, self.op_args, self.op_kwargs, context)
-        result = self.python_callable(*self.op_args, **kwargs)
+        result = self._call(context)
         return result if isinstance(result, PokeReturnValue) else bool(result)
