@@ -239,8 +239,10 @@ class Bench:
                     "count",
                     len(info["distributions"]),
                     len(airflow["distributions"]) if airflow else None,
-                    "core <= 12" if name == "core" else "",
-                    len(info["distributions"]) <= 12 if name == "core" else None,
+                    # 13: one justified dependency added for issue 13 (fastjsonschema, which
+                    # validates provider.json; core README, Dependencies).
+                    "core <= 13" if name == "core" else "",
+                    len(info["distributions"]) <= 13 if name == "core" else None,
                     {"distributions": info["distributions"]},
                 )
             )

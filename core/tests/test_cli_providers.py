@@ -269,5 +269,5 @@ def test_info_of_a_broken_provider_shows_reason_and_fix(site: Path) -> None:
     assert code == 0
     info = json.loads(output)
     assert info["state"] == "broken"
-    assert "$.hooks: 'not-a-list' is not of type 'array'" in info["reason"]
+    assert "$.connection_types.fixture_malformed: must contain ['hook_class']" in info["reason"]
     assert info["fix"].endswith("pip uninstall taskloom-provider-fixture-malformed")

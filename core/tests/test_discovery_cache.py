@@ -141,7 +141,7 @@ def test_a_warm_process_imports_neither_packaging_nor_the_schema_validator(
         "import sys\n"
         "from taskloom.providers_manager import get_registry\n"
         "states = [(s.provider_id, str(s.state)) for s in get_registry().providers()]\n"
-        "print(states, 'packaging' in sys.modules, 'jsonschema' in sys.modules)\n"
+        "print(states, 'packaging' in sys.modules, 'fastjsonschema' in sys.modules)\n"
     )
     env = {"PYTHONPATH": str(site), "TASKLOOM_HOME": str(taskloom_home)}
 

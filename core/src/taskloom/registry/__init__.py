@@ -2,7 +2,7 @@
 
 One module per concern: :mod:`~taskloom.registry.locate` finds a provider's package,
 :mod:`~taskloom.registry.info` holds the metadata value types read from ``provider.json``,
-:mod:`~taskloom.registry.validation` validates that file (``jsonschema``), :mod:`~taskloom.registry.discovery_cache`
+:mod:`~taskloom.registry.validation` validates that file (``fastjsonschema``), :mod:`~taskloom.registry.discovery_cache`
 keeps validated metadata between processes, :mod:`~taskloom.registry.compatibility` checks a
 provider's range on core, :mod:`~taskloom.registry.status` records what was found,
 :mod:`~taskloom.registry.install_hints` names the distribution for a missing connection type,

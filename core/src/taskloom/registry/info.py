@@ -241,18 +241,19 @@ def validate_provider_info(data: Any, *, source: str, provider_id: str) -> None:
 
     :param source: where the document came from, for the error message (a file path).
     :param provider_id: the id the provider is registered under, for the error.
-    :raises ProviderValidationError: listing every error with its JSON path.
+    :raises ProviderValidationError: naming the file, the JSON path of the first error and
+        what is wrong there.
     """
     # Imported on a discovery-cache miss only: the warm path reuses validated documents.
-    from taskloom.registry.validation import schema_errors
+    from taskloom.registry.validation import schema_error
 
-    errors = schema_errors(data, provider_schema())
-    if errors:
-        listed = "; ".join(errors[:10])
-        more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""
+    error = schema_error(data, provider_schema())
+    if error is not None:
         raise ProviderValidationError(
             provider_id,
-            f"{source} does not match provider.schema.json: {listed}{more}",
+            f"provider {provider_id!r}: {source} does not match provider.schema.json at "
+            f"{error} (validation stops at the first error: once it is fixed, run again to "
+            "find any other; taskloom/provider.schema.json describes every key)",
         )
 
 
