@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from conftest import MANIFESTS
@@ -16,12 +18,12 @@ from taskloom_testing.fake_api import Request
 POKEMON = [{"id": i, "name": f"mon{i}"} for i in range(1, 51)]
 
 
-def taskloom(*args: str) -> subprocess.CompletedProcess[str]:
+def taskloom(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "taskloom", "declarative", *args],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
 
 
@@ -123,6 +125,46 @@ def test_read_masks_secrets_in_records_and_errors(fake_api: FakeAPI, tmp_path: P
     assert check.returncode == 1
     assert "HTTP 403" in check.stdout
     assert secret not in check.stdout + check.stderr
+
+
+def test_check_against_a_closed_port_fails_in_seconds(tmp_path: Path) -> None:
+    """An unreachable host: exit 1 within seconds with one line naming it, not the manifest's long backoff."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed when the block ends: connecting is refused
+    secret = "tok-0123456789abcdef"
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(
+        "version: 6.5.0\n"
+        "check: {stream_names: [items]}\n"
+        "streams:\n"
+        "  - type: DeclarativeStream\n"
+        "    name: items\n"
+        "    retriever:\n"
+        "      requester:\n"
+        f"        url_base: http://127.0.0.1:{port}\n"
+        "        path: /items\n"
+        '        authenticator: {type: BearerAuthenticator, api_token: "{{ config.token }}"}\n'
+        "        error_handler:\n"
+        "          max_retries: 10\n"
+        "          backoff_strategies: [{type: ExponentialBackoffStrategy, factor: 30}]\n"
+        "      record_selector: {extractor: {field_path: []}}\n"
+        "spec:\n"
+        "  connection_specification:\n"
+        "    properties: {token: {type: string, airbyte_secret: true}}\n"
+    )
+    config = tmp_path / "c.json"
+    config.write_text(json.dumps({"token": secret}))
+    started = time.monotonic()
+    check = taskloom("check", str(manifest), "--config", str(config), timeout=30)
+    assert time.monotonic() - started < 15
+    assert check.returncode == 1
+    assert check.stdout.strip() == (
+        f"stream 'items': cannot connect to 127.0.0.1:{port}: connection refused (3 attempts); "
+        "check the connection's host and port and that this machine can reach it"
+    )
+    assert secret not in check.stdout + check.stderr
+    assert "Traceback" not in check.stderr
 
 
 def test_bad_inputs_are_one_line_errors(tmp_path: Path) -> None:

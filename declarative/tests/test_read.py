@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import socket
+import time
 from typing import Any
 
 import pytest
@@ -190,6 +192,62 @@ def test_bad_credentials_fail_at_once(fake_api: FakeAPI) -> None:
     assert "HTTP 401" in message
     assert "Bad credentials" in message
     assert len(fake_api.requests) == 1
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on: connecting to it is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+SLOW_BACKOFF = "ConstantBackoffStrategy, backoff_time_in_seconds: 0.01}"
+
+
+def slow_backoff() -> source.DeclarativeSource:
+    """The test manifest with a production-like error handler: 10 retries, 60 s apart."""
+    text = MANIFEST.format(auth=BEARER, paginator=PAGINATORS["page"])
+    text = text.replace("max_retries: 4", "max_retries: 10").replace(
+        SLOW_BACKOFF, "ConstantBackoffStrategy, backoff_time_in_seconds: 60}"
+    )
+    return source.loads(text, "items.yaml")
+
+
+@pytest.mark.parametrize(
+    ("host", "cause"),
+    [
+        ("127.0.0.1:{port}", "connection refused"),
+        ("taskloom-check.invalid", "the host name does not resolve (DNS)"),
+    ],
+)
+def test_check_of_an_unreachable_host_fails_within_seconds(host: str, cause: str) -> None:
+    """Not after the manifest's backoff (10 retries x 60 s): a few quick tries, then one line."""
+    address = host.format(port=closed_port())
+    started = time.monotonic()
+    ok, message = slow_backoff().check({"base_url": f"http://{address}", "token": TOKEN})
+    elapsed = time.monotonic() - started
+    assert not ok
+    expected_host = address if ":" in address else f"{address}:80"
+    assert message == (
+        f"stream 'items': cannot connect to {expected_host}: {cause} (3 attempts); "
+        "check the connection's host and port and that this machine can reach it"
+    )
+    assert elapsed < 10, elapsed
+    assert TOKEN not in message
+
+
+def test_a_read_of_an_unreachable_host_follows_the_manifest_error_handler() -> None:
+    """Reads keep the manifest's retries and backoff: only check has a budget."""
+    waits: list[float] = []
+    loaded = slow_backoff()
+    config = loaded.prepare_config(
+        {"base_url": f"http://127.0.0.1:{closed_port()}", "token": TOKEN}
+    )
+    stream = loaded.stream("items", config, sleep=waits.append)
+    with pytest.raises(ReadError, match="still failing after 10 retries"):
+        list(stream.read())
+    assert waits == [60.0] * 10
 
 
 def test_config_is_validated_against_the_spec_without_leaking_secrets(fake_api: FakeAPI) -> None:

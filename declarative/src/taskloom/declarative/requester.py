@@ -2,14 +2,19 @@
 
 Connections that break (refused, reset, closed mid-response) are retried like a 5xx:
 the body is read in full before a response counts, so a truncated page is fetched again
-and never half-used.  Retries follow the error handler (:mod:`error_handling`).
+and never half-used.  Retries follow the error handler (:mod:`error_handling`), except
+under a :class:`ConnectBudget` (``check`` uses one): then a host that cannot be reached at
+all (refused, unknown name, connect timeout) fails after a few quick tries instead of the
+manifest's long backoff, which is for an API that answers but is busy.
 """
 
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 from urllib.parse import urlsplit
@@ -28,6 +33,22 @@ log = logging.getLogger(__name__)
 
 #: Seconds to wait for a server to answer (connect, then between bytes).
 TIMEOUT = (30, 300)
+
+
+@dataclass(frozen=True)
+class ConnectBudget:
+    """How long to keep trying a host that cannot be reached, whatever the error handler says."""
+
+    #: Connection attempts in all (the first one included).
+    attempts: int = 3
+    #: Seconds between attempts.
+    wait: float = 1.0
+    #: Seconds to wait for a connection to open.
+    connect_timeout: float = 3.0
+
+
+#: ``check`` answers "does this connection work?" within seconds (about 10 at worst).
+CHECK_BUDGET = ConnectBudget()
 
 
 def join_url(base: str, path: str | None) -> str:
@@ -52,6 +73,7 @@ class Requester:
         *,
         stream: str,
         sleep: Any = time.sleep,
+        connect_budget: ConnectBudget | None = None,
     ) -> None:
         self.spec = spec
         self.interpolator = interpolator
@@ -61,6 +83,7 @@ class Requester:
         self.stream = stream
         self.method = spec.get("http_method") or "GET"
         self.sleep = sleep
+        self.connect_budget = connect_budget
         #: Requests sent and retries made, for progress logs.
         self.requests_sent = 0
         self.retries = 0
@@ -111,6 +134,9 @@ class Requester:
             else set()
         )
         attempt = 0
+        unreachable = 0
+        budget = self.connect_budget
+        timeout = (budget.connect_timeout, TIMEOUT[1]) if budget else TIMEOUT
         while True:
             self.authenticator.apply(parts, context)
             params = {k: v for k, v in parts.params.items() if k not in present}
@@ -124,15 +150,38 @@ class Requester:
                     headers=parts.headers or None,
                     json=parts.json or None,
                     data=parts.data or None,
-                    timeout=TIMEOUT,
+                    timeout=timeout,
                 )
                 response.content  # noqa: B018 -- read the whole body now: a cut body must retry
                 self.requests_sent += 1
-            except (
-                requests.ConnectionError,
-                requests.Timeout,
-                requests.exceptions.ChunkedEncodingError,
-            ) as exc:
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                cause = _unreachable(exc)
+                if budget is None or cause is None:
+                    action, message = Action.RETRY, None
+                    problem = f"{type(exc).__name__} (connection lost)"
+                    response = None
+                else:
+                    unreachable += 1
+                    if unreachable >= budget.attempts:
+                        raise ReadError(
+                            redact(
+                                f"stream {self.stream!r}: cannot connect to {_host(url)}: {cause} "
+                                f"({unreachable} attempts); check the connection's host and port "
+                                "and that this machine can reach it"
+                            )
+                        ) from None
+                    log.warning(
+                        "stream %s: cannot connect to %s: %s; attempt %d/%d in %.1fs",
+                        self.stream,
+                        _host(url),
+                        cause,
+                        unreachable + 1,
+                        budget.attempts,
+                        budget.wait,
+                    )
+                    self.sleep(budget.wait)
+                    continue
+            except requests.exceptions.ChunkedEncodingError as exc:
                 action, message = Action.RETRY, None
                 problem = f"{type(exc).__name__} (connection lost)"
                 response = None
@@ -174,6 +223,33 @@ class Requester:
                 wait,
             )
             self.sleep(wait)
+
+
+def _unreachable(exc: BaseException) -> str | None:
+    """Why no connection could be opened at all, or ``None`` for a connection that broke later."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return "connect timed out"
+    if isinstance(exc, requests.Timeout):
+        return None
+    # requests wraps urllib3's MaxRetryError, whose reason was raised from the socket error.
+    seen: BaseException | None = exc
+    visited: set[int] = set()
+    while seen is not None and id(seen) not in visited:
+        visited.add(id(seen))
+        if isinstance(seen, socket.gaierror):
+            return "the host name does not resolve (DNS)"
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused"
+        nested = next((a for a in seen.args if isinstance(a, BaseException)), None)
+        seen = seen.__cause__ or seen.__context__ or getattr(seen, "reason", None) or nested
+    return None
+
+
+def _host(url: str) -> str:
+    """``host:port`` of ``url``: never its user info, path or query, which may hold secrets."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.hostname}:{port}"
 
 
 def _snippet(response: requests.Response | None) -> str:

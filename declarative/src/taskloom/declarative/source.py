@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     # and validating a manifest (DAG parsing, `validate`, discovery) does without it.
     import requests
 
+    from taskloom.declarative.requester import ConnectBudget
     from taskloom.declarative.stream import Reader
     from taskloom.declarative.stream import Stream
 
@@ -122,6 +123,7 @@ class DeclarativeSource:
         *,
         session: requests.Session | None = None,
         sleep: Any = None,
+        connect_budget: ConnectBudget | None = None,
     ) -> Stream:
         """The stream ``name``, bound to ``config`` (already prepared)."""
         import requests
@@ -134,17 +136,32 @@ class DeclarativeSource:
                 if session is None:
                     session = requests.Session()
                     session.headers["User-Agent"] = USER_AGENT
-                return Stream(spec, config, session, Interpolator(), self.manifest_dir, sleep=sleep)
+                return Stream(
+                    spec,
+                    config,
+                    session,
+                    Interpolator(),
+                    self.manifest_dir,
+                    sleep=sleep,
+                    connect_budget=connect_budget,
+                )
         raise DeclarativeError(
             f"{self.source} has no stream {name!r}; its streams are: {', '.join(self.stream_names)}"
         )
 
     def check(self, config: Mapping[str, Any]) -> tuple[bool, str]:
-        """Read one page of each ``check`` stream: ``(True, "...")`` when the credentials work."""
+        """Read one page of each ``check`` stream: ``(True, "...")`` when the credentials work.
+
+        A host that cannot be reached fails within seconds (:data:`CHECK_BUDGET`), not after
+        the manifest's backoff: reads keep following the manifest's error handler.
+        """
+        from taskloom.declarative.requester import CHECK_BUDGET
+
         try:
             prepared = self.prepare_config(config)
             for name in self.document["check"]["stream_names"]:
-                reader = self.stream(name, prepared).read(None, max_pages=1)
+                stream = self.stream(name, prepared, connect_budget=CHECK_BUDGET)
+                reader = stream.read(None, max_pages=1)
                 for _ in reader:
                     break
         except DeclarativeError as exc:

@@ -19,6 +19,7 @@ from taskloom.declarative.errors import ManifestError
 from taskloom.declarative.interpolation import Interpolator
 from taskloom.declarative.partitions import Partitions
 from taskloom.declarative.records import RecordSelector
+from taskloom.declarative.requester import ConnectBudget
 from taskloom.declarative.requester import Requester
 
 
@@ -52,6 +53,7 @@ class Stream:
         manifest_dir: Path | None,
         *,
         sleep: Any = None,
+        connect_budget: ConnectBudget | None = None,
     ) -> None:
         self.spec = spec
         self.name: str = spec.get("name") or ""
@@ -60,6 +62,8 @@ class Stream:
         self.interpolator = interpolator
         self.manifest_dir = manifest_dir
         self.sleep = sleep
+        #: Set by ``check``: an unreachable host fails fast (see :class:`ConnectBudget`).
+        self.connect_budget = connect_budget
         self.primary_key = primary_key(spec)
         self.cursor_spec = spec.get("incremental_sync")
         self.requester: Requester | None = None
@@ -109,7 +113,14 @@ class Stream:
         authenticator = self._authenticator(spec.get("authenticator"), context)
         extra = {"sleep": self.sleep} if self.sleep is not None else {}
         return Requester(
-            spec, interp, self.session, authenticator, handler, stream=self.name, **extra
+            spec,
+            interp,
+            self.session,
+            authenticator,
+            handler,
+            stream=self.name,
+            connect_budget=self.connect_budget,
+            **extra,
         )
 
     def _authenticator(
