@@ -77,3 +77,44 @@ def test_conn_type_help_points_at_the_command_that_lists_connection_types() -> N
     types = run_taskloom("providers", "connection-types", "-o", "json")
     assert types.returncode == 0, types.stderr
     assert {"http", "sqlite"} <= {row["conn_type"] for row in json.loads(types.stdout)}
+
+
+@pytest.mark.parametrize("command", [("dags", "test"), ("dags", "show"), ("tasks", "list")])
+def test_a_missing_dag_shows_its_files_import_error_and_no_useless_advice(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """With -S at a broken file, the error is that file's import error, not '-S' advice."""
+    dag_file = tmp_path / "broken.py"
+    dag_file.write_text(DAG_HEAD + "import no_such_module_xyz\nwith DAG('x'):\n    pass\n")
+    result = run_taskloom(*command, "x", "-S", str(dag_file))
+    assert result.returncode == 1, result.stderr
+    assert f"broken file: {dag_file}:3: ModuleNotFoundError" in result.stderr
+    assert "fix the broken file above" in result.stderr
+    assert "-S/--subdir" not in result.stderr
+
+
+def test_a_missing_dag_in_a_good_file_does_not_suggest_pointing_at_a_file(tmp_path: Path) -> None:
+    """-S already names a file: the only advice left is to check the id."""
+    dag_file = tmp_path / "good.py"
+    dag_file.write_text(DAG_HEAD + "with DAG('present'):\n    EmptyOperator(task_id='a')\n")
+    result = run_taskloom("dags", "test", "absent", "-S", str(dag_file))
+    assert result.returncode == 1, result.stderr
+    assert "(DAGs found: present); check the DAG id" in result.stderr
+    folder = run_taskloom("dags", "test", "absent", "-S", str(tmp_path))
+    assert "point -S/--subdir at the DAG file" in folder.stderr
+
+
+def test_dags_list_ends_with_a_count_of_broken_files(tmp_path: Path) -> None:
+    """A script sees broken files: a one-line count on stderr, and list-import-errors exits 1."""
+    for name in ("one", "two"):
+        (tmp_path / f"{name}.py").write_text(DAG_HEAD + "raise RuntimeError('boom')\n")
+    listing = run_taskloom("dags", "list", "-S", str(tmp_path))
+    assert listing.returncode == 0, listing.stderr
+    assert (
+        listing.stderr.rstrip()
+        .splitlines()[-1]
+        .startswith("2 broken DAG files: `taskloom dags list-import-errors` lists them")
+    )
+    errors = run_taskloom("dags", "list-import-errors", "-S", str(tmp_path), "-o", "json")
+    assert errors.returncode == 1
+    assert len(json.loads(errors.stdout)) == 2

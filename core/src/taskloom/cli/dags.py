@@ -140,9 +140,16 @@ def get_dag(dagbag: DagBag, dag_id: str) -> DAG:
         for path, error in sorted(dagbag.import_errors.items())
     )
     known = ", ".join(dagbag.dag_ids) or "none"
+    # Advice only where it can help: a broken file is the likely cause, and -S already
+    # pointing at a file cannot be pointed anywhere better.
+    if broken:
+        advice = "; fix the broken file above, then run the command again"
+    elif Path(dagbag.dag_folder).is_file():
+        advice = "; check the DAG id"
+    else:
+        advice = "; check the id, or point -S/--subdir at the DAG file"
     raise DagNotFoundError(
-        f"DAG {dag_id!r} not found in {dagbag.dag_folder} (DAGs found: {known}){broken}; "
-        "check the id, or point -S/--subdir at the DAG file"
+        f"DAG {dag_id!r} not found in {dagbag.dag_folder} (DAGs found: {known}){broken}{advice}"
     )
 
 
@@ -217,6 +224,13 @@ def list_command(subdir: Path | None, output: str) -> None:
     render(rows, ["dag_id", "fileloc", "schedule", "paused", "tags"], output)
     for path, error in sorted(dagbag.import_errors.items()):
         click.echo(f"\nBroken DAG file {path}:\n{error.rstrip()}", err=True)
+    if dagbag.import_errors:
+        count = len(dagbag.import_errors)
+        click.echo(
+            f"\n{count} broken DAG file{'s' if count > 1 else ''}: "
+            "`taskloom dags list-import-errors` lists them (exit 1 when there are any)",
+            err=True,
+        )
     echo_warnings(dagbag)
 
 
