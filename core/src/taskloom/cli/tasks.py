@@ -1,9 +1,11 @@
-"""``taskloom tasks``: list, test, inspect, read the logs of and clear task instances."""
+"""``taskloom tasks``: list, run, test, inspect, read the logs of and clear task instances."""
 
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,6 +18,19 @@ from taskloom.cli.output import output_option
 from taskloom.cli.output import render
 from taskloom.exceptions import NotFoundError
 from taskloom.exceptions import TaskNotFoundError
+
+if TYPE_CHECKING:
+    from taskloom.models.dag import DAG
+
+
+class TaskNotRunnableError(click.ClickException):
+    """The task instance may not run now: it runs elsewhere, or its upstream is not done."""
+
+    exit_code = ExitCode.FAILED
+
+
+#: Outcomes of ``tasks run`` that are not failures: exit status 0.
+_NOT_FAILED = frozenset({"success", "skipped", "up_for_reschedule"})
 
 
 @click.group("tasks")
@@ -42,6 +57,124 @@ def list_command(dag_id: str, subdir: Path | None, output: str) -> None:
         for task in dag.topological_sort()
     ]
     render(rows, ["task_id", "operator", "trigger_rule", "upstream"], output)
+
+
+@tasks_group.command("run")
+@click.argument("dag_id")
+@click.argument("task_id")
+@click.argument("run")
+@click.option(
+    "-i",
+    "--ignore-dependencies",
+    "--force",
+    "ignore_dependencies",
+    is_flag=True,
+    help="Run even if the upstream tasks are not in states the trigger rule accepts.",
+)
+@subdir_option
+@click.pass_context
+def run_command(
+    ctx: click.Context,
+    dag_id: str,
+    task_id: str,
+    run: str,
+    ignore_dependencies: bool,
+    subdir: Path | None,
+) -> None:
+    """Run one try of TASK_ID in RUN (run id or logical date) of DAG_ID, as a worker does.
+
+    The try is recorded in the metadata DB (state, try number, retries, callbacks, log
+    file, XCom) and its log printed.  Refuses a task instance that a live process is
+    running, and, unless -i/--ignore-dependencies, one whose upstream tasks are not in
+    states its trigger rule accepts.  Exits 0 when the task succeeded, was skipped or
+    asked to be rescheduled, 1 when the try failed.
+    """
+    from taskloom import db
+    from taskloom.execution.worker import execute_workload
+    from taskloom.execution.workload import Workload
+    from taskloom.utils.log import log_path
+
+    _, dag = load_dag(dag_id, subdir)
+    if task_id not in dag.task_dict:
+        raise TaskNotFoundError(
+            f"DAG {dag_id!r} has no task {task_id!r}; its tasks: {', '.join(dag.task_dict)}"
+        )
+    conn = db.connect()
+    try:
+        found = find_run(conn, dag_id, run)
+        _claim(conn, dag, task_id, found.run_id, check_upstream=not ignore_dependencies)
+    finally:
+        conn.close()
+    # The one way every executor runs a task: the worker entry point and the task runner.
+    result = execute_workload(Workload(dag_id, found.run_id, task_id, dag.fileloc), {dag_id: dag})
+    click.echo(
+        log_path(dag_id, found.run_id, task_id, result.try_number).read_text(encoding="utf-8"),
+        nl=False,
+    )
+    click.echo(f"Task {task_id}: {result.state} (try {result.try_number})")
+    if result.state not in _NOT_FAILED:
+        ctx.exit(ExitCode.FAILED)
+
+
+def _claim(
+    conn: sqlite3.Connection, dag: DAG, task_id: str, run_id: str, *, check_upstream: bool
+) -> None:
+    """Mark the task instance running in this process, under the DB's write lock, so two
+    ``tasks run`` (or a scheduler) never run it at once.
+
+    :raises TaskNotRunnableError: if a live process runs it, or an upstream task is not
+        in a state its trigger rule accepts (when ``check_upstream``).
+    """
+    from taskloom.db import transaction
+    from taskloom.execution.liveness import current_owner
+    from taskloom.execution.liveness import is_known_dead
+    from taskloom.jobs.run_state import FINISHED
+    from taskloom.utils.trigger_rule import Decision
+    from taskloom.utils.trigger_rule import UpstreamStates
+    from taskloom.utils.trigger_rule import evaluate
+
+    task = dag.task_dict[task_id]
+    where = (dag.dag_id, run_id)
+    with transaction(conn):
+        states: dict[str, str | None] = dict(
+            conn.execute(
+                "SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ?", where
+            ).fetchall()
+        )
+        row = conn.execute(
+            "SELECT state, owner FROM task_instance WHERE dag_id = ? AND run_id = ? AND task_id = ?",
+            (*where, task_id),
+        ).fetchone()
+        if row is not None and row[0] == "running" and not is_known_dead(row[1]):
+            raise TaskNotRunnableError(
+                f"task {task_id!r} of run {run_id!r} of DAG {dag.dag_id!r} is already running "
+                f"in process {row[1]}; wait for it to finish (a task instance never runs twice)"
+            )
+        if check_upstream:
+            upstream = sorted(task.upstream_task_ids)
+            decision = evaluate(
+                task.trigger_rule, UpstreamStates.from_states([states.get(t) for t in upstream])
+            )
+            if decision is not Decision.RUN:
+                if decision is Decision.WAIT:  # name the upstream tasks still to finish
+                    upstream = [t for t in upstream if states.get(t) not in FINISHED]
+                waiting = ", ".join(f"{t!r} ({states.get(t) or 'no state'})" for t in upstream)
+                reason = "not done" if decision is Decision.WAIT else "in states it does not accept"
+                raise TaskNotRunnableError(
+                    f"task {task_id!r} of run {run_id!r} cannot run: its trigger rule "
+                    f"{task.trigger_rule} finds its upstream {reason}: {waiting}; "
+                    "run them first, or pass -i/--ignore-dependencies"
+                )
+        if row is None:  # a task added to the DAG after the run was created
+            conn.execute(
+                "INSERT INTO task_instance(dag_id, run_id, task_id, max_tries) VALUES (?, ?, ?, ?)",
+                (*where, task_id, task.retries),
+            )
+        conn.execute(
+            "UPDATE task_instance SET state = 'running', owner = ? "
+            "WHERE dag_id = ? AND run_id = ? AND task_id = ?",
+            (current_owner(), *where, task_id),
+        )
 
 
 @tasks_group.command("test")
