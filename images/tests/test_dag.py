@@ -139,22 +139,24 @@ def test_one_dag_runs_its_tasks_in_two_runtimes(
         DATE,
         **options,
     )
+    # Each task runs for real in its provider's image, as a worker would: its state, try,
+    # log and XCom land in the shared metadata DB (the second task reads the first's XCom).
     first = run(
         redis_image,
         "taskloom",
         "tasks",
-        "test",
+        "run",
         "cross_runtime",
         "pick_repository",
         DATE,
         **options,
     )
-    assert "Task pick_repository: success" in first.stdout
+    assert "Task pick_repository: success (try 1)" in first.stdout
     second = run(
-        github_image, "taskloom", "tasks", "test", "cross_runtime", "load_issues", DATE, **options
+        github_image, "taskloom", "tasks", "run", "cross_runtime", "load_issues", DATE, **options
     )
     assert f"loaded 3 issues of {REPOSITORY}" in second.stdout
-    assert "Task load_issues: success" in second.stdout
+    assert "Task load_issues: success (try 1)" in second.stdout
     assert TOKEN not in second.stdout + second.stderr
     # The scheduler (in either image: the DAG file needs only core) sees both tasks done.
     run(github_image, "taskloom", "scheduler", "--once", **options)
@@ -163,10 +165,20 @@ def test_one_dag_runs_its_tasks_in_two_runtimes(
         states = dict(
             db.execute("SELECT task_id, state FROM task_instance WHERE dag_id = 'cross_runtime'")
         )
+        tries = dict(
+            db.execute(
+                "SELECT task_id, try_number FROM task_instance WHERE dag_id = 'cross_runtime'"
+            )
+        )
+        (returned,) = db.execute(
+            "SELECT value FROM xcom WHERE dag_id = 'cross_runtime' AND task_id = 'load_issues'"
+        ).fetchone()
         (run_state,) = db.execute(
             "SELECT state FROM dag_run WHERE dag_id = 'cross_runtime'"
         ).fetchone()
     assert states == {"pick_repository": "success", "load_issues": "success"}
+    assert tries == {"pick_repository": 1, "load_issues": 1}  # the scheduler ran neither again
+    assert json.loads(returned)["titles"] == ["Issue 1", "Issue 2", "Issue 3"]
     assert run_state == "success"
     assert [r.arg("per_page") is not None for r in github.requests] == [True]
     for task_id, image, line in (
