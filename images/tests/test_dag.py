@@ -171,7 +171,8 @@ def test_one_dag_runs_its_tasks_in_two_runtimes(
             )
         )
         (returned,) = db.execute(
-            "SELECT value FROM xcom WHERE dag_id = 'cross_runtime' AND task_id = 'load_issues'"
+            "SELECT value FROM xcom WHERE dag_id = 'cross_runtime' AND task_id = 'load_issues' "
+            "AND key = 'return_value'"
         ).fetchone()
         (run_state,) = db.execute(
             "SELECT state FROM dag_run WHERE dag_id = 'cross_runtime'"
