@@ -193,3 +193,15 @@ def test_tasks_run_refuses_a_task_a_live_process_runs(run_id: str, taskloom_home
     result = run_taskloom("tasks", "run", "worker_run", "slow", run_id)
     assert result.returncode == 0, result.stderr
     assert _ti("slow") == ("success", 2)
+
+
+def test_tasks_run_a_task_added_after_the_run_was_created(run_id: str, taskloom_home: Path) -> None:
+    """A task the run has no row for yet gets its task instance, as the scheduler gives it one."""
+    dag_file = taskloom_home / "dags" / "worker_run.py"
+    dag_file.write_text(
+        dag_file.read_text()
+        + '\nwith dag:\n    PythonOperator(task_id="added_later", python_callable=produce)\n'
+    )
+    result = run_taskloom("tasks", "run", "worker_run", "added_later", run_id)
+    assert result.returncode == 0, result.stderr
+    assert _ti("added_later") == ("success", 1)

@@ -129,6 +129,7 @@ def _claim(
     from taskloom.execution.liveness import current_owner
     from taskloom.execution.liveness import is_known_dead
     from taskloom.jobs.run_state import FINISHED
+    from taskloom.models import dagrun
     from taskloom.utils.trigger_rule import Decision
     from taskloom.utils.trigger_rule import UpstreamStates
     from taskloom.utils.trigger_rule import evaluate
@@ -166,10 +167,7 @@ def _claim(
                     "run them first, or pass -i/--ignore-dependencies"
                 )
         if row is None:  # a task added to the DAG after the run was created
-            conn.execute(
-                "INSERT INTO task_instance(dag_id, run_id, task_id, max_tries) VALUES (?, ?, ?, ?)",
-                (*where, task_id, task.retries),
-            )
+            dagrun.add_task_instances(conn, dag, run_id, [task_id])
         conn.execute(
             "UPDATE task_instance SET state = 'running', owner = ? "
             "WHERE dag_id = ? AND run_id = ? AND task_id = ?",

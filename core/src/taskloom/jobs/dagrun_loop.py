@@ -145,10 +145,7 @@ class DagRunLoop:
                     [(run.dag_id, run.run_id, tid) for tid in orphans],
                 )
             if missing:
-                self.conn.executemany(
-                    "INSERT INTO task_instance(dag_id, run_id, task_id, max_tries) VALUES (?, ?, ?, ?)",
-                    [(run.dag_id, run.run_id, tid, dag.task_dict[tid].retries) for tid in missing],
-                )
+                dagrun_model.add_task_instances(self.conn, dag, run.run_id, missing)
             dagrun_model.set_state(self.conn, run, "running")
         if orphans:
             log.warning(

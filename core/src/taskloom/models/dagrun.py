@@ -134,14 +134,20 @@ def create(
                 current_owner() if state == DagRunState.RUNNING else None,
             ),
         )
-        conn.executemany(
-            "INSERT INTO task_instance(dag_id, run_id, task_id, max_tries) VALUES (?, ?, ?, ?)",
-            [
-                (dag.dag_id, run_id, task_id, int(task.retries))
-                for task_id, task in dag.task_dict.items()
-            ],
-        )
+        add_task_instances(conn, dag, run_id, list(dag.task_dict))
     return get(conn, dag.dag_id, run_id)
+
+
+def add_task_instances(
+    conn: sqlite3.Connection, dag: DAG, run_id: str, task_ids: list[str]
+) -> None:
+    """Insert the (state-less) task instance rows of ``task_ids`` in run ``run_id``: at
+    creation, and for tasks added to the DAG after the run was created.  The caller owns
+    the transaction."""
+    conn.executemany(
+        "INSERT INTO task_instance(dag_id, run_id, task_id, max_tries) VALUES (?, ?, ?, ?)",
+        [(dag.dag_id, run_id, tid, int(dag.task_dict[tid].retries)) for tid in task_ids],
+    )
 
 
 def get(conn: sqlite3.Connection, dag_id: str, run_id: str) -> DagRun:
