@@ -198,14 +198,16 @@ class ProviderConformance:
                 text=True,
                 check=False,
             )
+            stderr = result.stderr.strip()
             assert result.returncode == 0, (
                 f"resolving conn_type {conn_type!r} through get_registry().hook_class() failed "
-                f"in a fresh process:\n{result.stderr.strip()}"
+                f"in a fresh process: {stderr.splitlines()[-1] if stderr else 'no output'}\n{stderr}"
             )
             seen = json.loads(result.stdout.splitlines()[-1])
             assert not seen["after_discovery"], (
-                f"building the registry imported provider modules {seen['after_discovery']}: "
-                "discovery must read provider.json only"
+                f"provider modules {seen['after_discovery']} were imported before any hook was "
+                "asked for: discovery reads provider.json only, and a provider must not import "
+                "itself at start-up (from a .pth file or sitecustomize)"
             )
             foreign = [m for m in seen["after_resolution"] if not m.startswith(own)]
             assert not foreign, (
