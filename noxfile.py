@@ -141,6 +141,17 @@ def changed(session: nox.Session) -> None:
 
 
 @nox.session(python=False)
+def refresh_constraints(session: nox.Session) -> None:
+    """Re-pin what the ``type`` tox environment installs (tools/constraints/type.txt), on purpose.
+
+    Run it after adding or changing a dependency (current pins are kept where they fit), or
+    with ``-- --upgrade`` to take new releases; review the diff, then run ``tox -e type``
+    before committing it.
+    """
+    _tool(session, "constraints.py", "refresh", *session.posargs)
+
+
+@nox.session(python=False)
 def codeowners(session: nox.Session) -> None:
     """Check CODEOWNERS against the maintainers each provider declares (``-- --write`` regenerates it)."""
     _tool(session, "codeowners.py", *(session.posargs or ["--check"]))

@@ -61,6 +61,7 @@ def test_repository_distributions() -> None:
     names = [d.name for d in repo.dists()]
     assert names[0] == "taskloom"
     assert "taskloom-compat" in names
+    assert repo.providers(), "no provider found under providers/"
     for dist in repo.providers():
         assert dist.core_range is not None
         assert dist.core_min >= Version("2.0")
