@@ -147,11 +147,12 @@ class ProviderConformance:
 
         from taskloom.providers_manager import provider_schema
 
-        schema = provider_schema()
+        schema = dict(provider_schema())
         validator_class = jsonschema.validators.validator_for(schema)
         validator_class.check_schema(schema)
         errors = sorted(
-            validator_class(schema).iter_errors(provider_json), key=lambda e: list(e.absolute_path)
+            validator_class(schema).iter_errors(provider_json),
+            key=lambda e: [str(part) for part in e.absolute_path],
         )
         assert not errors, (
             f"{self.package}/{METADATA_FILE} does not match core's schema:\n"
@@ -270,7 +271,8 @@ class ProviderConformance:
                 'readme = {file = ["README.md", "CHANGELOG.md"], content-type = "text/markdown"} '
                 "under [tool.setuptools.dynamic] and rebuild"
             )
-        assert meta.get("Description-Content-Type", "").startswith("text/markdown"), (
+        content_type = str(meta.json.get("description_content_type", ""))
+        assert content_type.startswith("text/markdown"), (
             f"{self.distribution}'s long description is not declared text/markdown"
         )
 
