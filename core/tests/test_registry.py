@@ -40,8 +40,20 @@ BLOCKED = "disabled (TASKLOOM_DISABLED_PROVIDERS or ProviderRegistry.block)"
 
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A site directory on sys.path for fixture providers (see provider_envs.provider_site)."""
-    yield from provider_site(tmp_path, monkeypatch)
+    """A site directory on sys.path for fixture providers (see provider_envs.provider_site).
+
+    The provider modules a test imported are forgotten afterwards, so the next test's
+    providers of the same ids are found afresh.  ``taskloom/providers/`` exists from the
+    start: the import system keeps a namespace package's old path until it finds a new
+    portion, so without it an earlier test's providers would still be found.
+    """
+    before = set(sys.modules)
+    for root in provider_site(tmp_path, monkeypatch):
+        (root / "taskloom" / "providers").mkdir()
+        yield root
+    for name in set(sys.modules) - before:
+        if name.startswith("taskloom.providers."):
+            del sys.modules[name]
 
 
 def _info(provider_id: str, *conn_types: str, hook_class: str = "logging.Logger") -> ProviderInfo:
@@ -224,6 +236,26 @@ def test_an_unusable_provider_is_not_counted(
     registry = ProviderRegistry()
     assert registry.load_entry_points() == 0
     assert registry.status("zeta").state == state
+
+
+def test_an_entry_point_naming_a_module_is_not_counted(site: Path) -> None:
+    """An entry point that names something else than the provider's package: broken, with the fix."""
+    folder = site / "taskloom_provider_zeta-3.1.4.dist-info"
+    _distribution(site, "taskloom-provider-zeta", "zeta")
+    (folder / "entry_points.txt").write_text("[taskloom.providers]\nzeta = zeta_module\n")
+    registry = ProviderRegistry()
+    assert registry.load_entry_points() == 0
+    assert registry.status("zeta").fix == (
+        "report it to the provider's maintainers, or uninstall it: pip uninstall taskloom-provider-zeta"
+    )
+
+
+def test_a_distribution_without_its_package_is_not_counted(site: Path) -> None:
+    """Metadata left behind by a half-uninstalled provider adds nothing."""
+    _distribution(site, "taskloom-provider-zeta", "zeta")
+    registry = ProviderRegistry()
+    assert registry.load_entry_points() == 0
+    assert registry.status("zeta").state is ProviderState.BROKEN
 
 
 def test_a_provider_that_names_code_outside_its_package(site: Path) -> None:
@@ -448,6 +480,44 @@ def test_a_load_error_without_an_issue_tracker_or_a_distribution() -> None:
         "hook class taskloom_no_such_module.Hook failed to import: ModuleNotFoundError: "
         "No module named 'taskloom_no_such_module'"
     )
+
+
+def test_a_hook_class_that_is_no_class_is_recorded() -> None:
+    """The provider of a hook_class naming a function is broken, the reason saying what it is."""
+    registry = ProviderRegistry.for_testing(_info("alpha", "alpha", hook_class="os.path.join"))
+    with pytest.raises(ProviderLoadError):
+        registry.hook_class("alpha")
+    assert registry.status("alpha").reason == (
+        "hook class os.path.join failed to import: TypeError: os.path.join is a function, not a class"
+    )
+
+
+def test_a_broken_provider_stops_serving_hooks_already_resolved() -> None:
+    """When one hook of a provider fails to import, its other conn_types stop resolving too."""
+    info = ProviderInfo(
+        id="alpha",
+        name="Alpha",
+        description="d",
+        connection_types={
+            "good": ConnectionTypeInfo(
+                conn_type="good", hook_class="logging.Logger", display_name="G", provider_id="alpha"
+            ),
+            "bad": ConnectionTypeInfo(
+                conn_type="bad",
+                hook_class="taskloom_no_such_module.Hook",
+                display_name="B",
+                provider_id="alpha",
+            ),
+        },
+    )
+    registry = ProviderRegistry.for_testing(info)
+    assert registry.hook_class("good") is __import__("logging").Logger
+    with pytest.raises(ProviderLoadError):
+        registry.hook_class("bad")
+    with pytest.raises(
+        ProviderNotFoundError, match=r"^conn_type 'good' belongs to provider 'alpha'"
+    ):
+        registry.hook_class("good")
 
 
 def test_check_imports_sensors_and_reports_each_kind(site: Path) -> None:
