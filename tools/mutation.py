@@ -40,7 +40,11 @@ class Area:
 
 
 AREAS = (
-    Area("URI codec", ("src/taskloom/models/connection_uri.py",), ("tests/test_connection.py",)),
+    Area(
+        "URI codec",
+        ("src/taskloom/models/connection_uri.py",),
+        ("tests/test_connection_uri.py", "tests/test_connection.py"),
+    ),
     Area("trigger rules", ("src/taskloom/utils/trigger_rule.py",), ("tests/test_trigger_rule.py",)),
     Area(
         "provider registry",

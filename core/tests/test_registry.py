@@ -151,6 +151,32 @@ def test_duplicates_are_charged_to_the_newcomer() -> None:
     )
 
 
+def test_a_uri_scheme_clash_is_charged_to_the_newcomer() -> None:
+    """A conn_type whose uri_schemes names another conn_type is refused, naming both."""
+    registry = ProviderRegistry.for_testing(_info("alpha", "alpha"))
+    clashing = ProviderInfo(
+        id="beta",
+        name="Beta",
+        description="d",
+        connection_types={
+            "beta": ConnectionTypeInfo(
+                conn_type="beta",
+                hook_class="logging.Logger",
+                display_name="B",
+                provider_id="beta",
+                uri_schemes=("alpha",),
+            )
+        },
+    )
+    with pytest.raises(DuplicateProviderError) as caught:
+        registry.register(clashing)
+    assert caught.value.provider_id == "beta"
+    assert str(caught.value) == (
+        "URI scheme 'alpha' of conn_type 'beta' (provider 'beta') already means conn_type "
+        "'alpha' (provider 'alpha')"
+    )
+
+
 def test_block_forgets_a_resolved_hook() -> None:
     """After block(), a conn_type whose hook was already resolved is no longer served."""
     registry = ProviderRegistry.for_testing(_info("alpha", "alpha"))
