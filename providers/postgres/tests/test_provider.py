@@ -12,6 +12,7 @@ import pytest
 
 from taskloom.hooks.base import BaseHook
 from taskloom.providers.postgres.hooks.postgres import PostgresHook
+from taskloom.providers_manager import get_registry
 from taskloom.utils.secrets_masker import redact
 from taskloom_testing.cli import run_taskloom
 from taskloom_testing.postgres import PostgresServer
