@@ -183,3 +183,50 @@ def test_a_value_that_does_not_fit_its_declared_type_names_the_connection(
         "connection 'c': extra 'count' in the URI query must be a whole number (its provider "
         "declares it integer); fix the 'count=' parameter"
     )
+
+
+def _raw(field: str, char: str, encoded: str) -> str:
+    return (
+        f"connection 'c': the {field} has a raw {char!r}, which ends the {field} early in a URI; "
+        f"write it as {encoded} (percent-encode the special characters of each part, e.g. with "
+        "urllib.parse.quote(value, safe='') in Python)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("uri", "message"),
+    [
+        ("pg://user:pa/ss@host/db", _raw("password", "/", "%2F")),
+        ("pg://user:p/ss@host:5432/db?x=1", _raw("password", "/", "%2F")),
+        ("pg://user:p?w@h/db", _raw("password", "?", "%3F")),
+        ("pg://us?er@host", _raw("login", "?", "%3F")),
+        ("pg://us/er@host", _raw("login", "/", "%2F")),
+        ("pg://us#er@host", _raw("login", "#", "%23")),
+        ("pg://h?me@x", _raw("login", "?", "%3F")),
+        ("pg://h/?a=1&me@x", _raw("login", "/", "%2F")),
+        (
+            "pg://host/#x",
+            "connection 'c': has a raw '#' in the URI; percent-encode the special "
+            "characters of each part, e.g. with urllib.parse.quote(value, safe='') in Python",
+        ),
+    ],
+)
+def test_a_raw_delimiter_in_the_login_or_password_is_named(uri: str, message: str) -> None:
+    """A raw '/', '?' or '#' before the '@' ends the login or password early: the error says which, and how to write it."""
+    assert str(_error(parse_uri, uri, conn_id="c")) == message
+
+
+@pytest.mark.parametrize(
+    ("uri", "schema", "extra"),
+    [
+        ("pg://h/db?sender=me@example.com", "db", {"sender": "me@example.com"}),
+        ("pg://h/db?a=1&to=x@y", "db", {"a": "1", "to": "x@y"}),
+        ("pg://u:p@h/db", "db", None),
+    ],
+)
+def test_an_at_sign_in_a_query_value_is_not_a_login(
+    uri: str, schema: str, extra: dict[str, str] | None
+) -> None:
+    """'@' after the host, inside a ``key=value`` parameter, is part of the value."""
+    fields = parse_uri(uri, conn_id="c")
+    assert (fields["host"], fields["schema"], fields["extra"]) == ("h", schema, extra)

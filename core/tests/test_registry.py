@@ -33,6 +33,7 @@ from taskloom.providers_manager import ProviderStatus
 from taskloom.registry import compatibility
 from taskloom.registry import locate
 from taskloom.registry import registry as registry_module
+from taskloom.registry.manifest import DECLARATIVE_HOOK
 from taskloom.utils import entry_points
 
 BLOCKED = "disabled (TASKLOOM_DISABLED_PROVIDERS or ProviderRegistry.block)"
@@ -302,6 +303,32 @@ def test_a_provider_that_names_code_outside_its_package(site: Path) -> None:
     )
     assert status.package_dir == str(package)
     assert status.info is not None
+
+
+@pytest.mark.parametrize("manifest_only", [True, False])
+def test_only_a_manifest_only_provider_may_name_the_declarative_hook(
+    site: Path, manifest_only: bool
+) -> None:
+    """The declarative runtime's hook lies outside the provider's package: allowed for manifest-only providers alone."""
+    document: dict[str, object] = {
+        "id": "zeta",
+        "name": "Z",
+        "description": "d",
+        "connection_types": {"zeta": {"hook_class": DECLARATIVE_HOOK, "display_name": "Z"}},
+    }
+    if manifest_only:
+        document.update(manifest_only=True, declarative=">=1.0,<2")
+    _provider(site, "zeta", document)
+    registry = ProviderRegistry()
+    registry.load_entry_points()
+    status = registry.status("zeta")
+    if manifest_only:
+        assert "outside its package" not in status.reason
+    else:
+        assert status.reason == (
+            "provider.json names code outside its package taskloom.providers.zeta: "
+            f"{DECLARATIVE_HOOK}"
+        )
 
 
 def test_malformed_metadata_is_recorded_with_its_package_dir(site: Path) -> None:
