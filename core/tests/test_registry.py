@@ -148,6 +148,60 @@ def test_a_duplicate_id_is_charged_to_the_newcomer() -> None:
     )
 
 
+def _claimants() -> ProviderRegistry:
+    registry = ProviderRegistry()
+    registry.register(_info("alpha", "shared"), distribution="taskloom-provider-alpha", version="1")
+    registry.register(_info("beta", "shared"), distribution="taskloom-provider-beta", version="2")
+    return registry
+
+
+def test_a_conn_type_two_providers_declare_is_served_by_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without an owner named, neither claimant serves it; check() tells each, with the fix."""
+    monkeypatch.delenv("TASKLOOM__CONNECTION_TYPE_OWNERS__SHARED", raising=False)
+    registry = _claimants()
+    message = (
+        "conn_type 'shared' is declared by taskloom-provider-alpha 1 (provider 'alpha') and "
+        "taskloom-provider-beta 2 (provider 'beta'); so no provider serves it until one is "
+        "named its owner"
+    )
+    fix = (
+        "name the owner: TASKLOOM__CONNECTION_TYPE_OWNERS__SHARED=<provider id> (or "
+        "[connection_type_owners] shared in taskloom.toml), or uninstall the provider that "
+        "should not declare it (pip uninstall taskloom-provider-alpha or pip uninstall "
+        "taskloom-provider-beta)"
+    )
+    assert registry.check() == [
+        Problem("alpha", "taskloom-provider-alpha", "conn-type-conflict", message, fix),
+        Problem("beta", "taskloom-provider-beta", "conn-type-conflict", message, fix),
+    ]
+    with pytest.raises(ProviderNotFoundError) as caught:
+        registry.connection_type("shared")
+    assert caught.value.provider_id == "shared"
+    assert str(caught.value).startswith(message)
+
+
+def test_the_owner_setting_picks_the_claimant(monkeypatch: pytest.MonkeyPatch) -> None:
+    """[connection_type_owners] names which claimant serves the conn_type, and check() says why."""
+    monkeypatch.setenv("TASKLOOM__CONNECTION_TYPE_OWNERS__SHARED", "beta")
+    registry = _claimants()
+    assert registry.connection_type("shared").provider_id == "beta"
+    (problem, _) = registry.check()
+    assert problem.message.endswith("; it is served by provider 'beta' (named by the setting)")
+
+
+def test_a_claimant_whose_id_is_the_conn_type_serves_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no owner named, the provider whose id is the conn_type serves it."""
+    monkeypatch.delenv("TASKLOOM__CONNECTION_TYPE_OWNERS__SHARED", raising=False)
+    registry = ProviderRegistry()
+    registry.register(_info("shared", "shared"), distribution="d1", version="1")
+    registry.register(_info("beta", "shared"), distribution="d2", version="2")
+    assert registry.connection_type("shared").provider_id == "shared"
+    (problem, _) = registry.check()
+    assert problem.message.endswith("; it is served by provider 'shared' (its id is the conn_type)")
+
+
 def test_a_uri_scheme_clash_is_charged_to_the_newcomer() -> None:
     """A conn_type whose uri_schemes names another conn_type is refused, naming both."""
     registry = ProviderRegistry.for_testing(_info("alpha", "alpha"))
