@@ -140,6 +140,35 @@ def changed(session: nox.Session) -> None:
     _tool(session, "changed.py", *session.posargs)
 
 
+@nox.session(python="3.11")
+def mutation(session: nox.Session) -> None:
+    """Mutation testing (mutmut) of core's URI codec, trigger rules and registry: bench/results/mutation.md.
+
+    About 10 minutes on 2 cores, so not part of ``tests``; see tools/mutation.py.
+    """
+    _tool(session, "mutation.py", "prepare")
+    session.install(
+        "-e",
+        str(ROOT / ".cache" / "mutmut" / "core"),
+        "-r",
+        str(ROOT / "core" / "test-requirements.txt"),
+        str(ROOT / "testing"),
+        "mutmut==3.8.1",
+    )
+    session.run("python", str(ROOT / "tools" / "mutation.py"), "run")
+
+
+@nox.session(python=False)
+def refresh_constraints(session: nox.Session) -> None:
+    """Re-pin what the ``type`` tox environment installs (tools/constraints/type.txt), on purpose.
+
+    Run it after adding or changing a dependency (current pins are kept where they fit), or
+    with ``-- --upgrade`` to take new releases; review the diff, then run ``tox -e type``
+    before committing it.
+    """
+    _tool(session, "constraints.py", "refresh", *session.posargs)
+
+
 @nox.session(python=False)
 def codeowners(session: nox.Session) -> None:
     """Check CODEOWNERS against the maintainers each provider declares (``-- --write`` regenerates it)."""

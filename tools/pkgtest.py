@@ -26,6 +26,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import constraints
 import repo
 import wheels
 
@@ -109,20 +110,17 @@ def test(env_name: str, env_python: str, pytest_args: list[str]) -> int:
 
 
 def typecheck(env_python: str) -> int:
-    """mypy --strict over every distribution's sources, with their dependencies installed."""
+    """mypy --strict over every distribution's sources, with their dependencies installed.
+
+    The dependencies are pinned by ``tools/constraints/type.txt`` (see ``constraints.py``), so
+    a new release of one cannot fail this environment on an unchanged tree.
+    """
+    stale = constraints.problems()
+    if stale:
+        raise SystemExit("\n".join(stale))
     out_dir = wheels.CACHE / "tox-wheels" / "type"
     shutil.rmtree(out_dir, ignore_errors=True)
     built = [wheels.build_dist(d, out_dir) for d in repo.dists()]
-    stubs = ["types-requests", "types-PyYAML", "types-jsonschema"]
-    # What the extras add besides taskloom distributions (rich for taskloom[progress],
-    # cryptography for taskloom[crypto]), so optional code is type-checked against it.
-    optional = [
-        req
-        for d in repo.dists()
-        for reqs in d.pyproject["project"].get("optional-dependencies", {}).values()
-        for req in reqs
-        if not req.startswith("taskloom")
-    ]
     subprocess.run(
         [
             wheels.uv(),
@@ -130,9 +128,10 @@ def typecheck(env_python: str) -> int:
             "install",
             "--python",
             env_python,
+            "--constraints",
+            str(constraints.TYPE_TXT),
             *map(str, built),
-            *stubs,
-            *optional,
+            *constraints.type_requirements(),
         ],
         check=True,
         env=wheels.build_env(),

@@ -55,16 +55,14 @@ def test_no_catchup_runs_only_the_latest_interval(scheduled_once: str) -> None:
 
 def test_latest_only_skips_old_scheduled_runs(scheduled_once: str) -> None:
     """In catch-up runs that are not the latest interval, LatestOnly skips its downstream tasks."""
-    for (date, _), run_id in zip(
-        _runs("daily_catchup"),
-        [
-            r[0]
-            for r in query(
-                "SELECT run_id FROM dag_run WHERE dag_id = 'daily_catchup' ORDER BY logical_date"
-            )
-        ],
-        strict=True,
-    ):
+    run_ids = [
+        r[0]
+        for r in query(
+            "SELECT run_id FROM dag_run WHERE dag_id = 'daily_catchup' ORDER BY logical_date"
+        )
+    ]
+    assert len(run_ids) == 4, run_ids  # one per day of 2024-01-01..04
+    for (date, _), run_id in zip(_runs("daily_catchup"), run_ids, strict=True):
         states = task_states("daily_catchup", run_id)
         assert states["notify"] == "skipped", date
         assert states["done"] == "success", date
@@ -74,6 +72,7 @@ def test_max_active_runs_is_honoured(scheduled_once: str) -> None:
     """No more than max_active_runs (2) runs of a DAG were running at the same time."""
     rows = query("SELECT start_date, end_date FROM dag_run WHERE dag_id = 'daily_catchup'")
     spans = [(datetime.fromisoformat(r[0]), datetime.fromisoformat(r[1])) for r in rows]
+    assert len(spans) == 4, rows  # every catch-up run started and ended
     for start, _ in spans:
         overlapping = sum(1 for s, e in spans if s <= start < e)
         assert overlapping <= 2

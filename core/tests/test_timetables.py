@@ -193,7 +193,8 @@ def test_schedule_interval_is_deprecated() -> None:
         ["@hourly", "@daily", "@weekly", "@monthly", "0 6 * * 1-5", "30 2 1,15 * *", "15 */4 * * *"]
     ),
     start=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1)),
-    span_days=st.integers(min_value=0, max_value=10),
+    # 62 days hold at least one whole interval of every schedule drawn (a month included).
+    span_days=st.integers(min_value=62, max_value=100),
 )
 @settings(max_examples=40, deadline=None)
 def test_catchup_runs_are_contiguous_and_match_backfill(
@@ -208,6 +209,7 @@ def test_catchup_runs_are_contiguous_and_match_backfill(
     while info is not None:
         infos.append(info)
         info = dag.next_dagrun_info(info, now=now)
+    assert infos, "no catch-up run: the span holds no whole interval"
     for run in infos:
         assert run.logical_date == run.data_interval_start < run.data_interval_end
         assert start.replace(tzinfo=UTC) <= run.logical_date <= end.replace(tzinfo=UTC)

@@ -16,6 +16,7 @@ def test_codeowners_matches_metadata() -> None:
 def test_each_provider_routed_to_its_maintainers() -> None:
     """Every provider directory has a line naming exactly its declared github handles."""
     lines = codeowners.render().splitlines()
+    assert repo.providers(), "no provider found under providers/"
     for dist in repo.providers():
         meta = json.loads(
             (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,9 +61,51 @@ def test_repository_distributions() -> None:
     names = [d.name for d in repo.dists()]
     assert names[0] == "taskloom"
     assert "taskloom-compat" in names
+    assert repo.providers(), "no provider found under providers/"
     for dist in repo.providers():
         assert dist.core_range is not None
         assert dist.core_min >= Version("2.0")
         assert any(s.operator == "<" for s in dist.core_range), (
             f"{dist.name} needs a ceiling on core"
         )
+
+
+def untested_floors(listed: list[str]) -> list[str]:
+    """The provider environments (``<id>-corelatest|coremin|lowest``) missing from ``listed``."""
+    return [
+        f"{dist.provider_id}-{flavour}"
+        for dist in repo.providers()
+        for flavour in ("corelatest", "coremin", "lowest")
+        if f"{dist.provider_id}-{flavour}" not in listed
+    ]
+
+
+def test_every_provider_is_tested_at_its_core_floor() -> None:
+    """tox runs each provider against the oldest core it declares (``-coremin``, ``-lowest``) and the newest.
+
+    The floor must be a version core had in this repository's history, so pkgtest can build it.
+    """
+    listed = subprocess.run(
+        [sys.executable, "-m", "tox", "-l", "-c", str(repo.ROOT / "tox.ini")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert repo.providers(), "no provider found under providers/"
+    missing = untested_floors(listed)
+    assert not missing, f"tox.ini lists no {missing} environment: add them to its env_list"
+    for dist in repo.providers():
+        assert repo.core_commit_for(dist.core_min), (
+            f"{dist.name}: no commit of core {dist.core_min}"
+        )
+
+
+def test_a_provider_without_its_floor_environment_is_found() -> None:
+    """A listing without ``redis-coremin`` (as if tox.ini forgot it) is reported."""
+    everything = [
+        f"{d.provider_id}-{f}"
+        for d in repo.providers()
+        for f in ("corelatest", "coremin", "lowest")
+    ]
+    assert "redis-coremin" in everything
+    assert untested_floors([e for e in everything if e != "redis-coremin"]) == ["redis-coremin"]

@@ -55,6 +55,7 @@ def test_hook_example_runs(
         line for line in capsys.readouterr().out.splitlines() if line
     ]  # read_key keeps the newline
     expected = _expected_prints(example)
+    assert expected, "the example has no `print(...)  # value` line to check"
     assert len(printed) == len(expected), printed
     for line, comment in zip(printed, expected, strict=True):
         assert line == (REGION if comment == "the connection's region_name" else comment)

@@ -1,9 +1,11 @@
-"""Tests of the provider as core sees it: ``provider.json``, the entry point, hook lookup, masking."""
+"""Tests of what is the PostgreSQL provider's own in ``provider.json``: extras, secrets, hook lookup, masking.
+
+The checks every provider owes core are in test_conformance.py (taskloom-testing's suite).
+"""
 
 from __future__ import annotations
 
 import json
-from importlib import metadata
 from importlib import resources
 
 import pytest
@@ -15,28 +17,6 @@ from taskloom.utils.secrets_masker import redact
 from taskloom_testing.cli import run_taskloom
 from taskloom_testing.postgres import PostgresServer
 from tests.conftest import ConnectionSetter
-
-
-def test_entry_point_names_the_package() -> None:
-    """The distribution declares ``postgres`` in the ``taskloom.providers`` entry-point group."""
-    (entry_point,) = [
-        ep for ep in metadata.entry_points(group="taskloom.providers") if ep.name == "postgres"
-    ]
-    assert entry_point.value == "taskloom.providers.postgres"
-    assert entry_point.dist is not None
-    assert entry_point.dist.name == "taskloom-provider-postgres"
-
-
-def test_provider_json_is_valid_and_ok_in_the_registry() -> None:
-    """Core reads provider.json without complaint and ``providers check`` finds no problem with it."""
-    registry = get_registry()
-    status = registry.status("postgres")
-    assert status.state == "ok", status.reason
-    assert not [problem for problem in registry.check() if problem.provider_id == "postgres"]
-    assert (
-        registry.connection_type("postgres").hook_class
-        == "taskloom.providers.postgres.hooks.postgres.PostgresHook"
-    )
 
 
 def test_provider_json_declares_the_key_password_secret() -> None:

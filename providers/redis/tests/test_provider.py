@@ -1,39 +1,18 @@
-"""Tests of the provider as core sees it: entry point, provider.json, hook lookup, masking."""
+"""Tests of what is the Redis provider's own in ``provider.json``: extras, secrets, hook lookup, masking.
+
+The checks every provider owes core are in test_conformance.py (taskloom-testing's suite).
+"""
 
 from __future__ import annotations
 
 import json
-from importlib import metadata
 from importlib import resources
 
 from taskloom.hooks.base import BaseHook
 from taskloom.models.connection import Connection
 from taskloom.providers.redis.hooks.redis import RedisHook
-from taskloom.providers_manager import get_registry
 from taskloom.utils.secrets_masker import redact
 from taskloom_testing.redis import RedisServer
-
-
-def test_entry_point_names_the_package() -> None:
-    """The distribution declares ``redis`` in the ``taskloom.providers`` entry-point group."""
-    (entry_point,) = [
-        ep for ep in metadata.entry_points(group="taskloom.providers") if ep.name == "redis"
-    ]
-    assert entry_point.value == "taskloom.providers.redis"
-    assert entry_point.dist is not None
-    assert entry_point.dist.name == "taskloom-provider-redis"
-
-
-def test_provider_json_is_valid_and_ok_in_the_registry() -> None:
-    """Core reads provider.json without complaint and ``providers check`` finds nothing wrong."""
-    registry = get_registry()
-    status = registry.status("redis")
-    assert status.state == "ok", status.reason
-    assert not [problem for problem in registry.check() if problem.provider_id == "redis"]
-    assert (
-        registry.connection_type("redis").hook_class
-        == "taskloom.providers.redis.hooks.redis.RedisHook"
-    )
 
 
 def test_provider_json_lists_every_module_and_extra() -> None:

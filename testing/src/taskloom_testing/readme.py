@@ -107,15 +107,27 @@ class Readme:
         return self.exports(CONN_PREFIX)
 
     def parametrize_python_blocks(self, argname: str = "block") -> pytest.MarkDecorator:
-        """Run a test once per Python block, as ``argname``; ids ``block0``, ``block1``, ..."""
+        """Run a test once per Python block, as ``argname``; ids ``block0``, ``block1``, ...
+
+        :raises ValueError: if the README has none (the test would check nothing).
+        """
         blocks = self.python_blocks
+        if not blocks:
+            raise ValueError(f"{self.path} has no ```python block: the test would check nothing")
         return pytest.mark.parametrize(
             argname, blocks, ids=[f"block{i}" for i in range(len(blocks))]
         )
 
     def parametrize_connection_exports(self) -> pytest.MarkDecorator:
-        """Run a test once per connection export, as ``name`` and ``value``; ids ``NAME-0``, ..."""
+        """Run a test once per connection export, as ``name`` and ``value``; ids ``NAME-0``, ...
+
+        :raises ValueError: if the README exports no connection (the test would check nothing).
+        """
         exports = self.connection_exports
+        if not exports:
+            raise ValueError(
+                f"{self.path} exports no {CONN_PREFIX}* variable: the test would check nothing"
+            )
         return pytest.mark.parametrize(
             ("name", "value"), exports, ids=[f"{name}-{i}" for i, (name, _) in enumerate(exports)]
         )
