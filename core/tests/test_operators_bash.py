@@ -99,8 +99,11 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    status = Path(f"/proc/{pid}/status")
-    return not (status.exists() and "\nState:\tZ" in status.read_text())
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:  # reaped between the two looks
+        return False
+    return "\nState:\tZ" not in status
 
 
 def test_xcom_push_is_the_deprecated_spelling() -> None:
