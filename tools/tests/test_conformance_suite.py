@@ -1,7 +1,8 @@
 """taskloom-testing's provider conformance suite fails, saying what is wrong, on each kind of broken provider.
 
-One fresh environment holds core's and taskloom-testing's wheels built from this tree. Each
-case writes a fake provider into a directory of its own (its package under
+One fresh environment holds core's, taskloom-declarative's and taskloom-testing's wheels
+built from this tree. Each case writes a fake provider (a Python one, or a manifest-only one
+whose ``provider.json`` says so) into a directory of its own (its package under
 ``taskloom/providers/<id>/`` and a real ``*.dist-info`` beside it, on ``PYTHONPATH``) plus
 the provider's source folder (README, CHANGELOG, ``tests/test_conformance.py`` with the
 one line every provider has), runs pytest there, and reads the JUnit report. The sound
@@ -43,6 +44,48 @@ CHECKS = (
     "test_readme_and_changelog_are_the_long_description",
     "test_core_is_bounded",
 )
+#: A manifest-only provider's manifest: one stream, a spec with a required secret and a default.
+MANIFEST = """\
+version: 6.5.0
+type: DeclarativeSource
+check: {type: CheckStream, stream_names: [items]}
+streams:
+  - type: DeclarativeStream
+    name: items
+    retriever:
+      type: SimpleRetriever
+      requester:
+        type: HttpRequester
+        url_base: http://127.0.0.1:1
+        path: /items
+        http_method: GET
+        authenticator: {type: BearerAuthenticator, api_token: "{{ config['token'] }}"}
+      record_selector:
+        type: RecordSelector
+        extractor: {type: DpathExtractor, field_path: []}
+spec:
+  type: Spec
+  connection_specification:
+    type: object
+    required: [token]
+    properties:
+      token: {type: string, title: Token, airbyte_secret: true}
+      page_size: {type: integer, title: Page size, default: 10}
+"""
+DECLARATIVE_HOOK = "taskloom.declarative.hook.DeclarativeHook"
+#: Every check of the suite for a manifest-only provider.
+MANIFEST_CHECKS = (
+    "test_entry_point_names_the_package",
+    "test_metadata_is_valid_against_the_schema",
+    "test_registry_finds_it_usable",
+    "test_readme_and_changelog_are_the_long_description",
+    "test_core_is_bounded",
+    "test_registry_lists_streams_without_imports",
+    "test_connection_type_comes_from_the_spec",
+    "test_manifest_validates",
+    "test_ships_no_python",
+    "test_declarative_is_bounded",
+)
 
 
 @dataclass
@@ -73,29 +116,61 @@ class FakeProvider:
     )
     entry_point: str = "taskloom.providers.fake"
     requires_core: str = "taskloom<3,>=2.0"
+    #: A manifest-only provider's manifest.yaml and its requirement on the runtime.
+    manifest: str | None = None
+    requires_declarative: str | None = None
     description: str = README + "\n" + CHANGELOG
 
     def install(self, site: Path) -> None:
         package = site / "taskloom" / "providers" / self.id
         package.mkdir(parents=True)
-        (package / "__init__.py").write_text("")
-        (package / "provider.json").write_text(json.dumps(self.provider_json))
-        for name, text in self.files.items():
+        files = {"provider.json": json.dumps(self.provider_json), **self.files}
+        # A manifest-only package is a bare namespace folder: no __init__.py.
+        if self.manifest is None:
+            files["__init__.py"] = ""
+        else:
+            files["manifest.yaml"] = self.manifest
+        for name, text in files.items():
             (package / name).parent.mkdir(parents=True, exist_ok=True)
             (package / name).write_text(text)
         info = site / f"taskloom_provider_{self.id}-1.0.0.dist-info"
         info.mkdir()
+        requires = [self.requires_core]
+        if self.requires_declarative is not None:
+            requires.append(self.requires_declarative)
         (info / "METADATA").write_text(
             "Metadata-Version: 2.4\n"
             f"Name: taskloom-provider-{self.id}\n"
             "Version: 1.0.0\n"
-            f"Requires-Dist: {self.requires_core}\n"
-            "Description-Content-Type: text/markdown\n\n" + self.description
+            + "".join(f"Requires-Dist: {line}\n" for line in requires)
+            + "Description-Content-Type: text/markdown\n\n"
+            + self.description
         )
         (info / "entry_points.txt").write_text(
             f"[taskloom.providers]\n{self.id} = {self.entry_point}\n"
         )
-        (info / "RECORD").write_text("")
+        record = [f"taskloom/providers/{self.id}/{name}" for name in files]
+        record += [f"{info.name}/{name}" for name in ("METADATA", "entry_points.txt", "RECORD")]
+        (info / "RECORD").write_text("".join(f"{path},,\n" for path in record))
+
+
+def manifest_only(**changes: Any) -> FakeProvider:
+    """A sound manifest-only fake provider, with ``changes`` applied."""
+    provider = FakeProvider(
+        provider_json={
+            "id": "fake",
+            "name": "Fake",
+            "description": "A made-up manifest-only provider.",
+            "manifest_only": True,
+            "declarative": ">=1.0,<2",
+        },
+        files={},
+        manifest=MANIFEST,
+        requires_declarative="taskloom-declarative<2,>=1.0",
+    )
+    for key, value in changes.items():
+        setattr(provider, key, value)
+    return provider
 
 
 @dataclass(frozen=True)
@@ -108,10 +183,11 @@ class Outcome:
 
 @pytest.fixture(scope="module")
 def suite_python(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A fresh environment with core and taskloom-testing installed from wheels of this tree."""
+    """A fresh environment with core, the declarative runtime and taskloom-testing from wheels of this tree."""
     work = tmp_path_factory.mktemp("conformance-env")
     built = [
-        wheels.build_dist(repo.by_key(key), work / "wheels") for key in ("core", "taskloom-testing")
+        wheels.build_dist(repo.by_key(key), work / "wheels")
+        for key in ("core", "declarative", "taskloom-testing")
     ]
     subprocess.run([wheels.uv(), "venv", "--quiet", str(work / "venv")], check=True)
     python = str(work / "venv" / "bin" / "python")
@@ -384,3 +460,86 @@ def test_unbounded_core_fails(run_suite: Callable[..., Outcome], requirement: st
     """A dependency on core without a floor or without a ceiling."""
     outcome = run_suite(_with(requires_core=requirement))
     _failed(outcome, "test_core_is_bounded", "declare a floor and a ceiling")
+
+
+def test_a_sound_manifest_only_provider_passes_every_check(
+    run_suite: Callable[..., Outcome],
+) -> None:
+    """The manifest-only fake the cases below break passes its ten checks."""
+    outcome = run_suite(manifest_only())
+    assert outcome.failures == dict.fromkeys(MANIFEST_CHECKS), outcome.output
+
+
+def test_manifest_only_provider_shipping_python_fails(run_suite: Callable[..., Outcome]) -> None:
+    """A .py file in a manifest-only distribution's RECORD."""
+    outcome = run_suite(manifest_only(files={"helpers.py": "VALUE = 1\n"}))
+    _failed(
+        outcome,
+        "test_ships_no_python",
+        "manifest-only taskloom-provider-fake ships Python files "
+        "['taskloom/providers/fake/helpers.py']",
+    )
+
+
+def test_invalid_manifest_fails(run_suite: Callable[..., Outcome]) -> None:
+    """A manifest taskloom-declarative refuses (an HTTP method it does not support)."""
+    outcome = run_suite(manifest_only(manifest=MANIFEST.replace("GET", "DELETE")))
+    _failed(outcome, "test_manifest_validates", "taskloom-declarative rejects")
+    assert "'DELETE' is not one of" in (outcome.failures["test_manifest_validates"] or "")
+
+
+def test_connection_type_other_than_the_spec_fails(run_suite: Callable[..., Outcome]) -> None:
+    """provider.json declares the conn_type itself, its token neither required nor secret."""
+    declared = manifest_only().provider_json
+    declared["connection_types"] = {
+        "fake": {
+            "hook_class": DECLARATIVE_HOOK,
+            "display_name": "Fake",
+            "extra_fields": {"token": {"label": "Token"}, "page_size": {"label": "Page size"}},
+        }
+    }
+    outcome = run_suite(manifest_only(provider_json=declared))
+    _failed(
+        outcome,
+        "test_connection_type_comes_from_the_spec",
+        "conn_type 'fake''s fields are not the manifest spec's",
+    )
+    failure = outcome.failures["test_connection_type_comes_from_the_spec"] or ""
+    assert "required: spec ['token'], registry []" in failure
+    assert "secret: spec ['token'], registry []" in failure
+
+
+def test_runtime_imported_at_discovery_fails(run_suite: Callable[..., Outcome]) -> None:
+    """The declarative runtime imported when the interpreter starts, before discovery."""
+    outcome = run_suite(manifest_only(), startup="import taskloom.declarative.hook\n")
+    _failed(
+        outcome,
+        "test_registry_lists_streams_without_imports",
+        "discovering manifest-only provider 'fake' imported ['taskloom.declarative', "
+        "'taskloom.declarative.hook'",
+    )
+
+
+@pytest.mark.parametrize(
+    "requirement", ["taskloom-declarative>=1.0", "taskloom-declarative<2", "taskloom-declarative"]
+)
+def test_unbounded_declarative_fails(run_suite: Callable[..., Outcome], requirement: str) -> None:
+    """A dependency on the declarative runtime without a floor or without a ceiling."""
+    outcome = run_suite(manifest_only(requires_declarative=requirement))
+    _failed(
+        outcome,
+        "test_declarative_is_bounded",
+        "declare a floor and a ceiling, taskloom-declarative>=1.0,<2",
+    )
+
+
+def test_declarative_range_other_than_provider_json_fails(
+    run_suite: Callable[..., Outcome],
+) -> None:
+    """Requires-Dist and provider.json's "declarative" disagree."""
+    outcome = run_suite(manifest_only(requires_declarative="taskloom-declarative<3,>=1.0"))
+    _failed(
+        outcome,
+        "test_declarative_is_bounded",
+        "but provider.json says declarative '<2,>=1.0': state the same range in both",
+    )
