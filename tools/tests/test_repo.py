@@ -109,3 +109,31 @@ def test_a_provider_without_its_floor_environment_is_found() -> None:
     ]
     assert "redis-coremin" in everything
     assert untested_floors([e for e in everything if e != "redis-coremin"]) == ["redis-coremin"]
+
+
+def without_conformance(dists: tuple[repo.Dist, ...]) -> list[str]:
+    """The providers whose ``tests/test_conformance.py`` does not run the suite for their id."""
+    missing = []
+    for dist in dists:
+        path = dist.path / "tests" / "test_conformance.py"
+        call = f'conformance_suite("{dist.provider_id}"'
+        if not path.is_file() or call not in path.read_text(encoding="utf-8"):
+            missing.append(dist.name)
+    return missing
+
+
+def test_every_provider_runs_the_conformance_suite() -> None:
+    """Python and manifest-only providers alike run taskloom-testing's suite, one line each."""
+    assert repo.providers(), "no provider found under providers/"
+    missing = without_conformance(repo.providers())
+    assert not missing, (
+        f"{missing} run no conformance suite: add tests/test_conformance.py with "
+        'TestConformance = conformance_suite("<id>") (see CONTRIBUTING.md)'
+    )
+
+
+def test_a_provider_without_the_suite_is_found(tmp_path: Path) -> None:
+    """A provider folder whose tests/ has no test_conformance.py is reported."""
+    (tmp_path / "tests").mkdir()
+    bare = repo.Dist("taskloom-provider-bare", "provider", tmp_path, "bare")
+    assert without_conformance((bare,)) == ["taskloom-provider-bare"]
