@@ -404,6 +404,7 @@ class ManifestOnlyConformance(ProviderConformance):
             "core reads provider.json and manifest.yaml only"
         )
         streams = load(manifest).stream_names
+        assert streams, f"{MANIFEST_FILE} of {self.provider_id!r} declares no stream"
         assert seen["streams"] == streams, (
             f"core's registry lists streams {seen['streams']} for {self.provider_id!r}, but "
             f"{MANIFEST_FILE} declares {streams}"
