@@ -60,10 +60,10 @@ def test_validate_ok_and_every_problem_with_line(tmp_path: Path) -> None:
     problems = json.loads(out.stdout)["problems"]
     # The line is where the component is written (in definitions), the path where it is used.
     assert problems == [
-        "streams[0].retriever.record_selector.extractor.field_path (line 20): 'results' is not of type 'array'",
+        "streams[0].retriever.record_selector.extractor.field_path (line 20): expected array, got the string 'results'",
         "streams[0].retriever.requester.authenticator (line 15): unsupported component 'JwtAuthenticator' "
         "(this field accepts NoAuth, BearerAuthenticator, BasicHttpAuthenticator, ApiKeyAuthenticator, "
-        "OAuthAuthenticator, SessionTokenAuthenticator)",
+        "OAuthAuthenticator, SessionTokenAuthenticator, SelectiveAuthenticator)",
     ]
 
 

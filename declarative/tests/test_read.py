@@ -422,3 +422,34 @@ def test_discover_lists_streams_with_schema_key_and_cursor() -> None:
     assert stream["primary_key"] == [["id"]]
     assert stream["json_schema"]["properties"]["id"] == {"type": "integer"}
     assert json.dumps(stream)
+
+
+def test_selective_authenticator_follows_the_config_and_names_the_allowed_values(
+    fake_api: FakeAPI,
+) -> None:
+    """A config value chooses the authenticator; a value that selects none is a ConfigError."""
+    seen: list[Request] = []
+
+    def handler(req: Request) -> Reply:
+        seen.append(req)
+        return Reply.json({"data": [{"id": 3}]})
+
+    fake_api.route("/items", handler)
+    auth = (
+        "{type: SelectiveAuthenticator, authenticator_selection_path: [credentials, kind],"
+        ' authenticators: {"API token": ' + BEARER + ","
+        ' "Basic": {type: BasicHttpAuthenticator, username: me, password: "{{ config.token }}"}}}'
+    )
+    loaded = make("page", auth)
+    for kind, header in (("API token", f"Bearer {TOKEN}"), ("Basic", "Basic ")):
+        records = read_all(loaded, fake_api, credentials={"kind": kind})
+        assert [r["id"] for r in records] == [3]
+        assert seen[-1].headers["Authorization"].startswith(header)
+    with pytest.raises(ConfigError) as info:
+        read_all(loaded, fake_api, credentials={"kind": "OAuth"})
+    assert str(info.value) == (
+        "config credentials.kind must select an authenticator: it is 'OAuth'; "
+        "allowed values: 'API token', 'Basic'"
+    )
+    with pytest.raises(ConfigError, match="it is nothing; allowed values"):
+        read_all(loaded, fake_api)

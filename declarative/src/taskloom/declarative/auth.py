@@ -1,5 +1,7 @@
 """Authenticators: Airbyte's bearer, basic, API key, OAuth 2 and session-token components.
 
+A ``SelectiveAuthenticator`` is resolved to one of these by :func:`select`.
+
 Each one adds its credentials to a :class:`~taskloom.declarative.request_options.RequestParts`
 (:meth:`apply`), and :meth:`refresh` forgets a cached token after a 401 so the next
 request fetches a new one.  Every credential is registered with core's secrets masker as
@@ -17,11 +19,32 @@ from typing import Any
 import requests
 
 from taskloom.declarative import dates
+from taskloom.declarative.errors import ConfigError
 from taskloom.declarative.errors import ReadError
 from taskloom.declarative.interpolation import Interpolator
 from taskloom.declarative.request_options import RequestOption
 from taskloom.declarative.request_options import RequestParts
 from taskloom.utils.secrets_masker import mask_secret
+
+
+def select(spec: Mapping[str, Any], config: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The authenticator of a ``SelectiveAuthenticator`` that the config value at its path names.
+
+    :raises ConfigError: naming the path and the allowed values, if the value selects nothing.
+    """
+    path = [str(p) for p in spec["authenticator_selection_path"]]
+    value: Any = config
+    for key in path:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    choices: Mapping[str, Any] = spec["authenticators"]
+    if isinstance(value, str) and value in choices:
+        return dict(choices[value])
+    got = "nothing" if value is None else f"{value!r}"[:60]
+    allowed = ", ".join(repr(c) for c in choices)
+    raise ConfigError(
+        f"config {'.'.join(path)} must select an authenticator: it is {got}; "
+        f"allowed values: {allowed}"
+    )
 
 
 class Authenticator:

@@ -122,7 +122,7 @@ DEFINITIONS: Final[dict[str, dict[str, Any]]] = {
         path=_TEMPLATE,
         url=_TEMPLATE,
         http_method={"enum": ["GET", "POST"]},
-        authenticator=slot(*AUTHENTICATORS),
+        authenticator=slot(*AUTHENTICATORS, "SelectiveAuthenticator"),
         error_handler=slot("DefaultErrorHandler", "CompositeErrorHandler"),
         request_parameters=_MAPPING_OR_TEMPLATE,
         request_headers=_MAPPING_OR_TEMPLATE,
@@ -163,6 +163,15 @@ DEFINITIONS: Final[dict[str, dict[str, Any]]] = {
         refresh_request_headers={"type": "object"},
         token_expiry_date_format={"type": "string"},
         refresh_token_updater=refused("refresh_token_updater is not supported by this runtime"),
+    ),
+    "SelectiveAuthenticator": component(
+        ("authenticator_selection_path", "authenticators"),
+        authenticator_selection_path={**_PATH, "minItems": 1},
+        authenticators={
+            "type": "object",
+            "minProperties": 1,
+            "additionalProperties": slot(*AUTHENTICATORS),
+        },
     ),
     "SessionTokenAuthenticator": component(
         ("login_requester", "session_token_path", "request_authentication"),

@@ -3,8 +3,9 @@
 The steps follow Airbyte's declarative source, so its manifests load unchanged:
 
 1. the YAML is parsed into :class:`Node`/:class:`Seq` containers that remember their line;
-2. every ``$ref: "#/a/b"`` (and the older ``"*ref(a.b)"`` string) is replaced by a copy of
-   its target, the keys beside ``$ref`` overriding the target's;
+2. every ``$ref: "#/a/b"`` is replaced by a copy of its target, the keys beside ``$ref``
+   overriding the target's; a bare string ``"#/a/b"`` (and the older ``"*ref(a.b)"``) anywhere
+   stands for its target too, as in Airbyte (``streams: ["#/definitions/users"]``);
 3. a component written without ``type`` gets the type its field implies
    (``record_selector`` -> ``RecordSelector``), see :data:`DEFAULT_TYPES`;
 4. ``$parameters`` flow from each component into the components below it, and fill the
@@ -60,6 +61,9 @@ DEFAULT_TYPES: Final[dict[str, str]] = {
     "SessionTokenAuthenticator.login_requester": "HttpRequester",
     "AddFields.fields": "AddedFieldDefinition",
 }
+
+#: ``"<type>.<field>"`` whose value maps names to components (not a component itself).
+COMPONENT_MAPS: Final = frozenset({"SelectiveAuthenticator.authenticators"})
 
 _OLD_REF = re.compile(r"^\*ref\(([^)]+)\)$")
 
@@ -154,11 +158,17 @@ class _RefResolver:
         self.root = root
         self.source = source
         self.problems: list[str] = []
+        self.cycles: set[frozenset[str]] = set()
 
-    def target(self, ref: str, path: tuple[Any, ...], stack: tuple[str, ...]) -> Any:
+    def target(
+        self, ref: str, path: tuple[Any, ...], stack: tuple[str, ...], label: str = "$ref"
+    ) -> Any:
         if ref in stack:
-            chain = " -> ".join((*stack, ref))
-            self.problems.append(f"{where(self.root, path)}: $ref cycle {chain}")
+            cycle = (*stack[stack.index(ref) :], ref)
+            if frozenset(cycle) not in self.cycles:  # once, not at every path into it
+                self.cycles.add(frozenset(cycle))
+                chain = " -> ".join(cycle)
+                self.problems.append(f"{where(self.root, path)}: {label} cycle {chain}")
             return None
         old = _OLD_REF.match(ref)
         if old:
@@ -167,7 +177,7 @@ class _RefResolver:
             parts = [p.replace("~1", "/").replace("~0", "~") for p in ref[2:].split("/")]
         else:
             self.problems.append(
-                f"{where(self.root, path)}: $ref {ref!r} must point inside the manifest "
+                f"{where(self.root, path)}: {label} {ref!r} must point inside the manifest "
                 '("#/definitions/..."); references to other files are not supported'
             )
             return None
@@ -178,13 +188,13 @@ class _RefResolver:
             elif isinstance(node, Mapping) and part in node:
                 node = node[part]
             else:
-                self.problems.append(f"{where(self.root, path)}: $ref {ref!r} points at nothing")
+                self.problems.append(f"{where(self.root, path)}: {label} {ref!r} points at nothing")
                 return None
         return self.resolve(node, path, (*stack, ref))
 
     def resolve(self, value: Any, path: tuple[Any, ...], stack: tuple[str, ...] = ()) -> Any:
-        if isinstance(value, str) and _OLD_REF.match(value):
-            return self.target(value, path, stack)
+        if isinstance(value, str) and (value.startswith("#/") or _OLD_REF.match(value)):
+            return self.target(value, path, stack, "reference")
         if isinstance(value, list):
             return Seq(
                 (self.resolve(v, (*path, i), stack) for i, v in enumerate(value)),
@@ -245,7 +255,13 @@ def _propagate(
         if isinstance(child, (Mapping, list)) and key not in ("schema", "connection_specification"):
             # A parameter named like the field would re-enter itself: leave it out below.
             below = {k: v for k, v in current.items() if k != key}
-            component[key] = _propagate(child, kind, key, below)
+            if f"{kind}.{key}" in COMPONENT_MAPS and isinstance(child, Mapping):
+                component[key] = Node(
+                    ((k, _propagate(v, None, None, below)) for k, v in child.items()),
+                    line=getattr(child, "line", 0),
+                )
+            else:
+                component[key] = _propagate(child, kind, key, below)
     if current:
         component[PARAMETERS] = current
     return component

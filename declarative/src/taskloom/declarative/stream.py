@@ -130,6 +130,8 @@ class Stream:
             return auth.Authenticator()
         kind = spec["type"]
         interp = self.interpolator
+        if kind == "SelectiveAuthenticator":
+            return self._authenticator(auth.select(spec, context["config"]), context)
         if kind == "BearerAuthenticator":
             return auth.BearerAuthenticator(spec, interp)
         if kind == "BasicHttpAuthenticator":

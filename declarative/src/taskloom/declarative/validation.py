@@ -7,7 +7,9 @@ is named as such, with the types the field accepts.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from typing import Any
+from typing import Final
 
 from taskloom.declarative.components import SCHEMA
 from taskloom.declarative.errors import ManifestError
@@ -22,8 +24,50 @@ def _validator() -> Any:
     return jsonschema.Draft7Validator(SCHEMA)
 
 
+_LONGEST: Final = 200
+
+
+def _describe(value: Any) -> str:
+    """A short description of a manifest value, never the whole of a large one."""
+    if isinstance(value, str):
+        return f"the string {value[:60]!r}" + ("..." if len(value) > 60 else "")
+    if isinstance(value, Mapping):
+        return f"a mapping with keys {', '.join(map(str, list(value)[:5]))}"[:_LONGEST]
+    if isinstance(value, list):
+        return f"a list of {len(value)} item(s)"
+    return repr(value)[:60]
+
+
+def _custom(document: Node, path: tuple[Any, ...], instance: Any) -> tuple[Any, ...] | None:
+    """The path of the custom Python component (one with ``class_name``) an error is about."""
+    if isinstance(instance, Mapping) and "class_name" in instance:
+        return path
+    if path and path[-1] == "type":
+        parent: Any = document
+        for part in path[:-1]:
+            parent = parent[part]
+        if isinstance(parent, Mapping) and "class_name" in parent:
+            return path[:-1]
+    return None
+
+
 def _message(document: Node, error: Any) -> str:
     path = tuple(error.absolute_path)
+    custom = _custom(document, path, error.instance)
+    if custom is not None:
+        node: Any = document
+        for part in custom:
+            node = node[part]
+        return (
+            f"{where(document, custom)}: custom Python components "
+            f"(class_name: {str(node['class_name'])[:100]}) are not supported by "
+            "taskloom-declarative"
+        )
+    if error.validator == "type":
+        expected = error.validator_value
+        if isinstance(expected, list):
+            expected = " or ".join(expected)
+        return f"{where(document, path)}: expected {expected}, got {_describe(error.instance)}"
     if error.validator == "enum" and path and path[-1] == "type":
         accepted = ", ".join(error.validator_value)
         if isinstance(error.instance, str) and error.instance.startswith("Custom"):
@@ -31,11 +75,14 @@ def _message(document: Node, error: Any) -> str:
         else:
             why = f"this field accepts {accepted}"
         return f"{where(document, path[:-1])}: unsupported component {error.instance!r} ({why})"
+    if error.validator in ("allOf", "anyOf", "oneOf"):
+        return f"{where(document, path)}: {_describe(error.instance)} is not accepted here"
     if error.validator == "not":
         return f"{where(document, path)}: unsupported field: {error.schema.get('description', '')}"
     if error.validator == "additionalProperties" and not path:
         return f"{where(document, path)}: {error.message} (unsupported top-level key)"
-    return f"{where(document, path)}: {error.message}"
+    message = f"{where(document, path)}: {error.message}"
+    return message if len(message) <= _LONGEST else message[: _LONGEST - 3] + "..."
 
 
 def problems(document: Node) -> list[str]:
@@ -46,12 +93,10 @@ def problems(document: Node) -> list[str]:
     seen: set[str] = set()
     out: list[str] = []
     for error in errors:
-        if error.validator in ("allOf", "anyOf") and error.context:
-            # Report the branch errors of the best-matching alternative instead.
-            best = min(error.context, key=lambda e: len(list(e.absolute_path)) * -1)
-            message = _message(document, best)
-        else:
-            message = _message(document, error)
+        while error.validator in ("allOf", "anyOf") and error.context:
+            # Report the deepest error of the best-matching alternative instead.
+            error = max(error.context, key=lambda e: len(e.absolute_path))
+        message = _message(document, error)
         if message not in seen:
             seen.add(message)
             out.append(message)
