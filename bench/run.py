@@ -917,6 +917,7 @@ def main(argv: list[str]) -> int:
             "cli_start",
             "discovery",
             "dag_runs",
+            "dag_parsing",
             "scheduler_scaling",
             "legacy_imports",
             "declarative",
