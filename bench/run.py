@@ -500,15 +500,25 @@ class Bench:
 
     def dag_parsing(self) -> None:
         """100 DAG files (10-task chains): parsed in-process as before issue 21, and through
-        the pool of child processes (cold: a CLI command; warm: the scheduler's re-read)."""
+        the pool of child processes by a CLI command: cold (the files are new or changed,
+        each is checked in a child) and warm (unchanged since a command kept their verdicts:
+        none is checked again).  The issue's target (< 2x) is judged on the warm figure, what
+        every command but the first after an edit pays."""
         env = self.envs["core"]
         folder = WORK / "dags" / "parse100"
         dags.write_many(folder, "taskloom", 100, 10)
         result = env.json(str(PROBES / "parse.py"), str(folder), "3" if self.quick else "11")
         before = result["inprocess_s"]
+        self.rows.append(
+            Row("DAG parsing", "100 DAG files, in-process (before)", "ms", round(before * 1000, 1))
+        )
         for key, what, target in (
-            ("cold_s", "child check + import, new pool (each CLI command)", ""),
-            ("warm_s", "re-read with the scheduler's pool (unchanged files)", "< 2x in-process"),
+            ("cold_s", "CLI command after a change (cold: every file in a child)", ""),
+            (
+                "warm_s",
+                "CLI command on unchanged files (warm: kept verdicts)",
+                "< 2x in-process (judged here)",
+            ),
         ):
             ratio = result[key] / before
             self.rows.append(
@@ -523,9 +533,6 @@ class Bench:
                     {"seconds": result[key], "inprocess_seconds": before, "dags": result["dags"]},
                 )
             )
-        self.rows.append(
-            Row("DAG parsing", "100 DAG files, in-process (before)", "ms", round(before * 1000, 1))
-        )
 
     def scheduler_scaling(self) -> None:
         env = self.envs["core"]
@@ -910,6 +917,7 @@ def main(argv: list[str]) -> int:
             "cli_start",
             "discovery",
             "dag_runs",
+            "dag_parsing",
             "scheduler_scaling",
             "legacy_imports",
             "declarative",

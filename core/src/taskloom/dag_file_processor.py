@@ -7,12 +7,14 @@ import each file once under ``[core] dagbag_import_timeout`` (seconds, default 3
 that exits, hangs past the timeout or kills its child becomes an import error with that
 reason, the child is replaced, and the caller imports only the files that passed.
 
-The scheduler keeps one pool for its lifetime and re-reads the DAG folder every
-``[scheduler] dag_dir_list_interval``: a file that passed and has not changed since (same
-modification time and size) is not checked again, so a re-read costs what it did before
-the pool existed.  The CLI opens one pool per command.  What this does not contain: a file
-whose import passed in the child and then behaves differently in the caller (it depends on
-the time, the network, a random draw) runs there unguarded.  Import tracebacks are masked (:mod:`taskloom.utils.secrets_masker`) in the child that produced
+A file that passed and has not changed since (same size, modification time and inode)
+is not checked again, in this process or a later one: the verdicts are kept in the
+taskloom home (:mod:`taskloom.dag_file_verdicts`), so the scheduler's re-reads of its
+folder and a CLI command on unchanged files cost what they did before the pool existed;
+a new or changed file goes through a child first.  What this does not contain: a file
+whose import passed in the child and then behaves differently in the caller (it depends
+on the time, the network, a random draw, a helper module edited since) runs there
+unguarded.  Import tracebacks are masked (:mod:`taskloom.utils.secrets_masker`) in the child that produced
 them, where the secrets the file read are registered.
 """
 
@@ -35,6 +37,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from taskloom import configuration
+from taskloom.dag_file_verdicts import PassedFiles
+from taskloom.dag_file_verdicts import stamp
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
@@ -109,15 +113,6 @@ class _Child:
     deadline: float = 0.0
 
 
-def _stamp(path: str) -> tuple[int, int] | None:
-    """What tells that a file changed: its modification time and size (``None``: unreadable)."""
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_size
-
-
 def _death_reason(path: str, exitcode: int | None) -> str:
     if exitcode is not None and exitcode < 0:
         name = signal.Signals(-exitcode).name
@@ -142,16 +137,24 @@ class DagFileProcessorPool:
     :param size: how many children import files at once (default ``[scheduler]
         parsing_processes``, 2).
     :param timeout: seconds per file (default :func:`import_timeout`).
+    :param passed: the files known to pass (default: those kept in the taskloom home for
+        this interpreter and timeout, :meth:`PassedFiles.for_environment`).
     """
 
-    def __init__(self, size: int | None = None, *, timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        size: int | None = None,
+        *,
+        timeout: float | None = None,
+        passed: PassedFiles | None = None,
+    ) -> None:
         #: Most children alive at once.
         self.size = max(1, size or configuration.get_int("scheduler", "parsing_processes", 2))
         #: Seconds one file may take.
         self.timeout = timeout if timeout is not None else import_timeout()
         self._idle: list[_Child] = []
-        #: path -> (mtime_ns, size) of the files that passed, as they were then.
-        self._passed: dict[str, tuple[int, int]] = {}
+        #: The files that passed, as they were then (kept between processes).
+        self._passed = passed if passed is not None else PassedFiles.for_environment(self.timeout)
 
     def __enter__(self) -> DagFileProcessorPool:
         return self
@@ -178,12 +181,10 @@ class DagFileProcessorPool:
         ``paths``, each as soon as it is known, so the caller imports file *k* while the
         children check the next ones.  Each child has up to :data:`_QUEUED` files in its pipe."""
         order = [str(p) for p in paths]
-        stamps = {path: _stamp(path) for path in order}
+        stamps = {path: stamp(path) for path in order}
         # A file that passed and has not changed since is not checked again.
         results: dict[str, str | None] = {
-            path: None
-            for path in order
-            if stamps[path] is not None and self._passed.get(path) == stamps[path]
+            path: None for path in order if self._passed.passed(path, stamps[path])
         }
         pending = deque(path for path in order if path not in results)
         busy: list[_Child] = []
@@ -197,12 +198,9 @@ class DagFileProcessorPool:
                     path = order[next_index]
                     next_index += 1
                     error = results.pop(path)
-                    stamp = stamps[path]
-                    if error is None and stamp is not None:
-                        self._passed[path] = stamp
-                    else:
-                        self._passed.pop(path, None)
+                    self._passed.record(path, stamps[path], error is None)
                     yield path, error
+            self._passed.save()
         finally:
             # Interrupted (SIGTERM, Ctrl-C, the caller stopped early): stop busy children.
             for child in busy:
