@@ -24,8 +24,6 @@ not checked again (see ``docs/security.md``).
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import sys
 import time
@@ -34,7 +32,8 @@ from typing import Final
 
 from taskloom._version import __version__
 from taskloom.configuration import home_dir
-from taskloom.configuration import make_private_dirs
+from taskloom.utils.json_cache import read_cache
+from taskloom.utils.json_cache import write_cache
 
 #: Bump when the layout of the cache file changes.
 _FORMAT: Final = 1
@@ -79,15 +78,7 @@ class PassedFiles:
         return cls(os.path.join(home_dir(), "cache", f"dag-files-{environment:08x}.json"), timeout)
 
     def _read(self) -> dict[str, Stamp]:
-        if self._path is None:
-            return {}
-        try:
-            with open(self._path, encoding="utf-8") as fh:
-                stored = json.load(fh)
-        except (OSError, ValueError):
-            return {}
-        if not isinstance(stored, dict) or stored.get("header") != self._header:
-            return {}
+        stored = read_cache(self._path, self._header)
         files = stored.get("files")
         if not isinstance(files, dict):
             return {}
@@ -131,16 +122,5 @@ class PassedFiles:
             for path, value in merged.items()
             if path not in self._failed and stamp(path) == value
         }
-        temporary = f"{self._path}.{os.getpid()}.tmp"
-        try:
-            make_private_dirs(os.path.dirname(self._path))
-            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            os.fchmod(descriptor, 0o600)  # also when a stale temporary file had a wider mode
-            with open(descriptor, "w", encoding="utf-8") as fh:
-                json.dump({"header": self._header, "files": files}, fh, separators=(",", ":"))
-            os.replace(temporary, self._path)  # atomic: readers see the old file or the new one
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            return
-        self._changed = False
+        if write_cache(self._path, {"header": self._header, "files": files}):
+            self._changed = False

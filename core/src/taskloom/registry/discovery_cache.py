@@ -16,8 +16,6 @@ correctness.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import sys
 import zlib
@@ -27,11 +25,12 @@ from typing import Final
 
 from taskloom._version import __version__
 from taskloom.configuration import home_dir
-from taskloom.configuration import make_private_dirs
 from taskloom.registry.info import SCHEMA_FILE
 from taskloom.registry.info import ProviderInfo
 from taskloom.registry.info import build_provider_info
 from taskloom.registry.info import load_provider_document
+from taskloom.utils.json_cache import read_cache
+from taskloom.utils.json_cache import write_cache
 
 #: Bump when the layout of the cache file changes.
 _FORMAT: Final = 1
@@ -68,16 +67,7 @@ class DiscoveryCache:
         return cls(path)
 
     def _read(self) -> dict[str, Any]:
-        if self._path is None:
-            return {}
-        try:
-            with open(self._path, encoding="utf-8") as fh:
-                stored = json.load(fh)
-        except (OSError, ValueError):
-            return {}
-        if not isinstance(stored, dict) or stored.get("header") != self._header:
-            return {}
-        return stored
+        return read_cache(self._path, self._header)
 
     def provider_info(self, path: str, provider_id: str) -> ProviderInfo:
         """The metadata in the ``provider.json`` at ``path``, validated now or, while the file is unchanged, earlier.
@@ -118,14 +108,5 @@ class DiscoveryCache:
             "documents": self._documents,
             "core_ranges": self._ranges,
         }
-        temporary = f"{self._path}.{os.getpid()}.tmp"
-        try:
-            make_private_dirs(os.path.dirname(self._path))  # the home is private (0700)
-            with open(temporary, "w", encoding="utf-8") as fh:
-                json.dump(content, fh, separators=(",", ":"))
-            os.replace(temporary, self._path)  # atomic: readers see the old file or the new one
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            return
-        self._changed = False
+        if write_cache(self._path, content):
+            self._changed = False
