@@ -9,7 +9,7 @@ from datetime import UTC
 from datetime import datetime
 from typing import Any
 
-from taskloom import db
+from taskloom import store
 from taskloom.executors.sequential import SequentialExecutor
 from taskloom.jobs.dagrun_loop import DagRunLoop
 from taskloom.models import dagrun
@@ -31,7 +31,7 @@ class RunResult:
 
     def xcom(self, task_id: str, key: str = "return_value") -> Any:
         """The XCom ``key`` pushed by ``task_id`` in this run."""
-        with closing(db.connect()) as conn:
+        with closing(store.connect()) as conn:
             return xcom.pull(conn, self.dag.dag_id, self.run_id, task_id, key)
 
 
@@ -44,7 +44,7 @@ def run_dag(
     conf: dict[str, Any] | None = None,
 ) -> RunResult:
     """Create one run of ``dag`` and drive it to the end in this process."""
-    with closing(db.connect()) as conn:
+    with closing(store.connect()) as conn:
         return _run(conn, dag, logical_date, run_type, data_interval, conf)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from taskloom import db
+from taskloom import store
 from taskloom.cli import main
 
 #: DAG files the runtime tests run.
@@ -23,7 +23,7 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
 
 def task_states(dag_id: str, run_id: str | None = None) -> dict[str, str | None]:
     """Task states of a run (the latest run of the DAG when ``run_id`` is None)."""
-    conn = db.connect()
+    conn = store.connect()
     try:
         if run_id is None:
             run_id = conn.execute(
@@ -41,7 +41,7 @@ def task_states(dag_id: str, run_id: str | None = None) -> dict[str, str | None]
 
 def query(sql: str, *args: object) -> list[sqlite3.Row]:
     """Run one read query on the metadata DB."""
-    conn = db.connect()
+    conn = store.connect()
     try:
         return conn.execute(sql, args).fetchall()
     finally:

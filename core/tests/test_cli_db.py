@@ -10,8 +10,9 @@ from runtime_helpers import query
 from runtime_helpers import run_cli
 
 from taskloom import configuration
-from taskloom import db
+from taskloom import store
 from taskloom.cli import cli
+from taskloom.store import schema
 
 
 def test_migrate_then_check(capsys: pytest.CaptureFixture[str]) -> None:
@@ -35,9 +36,9 @@ def test_check_behind_names_the_fix(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_check_ahead_names_the_fix(capsys: pytest.CaptureFixture[str]) -> None:
     """A DB from a newer taskloom exits 1 and says to upgrade."""
-    db.connect().close()
+    store.connect().close()
     raw = sqlite3.connect(configuration.home() / "taskloom.db")
-    raw.execute(f"PRAGMA user_version={db.head_version() + 5}")
+    raw.execute(f"PRAGMA user_version={schema.head_version() + 5}")
     raw.close()
     code, _, err = run_cli(capsys, "db", "check")
     assert code == 1
@@ -46,8 +47,8 @@ def test_check_ahead_names_the_fix(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_reset_needs_confirmation(capsys: pytest.CaptureFixture[str]) -> None:
     """reset asks first (answering no keeps the data); reset -y empties the DB."""
-    conn = db.connect()
-    with conn:
+    conn = store.connect()
+    with conn.transaction():
         conn.execute("INSERT INTO variable(key, val) VALUES ('k', 'v')")
     conn.close()
     result = CliRunner().invoke(cli, ["db", "reset"], input="n\n")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from runtime_helpers import query
 
-from taskloom import db
+from taskloom import store
 from taskloom.models import xcom
 from taskloom_testing.cli import run_taskloom
 
@@ -89,7 +89,7 @@ def _ti(task_id: str) -> tuple[str | None, int]:
 
 
 def _xcom(task_id: str) -> object:
-    conn = db.connect()
+    conn = store.connect()
     try:
         return xcom.pull(conn, "worker_run", "r1", task_id)
     finally:
@@ -157,8 +157,8 @@ def test_tasks_run_waits_for_upstream_unless_told(run_id: str) -> None:
     assert "upstream not done: 'produce' (no state)" in result.stderr
     assert "-i/--ignore-dependencies" in result.stderr
     assert _ti("consume") == (None, 0)
-    conn = db.connect()
-    with conn:
+    conn = store.connect()
+    with conn.transaction():
         conn.execute("UPDATE task_instance SET state = 'failed' WHERE task_id = 'produce'")
     conn.close()
     result = run_taskloom("tasks", "run", "worker_run", "consume", run_id)

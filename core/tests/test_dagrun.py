@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 from runtime_helpers import DAGS
 
-from taskloom import db
+from taskloom import store
 from taskloom.dag_processing import DagBag
 from taskloom.models import dagrun
 from taskloom.models.dag import DAG
@@ -18,7 +18,7 @@ from taskloom.models.dag import DAG
 
 @pytest.fixture
 def conn() -> Iterator[sqlite3.Connection]:
-    connection = db.connect()
+    connection = store.connect()
     yield connection
     connection.close()
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from runtime_helpers import DAGS
 from runtime_helpers import task_states
 
-from taskloom import db
+from taskloom import store
 from taskloom.dag_processing import DagBag
 from taskloom.executors.sequential import SequentialExecutor
 from taskloom.jobs.dagrun_loop import DagRunLoop
@@ -18,7 +18,7 @@ from taskloom.models import dagrun
 def test_cleared_task_of_an_active_run_runs_again() -> None:
     """A task cleared from outside while its run is active is found by refresh() and runs again."""
     dag = DagBag(DAGS / "basic.py").dags["xcom_flow"]
-    conn = db.connect()
+    conn = store.connect()
     run = dagrun.create(
         conn,
         dag,
@@ -31,7 +31,7 @@ def test_cleared_task_of_an_active_run_runs_again() -> None:
     rs = loop.add_run(dag, run)
     while rs.states["produce"] != "success":
         loop.step()
-    with conn:  # what `taskloom tasks clear xcom_flow -t produce` does
+    with conn.transaction():  # what `taskloom tasks clear xcom_flow -t produce` does
         conn.execute(
             "UPDATE task_instance SET state = NULL WHERE task_id = 'produce' AND run_id = ?",
             (run.run_id,),
@@ -50,7 +50,7 @@ def test_cleared_task_of_an_active_run_runs_again() -> None:
 def test_orphaned_tasks_are_reset_when_a_run_is_adopted() -> None:
     """Tasks left queued/running by a dead process are reset and run again; finished ones are kept."""
     dag = DagBag(DAGS / "basic.py").dags["xcom_flow"]
-    conn = db.connect()
+    conn = store.connect()
     run = dagrun.create(
         conn,
         dag,
@@ -58,7 +58,7 @@ def test_orphaned_tasks_are_reset_when_a_run_is_adopted() -> None:
         data_interval=None,
         run_type="manual",
     )
-    with conn:
+    with conn.transaction():
         conn.execute(
             "UPDATE task_instance SET state = 'success', try_number = 1 WHERE task_id = 'produce'"
         )

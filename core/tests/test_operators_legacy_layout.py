@@ -17,7 +17,7 @@ import pytest
 from authoring_runs import run_dag
 
 from taskloom import DAG
-from taskloom import db
+from taskloom import store
 from taskloom.exceptions import DagDefinitionError
 from taskloom.models import dagrun
 from taskloom.operators.branch import BaseBranchOperator
@@ -204,7 +204,7 @@ def test_trigger_dag_run_creates_a_queued_run_with_conf(tmp_path: Path) -> None:
     result = run_dag(dag)
     assert result.states == {"trigger": "success"}
     assert result.xcom("trigger") == "from_20240101"
-    with closing(db.connect()) as conn:
+    with closing(store.connect()) as conn:
         run = dagrun.get(conn, "target", "from_20240101")
     assert (run.state, run.conf, run.run_type) == ("queued", {"day": "2024-01-01"}, "manual")
     assert run.logical_date == datetime(2024, 1, 1, 6, tzinfo=UTC)
@@ -320,7 +320,7 @@ def test_trigger_dag_run_waits_for_the_run_the_scheduler_runs(
         deadline = time.monotonic() + 90
         states: dict[str, str | None] = {}
         while time.monotonic() < deadline:
-            with closing(db.connect()) as conn:
+            with closing(store.connect()) as conn:
                 states = dict(
                     conn.execute(
                         "SELECT task_id, state FROM task_instance WHERE dag_id = 'waiting_controller'"

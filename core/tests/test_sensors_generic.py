@@ -15,7 +15,7 @@ import pytest
 from authoring_runs import run_dag
 
 from taskloom import DAG
-from taskloom import db
+from taskloom import store
 from taskloom.operators.empty import EmptyOperator
 from taskloom.sensors.bash import BashSensor
 from taskloom.sensors.date_time import DateTimeSensor
@@ -55,7 +55,7 @@ def test_python_sensor_pokes_until_true_in_both_modes(tmp_path: Path) -> None:
     assert result.states == {"poke": "success", "resched": "success"}
     assert counter.with_suffix(".poke").read_text() == "3"
     assert counter.with_suffix(".resched").read_text() == "3"
-    with closing(db.connect()) as conn:
+    with closing(store.connect()) as conn:
         tries = conn.execute(
             "SELECT try_number FROM task_instance WHERE dag_id = 'python_sensor' AND task_id = 'resched'"
         ).fetchone()[0]

@@ -15,7 +15,7 @@ from runtime_helpers import run_cli
 from runtime_helpers import task_states
 
 from taskloom import configuration
-from taskloom import db
+from taskloom import store
 from taskloom.dag_processing import DagBag
 from taskloom.execution.task_runner import run_task
 from taskloom.models import dagrun
@@ -121,7 +121,7 @@ def test_reschedule_keeps_the_try_number(capsys: pytest.CaptureFixture[str]) -> 
 def test_run_task_api_and_ti_accessors() -> None:
     """run_task records a try; the TaskInstance row reads back with its state and dates."""
     dag = DagBag(DAGS / "basic.py").dags["xcom_flow"]
-    conn = db.connect()
+    conn = store.connect()
     run = dagrun.create(
         conn,
         dag,

@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 from runtime_helpers import DAGS
 
-from taskloom import db
+from taskloom import store
 from taskloom.dag_processing import DagBag
 from taskloom.models import dagrun
 from taskloom.models import xcom
@@ -20,7 +20,7 @@ from taskloom.models.taskinstance import TaskInstance
 @pytest.fixture
 def conn() -> Iterator[sqlite3.Connection]:
     """A metadata DB connection, closed after the test."""
-    connection = db.connect()
+    connection = store.connect()
     yield connection
     connection.close()
 
@@ -29,7 +29,7 @@ def conn() -> Iterator[sqlite3.Connection]:
 def runs() -> list[str]:
     """Two runs of xcom_flow (Jan 1 and Jan 2); returns their run ids."""
     dag = DagBag(DAGS / "basic.py").dags["xcom_flow"]
-    conn = db.connect()
+    conn = store.connect()
     ids = []
     for day in (1, 2):
         run = dagrun.create(
@@ -79,8 +79,8 @@ def test_clear_and_list(runs: list[str], conn: sqlite3.Connection) -> None:
     """clear() drops one task instance's values; list_for_run shows the rest."""
     TaskInstance("xcom_flow", runs[0], "produce", conn=conn).xcom_push("a", 1)
     TaskInstance("xcom_flow", runs[0], "consume", conn=conn).xcom_push("b", 2)
-    conn = db.connect()
-    with conn:
+    conn = store.connect()
+    with conn.transaction():
         xcom.clear(conn, "xcom_flow", runs[0], "produce")
     assert xcom.list_for_run(conn, "xcom_flow", runs[0]) == [
         {"task_id": "consume", "key": "b", "value": 2}
@@ -91,6 +91,6 @@ def test_clear_and_list(runs: list[str], conn: sqlite3.Connection) -> None:
 def test_deleting_a_run_deletes_its_xcoms(runs: list[str], conn: sqlite3.Connection) -> None:
     """XComs belong to their run (foreign key with cascade)."""
     TaskInstance("xcom_flow", runs[0], "produce", conn=conn).xcom_push("a", 1)
-    with conn:
+    with conn.transaction():
         conn.execute("DELETE FROM dag_run WHERE run_id = ?", (runs[0],))
     assert conn.execute("SELECT count(*) FROM xcom").fetchone()[0] == 0

@@ -55,20 +55,20 @@ class DagRunOutcome:
     home: Path
 
     def _connect(self) -> sqlite3.Connection:
-        """This process's metadata DB (``taskloom.db.connect()``), checked to be the run's."""
-        from taskloom import db
+        """This process's metadata DB (``taskloom.store.connect()``), checked to be the run's."""
+        from taskloom import store
 
         here = _taskloom_home(os.environ).resolve()
         assert here == self.home.resolve(), (
             f"this process reads the metadata DB under {here}, "
             f"but the run used TASKLOOM_HOME={self.home}"
         )
-        return db.connect()
+        return store.connect()
 
     def xcom(self, task_id: str, key: str = "return_value") -> Any:
         """The XCom ``key`` that ``task_id`` pushed in this run, or ``None``.
 
-        Read from the metadata DB with ``taskloom.db.connect()`` in this process, which
+        Read from the metadata DB with ``taskloom.store.connect()`` in this process, which
         must therefore have the run's ``TASKLOOM_HOME``.
 
         :raises AssertionError: if this process's taskloom home is not the run's.

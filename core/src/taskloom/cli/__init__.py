@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import enum
 import importlib
-import sqlite3
 import sys
 from collections.abc import Sequence
 
@@ -135,6 +134,12 @@ def version_command() -> None:
     click.echo(__version__)
 
 
+def _store_errors() -> tuple[type[Exception], ...]:
+    from taskloom import store
+
+    return store.driver_errors()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line in this process and return its exit status."""
     try:
@@ -157,11 +162,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # secret that cannot be decrypted, a bad setting): one line, no traceback.
         click.echo(f"Error: {exc}", err=True)
         return ExitCode.FAILED
-    except sqlite3.DatabaseError as exc:
-        # Damage found while reading (not when opening): one line naming the file and the fix.
-        from taskloom import db
+    except _store_errors() as exc:
+        # Damage or a lost server found while reading (not when opening): one line naming
+        # the DB and the fix, never its password.
+        from taskloom import store
 
-        click.echo(f"Error: {db.explain(exc)}", err=True)
+        click.echo(f"Error: {store.explain(exc)}", err=True)
         return ExitCode.FAILED
     except KeyboardInterrupt:
         return ExitCode.INTERRUPTED

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import TypeVar
 import click
 
 from taskloom import configuration
+from taskloom import store
 from taskloom.cli import ExitCode
 from taskloom.cli.output import output_option
 from taskloom.cli.output import render
@@ -153,7 +153,7 @@ def get_dag(dagbag: DagBag, dag_id: str) -> DAG:
     )
 
 
-def find_run(conn: sqlite3.Connection, dag_id: str, run: str | None) -> DagRun:
+def find_run(conn: store.Connection, dag_id: str, run: str | None) -> DagRun:
     """The run named by a run id or a logical date; the latest run when ``run`` is ``None``."""
     from taskloom.models import dagrun
 
@@ -202,10 +202,10 @@ def dags_group() -> None:
 @output_option
 def list_command(subdir: Path | None, output: str) -> None:
     """List DAGs; report broken DAG files (with their traceback) and warnings on stderr."""
-    from taskloom import db
+    from taskloom import store
 
     dagbag = read_dagbag(subdir)
-    conn = db.connect()
+    conn = store.connect()
     paused = {row[0]: bool(row[1]) for row in conn.execute("SELECT dag_id, is_paused FROM dag")}
     conn.close()
     rows = [
@@ -362,7 +362,7 @@ def test_command(
     `taskloom tasks state` and `taskloom tasks logs`.  With ``--output json`` the
     task states are printed once, at the end, as JSON.
     """
-    from taskloom import db
+    from taskloom import store
     from taskloom.executors import load_executor
     from taskloom.jobs.dagrun_loop import DagRunLoop
     from taskloom.jobs.dagrun_loop import DeadlockError
@@ -373,7 +373,9 @@ def test_command(
     echo_warnings(dagbag, dag.fileloc)
     date = parse_date(logical_date, "LOGICAL_DATE") or utcnow()
     conf_dict = parse_conf(conf)
-    conn = db.connect()
+    conn = store.connect()
+    executor = load_executor(executor_name)
+    loop = DagRunLoop(conn, executor, on_task_done=lambda *event: on_task(*event))
     run = dagrun.create(
         conn,
         dag,
@@ -381,12 +383,12 @@ def test_command(
         run_type="manual",
         conf=conf_dict,
         replace=True,
-        state="running",  # this process drives it: no scheduler may take it meanwhile
+        state="running",  # this process's job drives it: no scheduler may take it meanwhile
+        job_id=loop.job.id,
     )
     as_table = output == "table"
     if as_table:
         click.echo(f"Running {dag.dag_id} run {run.run_id}")
-    executor = load_executor(executor_name)
     advance: Callable[[], None] = _nothing  # the progress bar's, once it is shown
 
     def on_task(rs: RunState, task_id: str, state: str, result: TaskRunResult | None) -> None:
@@ -395,7 +397,6 @@ def test_command(
         if state in DONE_TASK_STATES:
             advance()
 
-    loop = DagRunLoop(conn, executor, on_task_done=on_task)
     loop.add_run(dag, run)
     executor.start()
     try:
@@ -403,16 +404,19 @@ def test_command(
             loop.run_until_done(poll=0.05)
     except DeadlockError as exc:
         executor.end(terminate=True)
-        with conn:  # nothing will ever move it: finish it as failed
+        with conn.transaction():  # nothing will ever move it: finish it as failed
             dagrun.set_state(conn, run, "failed")
+        loop.close()
         conn.close()
         click.echo(click.style(f"Run {run.run_id} is stuck: {exc}", fg="red"), err=True)
         ctx.exit(ExitCode.FAILED)
     except BaseException:
         executor.end(terminate=True)
+        loop.close()
         conn.close()
         raise
     executor.end()
+    loop.close()
     run = dagrun.get(conn, dag.dag_id, run.run_id)
     if as_table:
         colour = "green" if run.state == "success" else "red"
@@ -453,14 +457,14 @@ def trigger_command(
     output: str,
 ) -> None:
     """Queue a manual run of DAG_ID; the scheduler runs it."""
-    from taskloom import db
+    from taskloom import store
     from taskloom.jobs.scheduler import sync_dags
     from taskloom.models import dagrun
     from taskloom.utils.dates import utcnow
 
     dagbag, dag = load_dag(dag_id, subdir)
     date = parse_date(logical_date, "--logical-date") or utcnow()
-    conn = db.connect()
+    conn = store.connect()
     sync_dags(conn, dagbag)
     try:
         run = dagrun.create(
@@ -520,7 +524,7 @@ def backfill_command(
     Finished runs are kept (failed ones re-run with --rerun-failed-tasks).  Exits 1 if a
     run of the range is failed.
     """
-    from taskloom import db
+    from taskloom import store
     from taskloom.executors import load_executor
     from taskloom.jobs.backfill import FINISHED_RUN_STATES
     from taskloom.jobs.backfill import plan_runs
@@ -534,7 +538,7 @@ def backfill_command(
     assert end is not None
     if start > end:
         raise click.BadParameter("must not be after --end-date", param_hint="--start-date")
-    conn = db.connect()
+    conn = store.connect()
     try:
         runs = plan_runs(
             conn, dag, start, end, rerun_failed=rerun_failed_tasks, conf=parse_conf(conf)
@@ -593,13 +597,13 @@ def backfill_command(
 
 
 def _set_paused(dag_id: str, subdir: Path | None, paused: bool) -> None:
-    from taskloom import db
+    from taskloom import store
     from taskloom.jobs.scheduler import sync_dags
 
     dagbag, _ = load_dag(dag_id, subdir)
-    conn = db.connect()
+    conn = store.connect()
     sync_dags(conn, dagbag)
-    with conn:
+    with conn.transaction():
         conn.execute("UPDATE dag SET is_paused = ? WHERE dag_id = ?", (int(paused), dag_id))
     conn.close()
     click.echo(f"DAG {dag_id} {'paused' if paused else 'unpaused'}.")
@@ -627,10 +631,10 @@ def unpause_command(dag_id: str, subdir: Path | None) -> None:
 @output_option
 def state_command(dag_id: str, run: str | None, output: str) -> None:
     """Without RUN: list the runs of DAG_ID.  With RUN (run id or logical date): its tasks' states."""
-    from taskloom import db
+    from taskloom import store
     from taskloom.models import dagrun
 
-    conn = db.connect()
+    conn = store.connect()
     try:
         if run is None:
             runs = dagrun.find(conn, dag_id)

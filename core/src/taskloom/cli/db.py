@@ -11,62 +11,72 @@ from taskloom.cli import ExitCode
 
 @click.group("db")
 def db_group() -> None:
-    """Manage the metadata DB (SQLite under $TASKLOOM_HOME by default)."""
+    """Manage the metadata DB (SQLite under $TASKLOOM_HOME, or [database] url)."""
+
+
+def _refuse_damaged() -> None:
+    from taskloom import store
+
+    problems = store.quick_check()
+    if problems:
+        shown = "; ".join(problems[:5]) + (
+            f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
+        )
+        raise store.explain(RuntimeError(f"database disk image is malformed: {shown}"))
 
 
 @db_group.command("migrate")
 def migrate_command() -> None:
     """Create the DB or bring its schema up to date (never a damaged one), one line per migration applied."""
-    from taskloom import db
+    from taskloom import store
     from taskloom.cli.progress import progress_bar
 
-    problems = db.quick_check() if db.db_path().exists() else []
-    if problems:
-        raise db.explain(RuntimeError(f"database disk image is malformed: {problems[0]}"))
-    current, _ = db.check()
-    pending = sum(1 for version, _, _ in db.migrations() if version > current)
-    with progress_bar("migrations", total=pending) as advance:
+    url = store.configured_url()
+    _refuse_damaged()
+    current, head = store.check()
+    with progress_bar("migrations", total=max(head - current, 0)) as advance:
 
         def on_applied(name: str, left: int) -> None:
             click.echo(f"applied {name} ({left} to go)", err=True)
             advance()
 
-        applied = db.migrate(on_applied=on_applied)
-    current, head = db.check()
+        applied = store.migrate(on_applied=on_applied)
+    current, head = store.check()
     if applied:
-        click.echo(f"Applied {', '.join(applied)}; {db.db_path()} is at schema version {current}.")
+        click.echo(f"Applied {', '.join(applied)}; {url} is at schema version {current}.")
     else:
-        click.echo(f"{db.db_path()} is up to date (schema version {head}).")
+        click.echo(f"{url} is up to date (schema version {head}).")
 
 
 @db_group.command("check")
 @click.pass_context
 def check_command(ctx: click.Context) -> None:
-    """Exit 1 if the DB file is damaged (SQLite's quick_check) or its schema is not the one
-    this taskloom expects, and say how to fix it."""
-    from taskloom import db
+    """Exit 1 if the DB is damaged (SQLite's quick_check), unreachable, or its schema is not
+    the one this taskloom expects; say what is pending and how to fix it."""
+    from taskloom import store
+    from taskloom.store import schema
 
-    path = db.db_path()
-    problems = db.quick_check() if path.exists() else []
-    if problems:
-        shown = "; ".join(problems[:5]) + (
-            f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
-        )
-        click.echo(f"{db.explain(RuntimeError('malformed: ' + shown), path)}", err=True)
+    url = store.configured_url()
+    try:
+        _refuse_damaged()
+    except Exception as exc:  # noqa: BLE001 -- shown as one line, exit 1
+        click.echo(str(exc), err=True)
         ctx.exit(ExitCode.FAILED)
-    current, head = db.check()
+    current, head = store.check()
     if current == head:
-        click.echo(f"{path} is up to date (schema version {head}).")
+        click.echo(f"{url} is up to date (schema version {head}).")
         return
     if current < head:
+        pending = [m.name for m in schema.migrations(url.dialect) if m.version > current]
         click.echo(
-            f"{path} is at schema version {current}, behind this taskloom ({head}); run `taskloom db migrate`.",
+            f"{url} is at schema version {current}, behind this taskloom ({head}); "
+            f"pending: {', '.join(pending)}; run `taskloom db migrate`.",
             err=True,
         )
     else:
         click.echo(
-            f"{path} is at schema version {current}, ahead of this taskloom ({head}); upgrade taskloom "
-            "or run `taskloom db reset` (deletes all state).",
+            f"{url} is at schema version {current}, ahead of this taskloom ({head}); upgrade taskloom "
+            "or run `taskloom db reset --yes` (deletes all state).",
             err=True,
         )
     ctx.exit(ExitCode.FAILED)
@@ -75,28 +85,29 @@ def check_command(ctx: click.Context) -> None:
 @db_group.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(path: Path) -> None:
-    """Copy the metadata DB to PATH, consistently, even while the scheduler runs."""
-    from taskloom import db
+    """Copy the SQLite metadata DB to PATH, consistently, even while the scheduler runs
+    (PostgreSQL: use pg_dump)."""
+    from taskloom import store
 
     try:
-        db.backup(path)
+        url = store.backup(path)
     except FileExistsError:
         raise click.ClickException(
             f"{path} exists; choose a new file name (a backup never overwrites)"
         ) from None
     except OSError as exc:
         raise click.ClickException(f"cannot write {path}: {exc.strerror}") from None
-    click.echo(f"Backed up {db.db_path()} to {path}.")
+    click.echo(f"Backed up {url} to {path}.")
 
 
 @db_group.command("reset")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 def reset_command(yes: bool) -> None:
     """Delete every run, task instance, variable and connection, and start with an empty DB."""
-    from taskloom import db
+    from taskloom import store
 
-    path = db.db_path()
+    url = store.configured_url()
     if not yes:
-        click.confirm(f"Delete all state in {path}?", abort=True)
-    db.reset()
-    click.echo(f"Reset {path}.")
+        click.confirm(f"Delete all state in {url}?", abort=True)
+    store.reset()
+    click.echo(f"Reset {url}.")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from taskloom import store
 from taskloom.cli import ExitCode
 from taskloom.cli.dags import find_run
 from taskloom.cli.dags import load_dag
@@ -89,7 +89,7 @@ def run_command(
     states its trigger rule accepts.  Exits 0 when the task succeeded, was skipped or
     asked to be rescheduled, 1 when the try failed.
     """
-    from taskloom import db
+    from taskloom import store
     from taskloom.execution.worker import execute_workload
     from taskloom.execution.workload import Workload
     from taskloom.utils.log import log_path
@@ -99,7 +99,7 @@ def run_command(
         raise TaskNotFoundError(
             f"DAG {dag_id!r} has no task {task_id!r}; its tasks: {', '.join(dag.task_dict)}"
         )
-    conn = db.connect()
+    conn = store.connect()
     try:
         found = find_run(conn, dag_id, run)
         _claim(conn, dag, task_id, found.run_id, check_upstream=not ignore_dependencies)
@@ -117,7 +117,7 @@ def run_command(
 
 
 def _claim(
-    conn: sqlite3.Connection, dag: DAG, task_id: str, run_id: str, *, check_upstream: bool
+    conn: store.Connection, dag: DAG, task_id: str, run_id: str, *, check_upstream: bool
 ) -> None:
     """Mark the task instance running in this process, under the DB's write lock, so two
     ``tasks run`` (or a scheduler) never run it at once.
@@ -125,7 +125,6 @@ def _claim(
     :raises TaskNotRunnableError: if a live process runs it, or an upstream task is not
         in a state its trigger rule accepts (when ``check_upstream``).
     """
-    from taskloom.db import transaction
     from taskloom.execution.liveness import current_owner
     from taskloom.execution.liveness import is_known_dead
     from taskloom.jobs.run_state import FINISHED
@@ -136,7 +135,7 @@ def _claim(
 
     task = dag.task_dict[task_id]
     where = (dag.dag_id, run_id)
-    with transaction(conn):
+    with conn.transaction():
         states: dict[str, str | None] = dict(
             conn.execute(
                 "SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ?", where
@@ -190,8 +189,9 @@ def test_command(
     is marked finished afterwards, so the scheduler never picks it up.  Exits 1 if the
     try did not succeed.
     """
-    from taskloom import db
+    from taskloom import store
     from taskloom.execution.task_runner import run_task
+    from taskloom.jobs.job import Job
     from taskloom.models import dagrun
     from taskloom.utils.dates import utcnow
     from taskloom.utils.log import log_path
@@ -202,17 +202,20 @@ def test_command(
             f"DAG {dag_id!r} has no task {task_id!r}; its tasks: {', '.join(dag.task_dict)}"
         )
     date = parse_date(logical_date, "LOGICAL_DATE") or utcnow()
-    conn = db.connect()
-    runs = dagrun.find(conn, dag_id, logical_date=date)
-    if runs:
-        run = runs[0]
-    else:
-        run = dagrun.create(conn, dag, logical_date=date, run_type="manual", state="running")
-    result = run_task(conn, dag.task_dict[task_id], run, test_mode=True)
-    if not runs:
-        # The run exists only for this test: finish it, so no scheduler adopts and runs it.
-        with conn:
-            dagrun.set_state(conn, run, "success" if result.state == "success" else "failed")
+    conn = store.connect()
+    with Job("test") as job:
+        runs = dagrun.find(conn, dag_id, logical_date=date)
+        if runs:
+            run = runs[0]
+        else:
+            run = dagrun.create(
+                conn, dag, logical_date=date, run_type="manual", state="running", job_id=job.id
+            )
+        result = run_task(conn, dag.task_dict[task_id], run, test_mode=True)
+        if not runs:
+            # The run exists only for this test: finish it, so no scheduler adopts and runs it.
+            with conn.transaction():
+                dagrun.set_state(conn, run, "success" if result.state == "success" else "failed")
     conn.close()
     click.echo(
         log_path(dag_id, run.run_id, task_id, result.try_number).read_text(encoding="utf-8"),
@@ -230,9 +233,9 @@ def test_command(
 @output_option
 def state_command(dag_id: str, task_id: str, run: str | None, output: str) -> None:
     """Print the state of TASK_ID in RUN (run id or logical date; default: the latest run)."""
-    from taskloom import db
+    from taskloom import store
 
-    conn = db.connect()
+    conn = store.connect()
     try:
         found = find_run(conn, dag_id, run)
         row = conn.execute(
@@ -266,11 +269,11 @@ def logs_command(
     dag_id: str, task_id: str, run: str | None, try_number: int | None, all_tries: bool
 ) -> None:
     """Print the log of TASK_ID in RUN (run id or logical date; default: the latest run)."""
-    from taskloom import db
+    from taskloom import store
     from taskloom.utils.log import attempts
     from taskloom.utils.log import log_path
 
-    conn = db.connect()
+    conn = store.connect()
     try:
         found = find_run(conn, dag_id, run)
     finally:
@@ -326,8 +329,7 @@ def clear_command(
     output: str,
 ) -> None:
     """Reset task instances so they run again; their runs go back to queued for the scheduler."""
-    from taskloom import db
-    from taskloom.db import transaction
+    from taskloom import store
 
     _, dag = load_dag(dag_id, subdir)
     try:
@@ -356,7 +358,7 @@ def clear_command(
         args.append(end.isoformat())
     if only_failed:
         sql += " AND ti.state IN ('failed', 'upstream_failed')"
-    conn = db.connect()
+    conn = store.connect()
     rows = [dict(row) for row in conn.execute(sql, args) if row["task_id"] in task_ids]
     conn.close()
     if not rows:
@@ -365,8 +367,8 @@ def clear_command(
     render(rows, ["run_id", "task_id", "state"], output)
     if not yes:
         click.confirm(f"Clear these {len(rows)} task instance(s)?", abort=True)
-    conn = db.connect()
-    with transaction(conn):
+    conn = store.connect()
+    with conn.transaction():
         conn.executemany(
             "UPDATE task_instance SET state = NULL, next_try_at = NULL, end_date = NULL WHERE dag_id = ? AND run_id = ? AND task_id = ?",
             [(dag_id, row["run_id"], row["task_id"]) for row in rows],

@@ -16,7 +16,6 @@ import logging
 import os
 import signal
 import socket
-import sqlite3
 import traceback
 import warnings
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import cast
 
+from taskloom import store
 from taskloom.exceptions import TaskloomFailException
 from taskloom.exceptions import TaskloomRescheduleException
 from taskloom.exceptions import TaskloomSkipException
@@ -139,10 +139,10 @@ def _send_email(task: BaseOperator, subject: str, body: str, log: logging.Logger
         log.error("could not send the %r mail:\n%s", subject, redact(traceback.format_exc()))
 
 
-def start_try(conn: sqlite3.Connection, ti: TaskInstance) -> None:
+def start_try(conn: store.Connection, ti: TaskInstance) -> None:
     """Mark the task instance ``running`` as a new try (one commit) and clear its old XComs."""
     now = utcnow()
-    with conn:
+    with conn.transaction():
         row = conn.execute(
             "UPDATE task_instance SET state = 'running', try_number = try_number + 1, start_date = ?, "
             "end_date = NULL, duration = NULL, next_try_at = NULL, hostname = ?, pid = ?, owner = ?, "
@@ -167,7 +167,7 @@ def start_try(conn: sqlite3.Connection, ti: TaskInstance) -> None:
 
 
 def finish_try(
-    conn: sqlite3.Connection,
+    conn: store.Connection,
     ti: TaskInstance,
     state: str,
     *,
@@ -180,7 +180,7 @@ def finish_try(
     duration = (now - ti.start_date).total_seconds() if ti.start_date else None
     # A reschedule is not a try: give the number back so the next poke reuses it.
     try_number = ti.try_number - 1 if state == "up_for_reschedule" else ti.try_number
-    with conn:
+    with conn.transaction():
         if push:
             xcom.push(conn, ti.dag_id, ti.run_id, ti.task_id, xcom.XCOM_RETURN_KEY, return_value)
         conn.execute(
@@ -202,7 +202,7 @@ def finish_try(
 
 
 def run_task(
-    conn: sqlite3.Connection, task: BaseOperator, dag_run: DagRun, *, test_mode: bool = False
+    conn: store.Connection, task: BaseOperator, dag_run: DagRun, *, test_mode: bool = False
 ) -> TaskRunResult:
     """Run one try of ``task`` in ``dag_run`` and record it; never raises for task errors.
 
@@ -226,7 +226,7 @@ def run_task(
 
 
 def _run(
-    conn: sqlite3.Connection,
+    conn: store.Connection,
     ti: TaskInstance,
     task: BaseOperator,
     dag_run: DagRun,
@@ -276,7 +276,7 @@ def _run(
 
 
 def _fail_without_log(
-    conn: sqlite3.Connection, ti: TaskInstance, task: BaseOperator, exc: OSError
+    conn: store.Connection, ti: TaskInstance, task: BaseOperator, exc: OSError
 ) -> TaskRunResult:
     """Fail (or retry) a try whose log file cannot be written; the reason goes to the
     scheduler's log and the CLI, since the task has no log of its own."""
@@ -293,7 +293,7 @@ def _fail_without_log(
 
 
 def call_killed_try_callbacks(
-    conn: sqlite3.Connection,
+    conn: store.Connection,
     task: BaseOperator,
     dag_run: DagRun,
     *,
@@ -338,7 +338,7 @@ def call_killed_try_callbacks(
 
 
 def _handle_failure(
-    conn: sqlite3.Connection,
+    conn: store.Connection,
     ti: TaskInstance,
     task: BaseOperator,
     context: dict[str, Any],

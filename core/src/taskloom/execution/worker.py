@@ -7,9 +7,9 @@ run tasks exactly the same way.
 from __future__ import annotations
 
 import os
-import sqlite3
 from typing import TYPE_CHECKING
 
+from taskloom import store
 from taskloom.execution.workload import Workload
 
 if TYPE_CHECKING:
@@ -17,12 +17,12 @@ if TYPE_CHECKING:
     from taskloom.models.dag import DAG
     from taskloom.models.dagrun import DagRun
 
-_conn: sqlite3.Connection | None = None
+_conn: store.Connection | None = None
 _runs: dict[tuple[str, str], DagRun] = {}
 _conn_owner: tuple[int, str | None, str | None] = (0, None, None)
 
 
-def process_connection() -> sqlite3.Connection:
+def process_connection() -> store.Connection:
     """This process's metadata DB connection, opened on first use.
 
     Reopened when the process is a fork of the one that opened it (an inherited
@@ -30,7 +30,7 @@ def process_connection() -> sqlite3.Connection:
     touch the parent's locks) or when the DB path setting changed.
     """
     global _conn, _conn_owner
-    from taskloom import db
+    from taskloom import store
 
     # The environment decides the DB path: compare it, not the path (cheap per task).
     owner = (
@@ -42,7 +42,7 @@ def process_connection() -> sqlite3.Connection:
         if _conn is not None and _conn_owner[0] == owner[0]:
             _conn.close()
         _runs.clear()
-        _conn, _conn_owner = db.connect(), owner
+        _conn, _conn_owner = store.connect(), owner
     return _conn
 
 

@@ -9,14 +9,13 @@ it continues.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 from typing import Any
 
-from taskloom.db import transaction
+from taskloom import store
 from taskloom.jobs.dagrun_loop import DagRunLoop
 from taskloom.jobs.dagrun_loop import TaskCallback
 from taskloom.jobs.dagrun_loop import check_deadlock
@@ -33,7 +32,7 @@ if TYPE_CHECKING:
 
 
 def plan_runs(
-    conn: sqlite3.Connection,
+    conn: store.Connection,
     dag: DAG,
     start: datetime,
     end: datetime,
@@ -60,7 +59,7 @@ def plan_runs(
         if existing:
             run = existing[0]
             if run.state == "failed" and rerun_failed:
-                with transaction(conn):
+                with conn.transaction():
                     conn.execute(
                         "UPDATE task_instance SET state = NULL, next_try_at = NULL WHERE dag_id = ? AND run_id = ? "
                         "AND state IN ('failed', 'upstream_failed', 'skipped')",
@@ -83,7 +82,7 @@ def plan_runs(
 
 
 def run_backfill(
-    conn: sqlite3.Connection,
+    conn: store.Connection,
     dag: DAG,
     runs: list[DagRun],
     executor: BaseExecutor,
@@ -104,6 +103,8 @@ def run_backfill(
             check_deadlock(loop)
     except BaseException:
         executor.end(terminate=True)
+        loop.close()
         raise
     executor.end()
+    loop.close()
     return runs

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import heapq
 import logging
-import sqlite3
 import traceback
 from collections import Counter
 from collections import deque
@@ -28,7 +27,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from taskloom.db import transaction
+from taskloom import store
 from taskloom.exceptions import TaskloomError
 from taskloom.execution.workload import Event
 from taskloom.execution.workload import Workload
@@ -42,6 +41,7 @@ from taskloom.utils.trigger_rule import Decision
 if TYPE_CHECKING:
     from taskloom.execution.task_runner import TaskRunResult
     from taskloom.executors.base import BaseExecutor
+    from taskloom.jobs.job import Job
     from taskloom.models.dag import DAG
     from taskloom.models.dagrun import DagRun
 
@@ -61,17 +61,25 @@ class DagRunLoop:
 
     :param on_task_done: called after each task reaches a new state (progress output).
     :param on_run_done: called with each run that finished.
+    :param job: the job that drives the runs (a scheduler's); by default the loop
+        registers one of its own, ended by :meth:`close`.
     """
 
     def __init__(
         self,
-        conn: sqlite3.Connection,
+        conn: store.Connection,
         executor: BaseExecutor,
         *,
         on_task_done: TaskCallback | None = None,
         on_run_done: Callable[[RunState], None] | None = None,
+        job: Job | None = None,
     ) -> None:
+        from taskloom.jobs.job import Job
+
         self.conn = conn
+        #: The job this loop drives its runs as (its own one unless given).
+        self.job = job or Job("local")
+        self._own_job = job is None
         self.executor = executor
         self.on_task_done = on_task_done
         self.on_run_done = on_run_done
@@ -92,30 +100,48 @@ class DagRunLoop:
 
     # --- runs --------------------------------------------------------------------------------
 
-    def add_run(self, dag: DAG, run: DagRun) -> RunState:
+    def add_run(self, dag: DAG, run: DagRun, *, max_active_runs: int | None = None) -> RunState:
         """Take charge of ``run``: load its task states and mark it running, owned by this process.
 
         Task instances left ``queued`` or ``running`` by a process known to be dead are
         reset and run again (:mod:`taskloom.execution.liveness` decides, from the owner's
         host, PID and process start time).
 
-        :raises RunOwnedElsewhereError: if another live process drives the run, or still
-            runs one of its tasks: nothing is changed, and nothing runs twice.
+        :param max_active_runs: start the run only while fewer runs of its DAG run (counted
+            under the DAG's row lock, so schedulers side by side never exceed it together).
+        :raises RunOwnedElsewhereError: if another live job drives or is claiming the run,
+            or still runs one of its tasks: nothing is changed, and nothing runs twice.
+        :raises RunLimitReachedError: if ``max_active_runs`` runs of the DAG run already.
         """
         from taskloom.execution.liveness import current_owner
         from taskloom.execution.liveness import is_known_dead
+        from taskloom.jobs.job import health_threshold
+        from taskloom.store import jobs as job_store
+        from taskloom.store import scheduling
 
         self.executor.dags.setdefault(dag.dag_id, dag)
         me = current_owner()
-        with transaction(self.conn):  # the write lock: two processes never claim one run
-            row = self.conn.execute(
-                "SELECT state, owner FROM dag_run WHERE dag_id = ? AND run_id = ?",
-                (run.dag_id, run.run_id),
-            ).fetchone()
-            driver = row[1] if row is not None and row[0] == "running" else None
-            if driver not in (None, me) and not is_known_dead(driver):
+        with self.conn.transaction():  # the write lock: two processes never claim one run
+            if max_active_runs is not None:
+                if not scheduling.claim_dag(self.conn, run.dag_id):
+                    raise RunOwnedElsewhereError(
+                        f"DAG {run.dag_id} is being planned by another scheduler"
+                    )
+                if scheduling.running_runs_of(self.conn, run.dag_id) >= max_active_runs:
+                    raise RunLimitReachedError(
+                        f"DAG {run.dag_id} already runs max_active_runs={max_active_runs} runs"
+                    )
+            row = scheduling.claim_run(self.conn, run.dag_id, run.run_id)
+            if row is None:
                 raise RunOwnedElsewhereError(
-                    f"run {run.run_id} of {run.dag_id} is driven by process {driver}, which is alive"
+                    f"run {run.run_id} of {run.dag_id} is being claimed by another scheduler"
+                )
+            driver = row[1] if row[0] == "running" else None
+            if driver not in (None, self.job.id) and job_store.is_alive(
+                self.conn, driver, health_threshold()
+            ):
+                raise RunOwnedElsewhereError(
+                    f"run {run.run_id} of {run.dag_id} is driven by job {driver}, which is alive"
                 )
             rows = self.conn.execute(
                 "SELECT task_id, state, next_try_at, owner FROM task_instance WHERE dag_id = ? AND run_id = ?",
@@ -146,7 +172,7 @@ class DagRunLoop:
                 )
             if missing:
                 dagrun_model.add_task_instances(self.conn, dag, run.run_id, missing)
-            dagrun_model.set_state(self.conn, run, "running")
+            dagrun_model.set_state(self.conn, run, "running", job_id=self.job.id)
         if orphans:
             log.warning(
                 "run %s of %s: reset %d orphaned task(s): %s",
@@ -160,6 +186,11 @@ class DagRunLoop:
         for when, task_id in waits:
             heapq.heappush(self._waiting, (when, state.key, task_id))
         return state
+
+    def close(self) -> None:
+        """End the loop's own job (a job given to it is its owner's to end)."""
+        if self._own_job:
+            self.job.close()
 
     def refresh(self) -> int:
         """Pick up tasks of active runs that were cleared outside this loop (``taskloom tasks clear``).
@@ -217,7 +248,7 @@ class DagRunLoop:
         if not self._decided and not to_queue and not finished:
             return
         now = utcnow().isoformat()
-        with transaction(self.conn):
+        with self.conn.transaction():
             if self._decided:
                 self.conn.executemany(
                     "UPDATE task_instance SET state = ?, start_date = coalesce(start_date, ?), end_date = ? "
@@ -284,7 +315,7 @@ class DagRunLoop:
         when = utcnow() + task.retry_delay_for(try_number) if retry else None
         new_state = "up_for_retry" if retry else "failed"
         now = utcnow().isoformat()
-        with transaction(self.conn):
+        with self.conn.transaction():
             self.conn.execute(
                 "UPDATE task_instance SET state = ?, try_number = ?, end_date = ?, next_try_at = ?, pid = NULL, owner = NULL "
                 "WHERE dag_id = ? AND run_id = ? AND task_id = ?",
@@ -445,6 +476,10 @@ class DagRunLoop:
         while self.runs:
             self.step(timeout=poll)
             check_deadlock(self)
+
+
+class RunLimitReachedError(RunOwnedElsewhereError):
+    """The run's DAG already runs ``max_active_runs`` runs: start it later."""
 
 
 class DeadlockError(TaskloomError):

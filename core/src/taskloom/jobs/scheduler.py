@@ -18,7 +18,6 @@ import fcntl
 import logging
 import os
 import signal
-import sqlite3
 import time
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -27,11 +26,15 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from taskloom import configuration
-from taskloom import db
+from taskloom import store
 from taskloom.exceptions import TaskloomError
 from taskloom.jobs.dagrun_loop import DagRunLoop
 from taskloom.jobs.dagrun_loop import RunOwnedElsewhereError
+from taskloom.jobs.job import Job
+from taskloom.jobs.job import health_threshold
 from taskloom.models import dagrun as dagrun_model
+from taskloom.store import jobs as job_store
+from taskloom.store import scheduling
 from taskloom.timetables import DagRunInfo
 from taskloom.utils.dates import utcnow
 
@@ -62,16 +65,23 @@ class _StopRequested(BaseException):
 
 @contextlib.contextmanager
 def scheduler_lock() -> Iterator[None]:
-    """Hold ``$TASKLOOM_HOME/scheduler.lock`` (released by the OS if the process dies)."""
-    path = configuration.home() / "scheduler.lock"
+    """On SQLite, hold ``<db file>.scheduler.lock`` (released by the OS if the process
+    dies): one scheduler per SQLite DB.  On PostgreSQL any number may run: nothing to hold."""
+    url = store.configured_url()
+    if url.dialect != "sqlite":
+        yield
+        return
+    assert url.path is not None
+    path = url.path.with_name(url.path.name + ".scheduler.lock")
     configuration.make_private_dirs(path.parent)
     with path.open("a+") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise SchedulerAlreadyRunningError(
-                f"another scheduler is running for {configuration.home()} (it holds {path}); "
-                "stop it first, or point TASKLOOM_HOME elsewhere"
+                f"another scheduler is running on the SQLite metadata DB {url.path} (it holds "
+                f"{path}); SQLite allows one scheduler: stop that one first, or move the metadata "
+                "DB to PostgreSQL ([database] url = postgresql://...) to run several side by side"
             ) from None
         fh.seek(0)
         fh.truncate()
@@ -80,36 +90,29 @@ def scheduler_lock() -> Iterator[None]:
         yield
 
 
-def sync_dags(conn: sqlite3.Connection, dagbag: DagBag) -> None:
+def sync_dags(conn: store.Connection, dagbag: DagBag) -> None:
     """Record the loaded DAGs in the ``dag`` table (new DAGs start paused if they ask to)."""
     default_paused = configuration.get_bool("core", "dags_are_paused_at_creation", False)
     now = utcnow().isoformat()
-    with db.transaction(conn):
-        conn.executemany(
-            "INSERT INTO dag(dag_id, fileloc, is_paused, last_parsed) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(dag_id) DO UPDATE SET fileloc = excluded.fileloc, last_parsed = excluded.last_parsed",
-            [
-                (
-                    dag.dag_id,
-                    dag.fileloc,
-                    int(
-                        default_paused
-                        if dag.is_paused_upon_creation is None
-                        else dag.is_paused_upon_creation
-                    ),
-                    now,
-                )
-                for dag in dagbag.dags.values()
-            ],
-        )
+    scheduling.sync_dags(
+        conn,
+        [
+            (
+                dag.dag_id,
+                dag.fileloc,
+                int(
+                    default_paused
+                    if dag.is_paused_upon_creation is None
+                    else dag.is_paused_upon_creation
+                ),
+                now,
+            )
+            for dag in dagbag.dags.values()
+        ],
+    )
 
 
-def paused_dag_ids(conn: sqlite3.Connection) -> set[str]:
-    """The ids of paused DAGs."""
-    return {row[0] for row in conn.execute("SELECT dag_id FROM dag WHERE is_paused = 1")}
-
-
-def _last_info(conn: sqlite3.Connection, dag: DAG) -> DagRunInfo | None:
+def _last_info(conn: store.Connection, dag: DAG) -> DagRunInfo | None:
     run = dagrun_model.latest(conn, dag.dag_id)
     if run is None:
         return None
@@ -120,8 +123,19 @@ def _last_info(conn: sqlite3.Connection, dag: DAG) -> DagRunInfo | None:
     )
 
 
-def create_due_runs(conn: sqlite3.Connection, dag: DAG, active: int) -> int:
-    """Create the scheduled runs of ``dag`` that are due, up to ``max_active_runs``; return how many."""
+def create_due_runs(conn: store.Connection, dag: DAG, active: int) -> int:
+    """Create the scheduled runs of ``dag`` that are due, up to ``max_active_runs``; return how many.
+
+    Holds the DAG's row meanwhile: of several schedulers, one creates a DAG's runs, the
+    others skip it until the next loop.
+    """
+    with conn.transaction():
+        if not scheduling.claim_dag(conn, dag.dag_id):
+            return 0
+        return _create_due_runs(conn, dag, active)
+
+
+def _create_due_runs(conn: store.Connection, dag: DAG, active: int) -> int:
     now = utcnow()
     created = 0
     info = dag.next_dagrun_info(_last_info(conn, dag), now=now)
@@ -210,12 +224,14 @@ class SchedulerJob:
                 self._processor = None
 
     def _run(self) -> None:
-        conn = db.connect()
+        conn = store.connect()
         dagbag = self._load()
         sync_dags(conn, dagbag)
         self.executor.dags.update(dagbag.dags)
         self.executor.start()
-        loop = DagRunLoop(conn, self.executor, on_run_done=self.on_run_done)
+        self.job = Job("scheduler")
+        log.info("scheduler job %s started on %s", self.job.id, store.configured_url())
+        loop = DagRunLoop(conn, self.executor, on_run_done=self.on_run_done, job=self.job)
         iterations = 0
         last_parse = time.monotonic()
         last_plan = last_refresh = 0.0
@@ -253,16 +269,21 @@ class SchedulerJob:
         except BaseException:
             log.info("stopping the workers")
             self.executor.end(terminate=True)
+            self.job.close("failed")
             raise
         else:
             self.executor.end()
+            self.job.close()
         finally:
             conn.close()
 
-    def _take(self, loop: DagRunLoop, dag: DAG, run: DagRun) -> bool:
-        """``loop.add_run``, unless another live process drives the run (then: later)."""
+    def _take(
+        self, loop: DagRunLoop, dag: DAG, run: DagRun, *, max_active_runs: int | None = None
+    ) -> bool:
+        """``loop.add_run``, unless another live scheduler drives or claims the run, or
+        ``max_active_runs`` runs of the DAG already run (then: later)."""
         try:
-            loop.add_run(dag, run)
+            loop.add_run(dag, run, max_active_runs=max_active_runs)
         except RunOwnedElsewhereError as exc:
             if run.run_id not in self._left_alone:
                 self._left_alone.add(run.run_id)
@@ -271,40 +292,24 @@ class SchedulerJob:
         self._left_alone.discard(run.run_id)
         return True
 
-    def _adopt(self, conn: sqlite3.Connection, dagbag: DagBag, loop: DagRunLoop) -> int:
-        """Adopt the runs left ``running`` by a process that died (crash recovery): only
-        those whose driver is known to be dead (see :meth:`DagRunLoop.add_run`)."""
-        from taskloom.execution.liveness import is_known_dead
-
+    def _adopt(self, conn: store.Connection, dagbag: DagBag, loop: DagRunLoop) -> int:
+        """Adopt the runs left ``running`` by a job that ended or stopped heartbeating (a
+        scheduler that crashed, was killed, or lost its machine)."""
         adopted = 0
-        rows = conn.execute(
-            "SELECT dag_id, run_id, owner FROM dag_run WHERE state = 'running' AND run_type != 'backfill'"
-        ).fetchall()
-        for dag_id, run_id, owner in rows:
+        cutoff = job_store.cutoff(health_threshold())
+        for dag_id, run_id in scheduling.orphaned_runs(conn, cutoff):
             dag = dagbag.dags.get(dag_id)
-            # A live driver is left alone without taking the write lock (this runs every heartbeat).
-            if dag is None or (dag_id, run_id) in loop.runs or not is_known_dead(owner):
+            if dag is None or (dag_id, run_id) in loop.runs:
                 continue
             adopted += self._take(loop, dag, dagrun_model.get(conn, dag_id, run_id))
         return adopted
 
-    def _plan(self, conn: sqlite3.Connection, dagbag: DagBag, loop: DagRunLoop) -> int:
+    def _plan(self, conn: store.Connection, dagbag: DagBag, loop: DagRunLoop) -> int:
         """Adopt orphaned runs, create due runs and start queued ones; return how many runs
         were adopted, created or started."""
         changed = self._adopt(conn, dagbag, loop)
-        paused = paused_dag_ids(conn)
-        active = {
-            row[0]: row[1]
-            for row in conn.execute(
-                "SELECT dag_id, count(*) FROM dag_run WHERE state IN ('queued', 'running') AND run_type != 'backfill' GROUP BY dag_id"
-            )
-        }
-        running = {
-            row[0]: row[1]
-            for row in conn.execute(
-                "SELECT dag_id, count(*) FROM dag_run WHERE state = 'running' GROUP BY dag_id"
-            )
-        }
+        paused = scheduling.paused_dag_ids(conn)
+        active, running = scheduling.active_run_counts(conn)
         for dag in dagbag.dags.values():
             if dag.dag_id in paused or dag.schedule is None:
                 continue
@@ -319,7 +324,7 @@ class SchedulerJob:
                 continue
             if running.get(run.dag_id, 0) >= run_dag.max_active_runs:
                 continue
-            if self._take(loop, run_dag, run):
+            if self._take(loop, run_dag, run, max_active_runs=run_dag.max_active_runs):
                 running[run.dag_id] = running.get(run.dag_id, 0) + 1
                 changed += 1
         return changed

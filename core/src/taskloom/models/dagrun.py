@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
 from typing import TYPE_CHECKING
 from typing import Any
 
+from taskloom import store
 from taskloom.exceptions import DagRunNotFoundError
-from taskloom.execution.liveness import current_owner
 from taskloom.utils.dates import parse_datetime
 from taskloom.utils.dates import utcnow
 from taskloom.utils.state import DagRunState
@@ -56,7 +55,7 @@ class DagRun:
     end_date: datetime | None = None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> DagRun:
+    def from_row(cls, row: store.Row) -> DagRun:
         """Build a DagRun from a ``dag_run`` row."""
         return cls(
             dag_id=row["dag_id"],
@@ -74,7 +73,7 @@ class DagRun:
 
 
 def create(
-    conn: sqlite3.Connection,
+    conn: store.Connection,
     dag: DAG,
     *,
     logical_date: datetime,
@@ -84,6 +83,7 @@ def create(
     conf: dict[str, Any] | None = None,
     state: str = DagRunState.QUEUED,
     replace: bool = False,
+    job_id: int | None = None,
 ) -> DagRun:
     """Insert a run and one task instance row per task, in one transaction.
 
@@ -94,6 +94,7 @@ def create(
         timetable infers for a manual run at ``logical_date``.
     :param replace: delete an earlier run of the DAG at ``logical_date`` (and its task
         instances) first, as ``dags test`` does.
+    :param job_id: the job that drives a run created ``running``.
     :raises ValueError: if a run with this run id or logical date already exists (and
         ``replace`` is false).
     """
@@ -102,7 +103,7 @@ def create(
     if data_interval is None:
         info = dag.infer_manual_data_interval(logical_date)
         data_interval = (info.data_interval_start, info.data_interval_end)
-    with conn:
+    with conn.transaction():
         if replace:
             conn.execute(
                 "DELETE FROM dag_run WHERE dag_id = ? AND logical_date = ?",
@@ -119,7 +120,7 @@ def create(
             )
         conn.execute(
             "INSERT INTO dag_run(dag_id, run_id, logical_date, data_interval_start, data_interval_end, "
-            "run_type, state, conf, external_trigger, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "run_type, state, conf, external_trigger, job_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 dag.dag_id,
                 run_id,
@@ -130,17 +131,15 @@ def create(
                 str(state),
                 json.dumps(conf or {}),
                 int(external),
-                # Created running: owned by its creator from the start (no scheduler takes it).
-                current_owner() if state == DagRunState.RUNNING else None,
+                # Created running: driven by its creator's job from the start (no scheduler takes it).
+                job_id if state == DagRunState.RUNNING else None,
             ),
         )
         add_task_instances(conn, dag, run_id, list(dag.task_dict))
     return get(conn, dag.dag_id, run_id)
 
 
-def add_task_instances(
-    conn: sqlite3.Connection, dag: DAG, run_id: str, task_ids: list[str]
-) -> None:
+def add_task_instances(conn: store.Connection, dag: DAG, run_id: str, task_ids: list[str]) -> None:
     """Insert the (state-less) task instance rows of ``task_ids`` in run ``run_id``: at
     creation, and for tasks added to the DAG after the run was created.  The caller owns
     the transaction."""
@@ -150,7 +149,7 @@ def add_task_instances(
     )
 
 
-def get(conn: sqlite3.Connection, dag_id: str, run_id: str) -> DagRun:
+def get(conn: store.Connection, dag_id: str, run_id: str) -> DagRun:
     """Load one run.
 
     :raises DagRunNotFoundError: naming the DAG and the run id.
@@ -166,7 +165,7 @@ def get(conn: sqlite3.Connection, dag_id: str, run_id: str) -> DagRun:
 
 
 def find(
-    conn: sqlite3.Connection,
+    conn: store.Connection,
     dag_id: str | None = None,
     *,
     states: tuple[str, ...] = (),
@@ -188,7 +187,7 @@ def find(
 
 
 def latest(
-    conn: sqlite3.Connection, dag_id: str, run_types: tuple[str, ...] = ("scheduled", "backfill")
+    conn: store.Connection, dag_id: str, run_types: tuple[str, ...] = ("scheduled", "backfill")
 ) -> DagRun | None:
     """The run of these types with the newest logical date, or ``None``."""
     row = conn.execute(
@@ -199,8 +198,13 @@ def latest(
     return DagRun.from_row(row) if row is not None else None
 
 
-def set_state(conn: sqlite3.Connection, run: DagRun, state: str) -> None:
-    """Record a run's new state (and its start or end time); the caller owns the transaction."""
+def set_state(
+    conn: store.Connection, run: DagRun, state: str, *, job_id: int | None = None
+) -> None:
+    """Record a run's new state (and its start or end time); the caller owns the transaction.
+
+    :param job_id: the job (:class:`taskloom.jobs.job.Job`) that drives a running run.
+    """
     now = utcnow()
     if state == DagRunState.RUNNING and run.start_date is None:
         run.start_date = now
@@ -209,9 +213,9 @@ def set_state(conn: sqlite3.Connection, run: DagRun, state: str) -> None:
     elif state in (DagRunState.QUEUED, DagRunState.RUNNING):
         run.end_date = None
     run.state = str(state)
-    # A running run is owned by the process that drives it (see taskloom.execution.liveness).
-    owner = current_owner() if state == DagRunState.RUNNING else None
+    # A running run is driven by a job; a scheduler adopts it only once that job is dead.
+    driver = job_id if state == DagRunState.RUNNING else None
     conn.execute(
-        "UPDATE dag_run SET state = ?, start_date = ?, end_date = ?, owner = ? WHERE dag_id = ? AND run_id = ?",
-        (run.state, _ts(run.start_date), _ts(run.end_date), owner, run.dag_id, run.run_id),
+        "UPDATE dag_run SET state = ?, start_date = ?, end_date = ?, job_id = ? WHERE dag_id = ? AND run_id = ?",
+        (run.state, _ts(run.start_date), _ts(run.end_date), driver, run.dag_id, run.run_id),
     )

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import NamedTuple
 
+from taskloom import store
 from taskloom.models import xcom
 from taskloom.utils.dates import parse_datetime
 from taskloom.utils.dates import utcnow
@@ -53,7 +53,7 @@ class TaskInstance:
         end_date: datetime | None = None,
         first_attempt_started_at: datetime | None = None,
         next_try_at: datetime | None = None,
-        conn: sqlite3.Connection | None = None,
+        conn: store.Connection | None = None,
     ) -> None:
         self.dag_id = dag_id
         self.run_id = run_id
@@ -90,7 +90,7 @@ class TaskInstance:
         return TaskInstanceKey(self.dag_id, self.run_id, self.task_id)
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row, conn: sqlite3.Connection | None = None) -> TaskInstance:
+    def from_row(cls, row: store.Row, conn: store.Connection | None = None) -> TaskInstance:
         """Build a task instance from a ``task_instance`` row."""
         return cls(
             row["dag_id"],
@@ -107,12 +107,12 @@ class TaskInstance:
         )
 
     @property
-    def conn(self) -> sqlite3.Connection:
+    def conn(self) -> store.Connection:
         """The metadata DB connection this task instance reads and writes through."""
         if self._conn is None:
-            from taskloom import db
+            from taskloom import store
 
-            self._conn = db.connect()
+            self._conn = store.connect()
         return self._conn
 
     # --- XCom ---------------------------------------------------------------------------
@@ -204,7 +204,7 @@ class TaskInstance:
                 setattr(self, name, getattr(fresh, name))
 
 
-def get(conn: sqlite3.Connection, dag_id: str, run_id: str, task_id: str) -> TaskInstance | None:
+def get(conn: store.Connection, dag_id: str, run_id: str, task_id: str) -> TaskInstance | None:
     """Load one task instance, or ``None``."""
     row = conn.execute(
         "SELECT * FROM task_instance WHERE dag_id = ? AND run_id = ? AND task_id = ?",
@@ -213,7 +213,7 @@ def get(conn: sqlite3.Connection, dag_id: str, run_id: str, task_id: str) -> Tas
     return TaskInstance.from_row(row, conn) if row is not None else None
 
 
-def for_run(conn: sqlite3.Connection, dag_id: str, run_id: str) -> list[TaskInstance]:
+def for_run(conn: store.Connection, dag_id: str, run_id: str) -> list[TaskInstance]:
     """Every task instance of one run, by task id."""
     rows = conn.execute(
         "SELECT * FROM task_instance WHERE dag_id = ? AND run_id = ? ORDER BY task_id",

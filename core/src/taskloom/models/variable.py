@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from taskloom import db
+from taskloom import store
 from taskloom.utils import crypto
 
 _NOTSET: Any = object()
@@ -67,9 +67,9 @@ class Variable:
         :param serialize_json: store ``json.dumps(value)``; otherwise ``str(value)``.
         """
         text = json.dumps(value) if serialize_json else str(value)
-        conn = db.connect()
+        conn = store.connect()
         try:
-            with conn:
+            with conn.transaction():
                 conn.execute(
                     "INSERT INTO variable(key, val, description) VALUES (?, ?, ?) "
                     "ON CONFLICT(key) DO UPDATE SET val = excluded.val, "
@@ -82,9 +82,9 @@ class Variable:
     @staticmethod
     def delete(key: str) -> bool:
         """Delete ``key`` from the metadata DB; return whether it existed."""
-        conn = db.connect()
+        conn = store.connect()
         try:
-            with conn:
+            with conn.transaction():
                 return conn.execute("DELETE FROM variable WHERE key = ?", (key,)).rowcount > 0
         finally:
             conn.close()
@@ -92,7 +92,7 @@ class Variable:
     @staticmethod
     def list() -> list[dict[str, Any]]:
         """Return every variable in the DB as ``{"key", "val", "description"}``, sorted by key."""
-        conn = db.connect()
+        conn = store.connect()
         try:
             rows = conn.execute(
                 "SELECT key, val, description FROM variable ORDER BY key"
@@ -107,9 +107,9 @@ class Variable:
     @staticmethod
     def rotate_encryption() -> int:
         """Re-encrypt every stored value with the first ``[core] fernet_key``; return how many."""
-        conn = db.connect()
+        conn = store.connect()
         try:
-            with db.transaction(conn):
+            with conn.transaction():
                 rows = conn.execute("SELECT key, val FROM variable").fetchall()
                 conn.executemany(
                     "UPDATE variable SET val = ? WHERE key = ?",

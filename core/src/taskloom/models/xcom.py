@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC
 from datetime import datetime
 from typing import Any
+
+from taskloom import store
 
 #: The key under which a task's return value is stored.
 XCOM_RETURN_KEY = "return_value"
@@ -27,7 +28,7 @@ def serialize(value: Any, *, task_id: str, key: str) -> str:
 
 
 def push(
-    conn: sqlite3.Connection, dag_id: str, run_id: str, task_id: str, key: str, value: Any
+    conn: store.Connection, dag_id: str, run_id: str, task_id: str, key: str, value: Any
 ) -> None:
     """Store ``value`` under ``key`` for one task instance (replacing an older value).
 
@@ -47,7 +48,7 @@ def push(
 
 
 def pull(
-    conn: sqlite3.Connection,
+    conn: store.Connection,
     dag_id: str,
     run_id: str,
     task_id: str,
@@ -80,7 +81,7 @@ def pull(
     return None if row is None or row[0] is None else json.loads(row[0])
 
 
-def clear(conn: sqlite3.Connection, dag_id: str, run_id: str, task_id: str) -> None:
+def clear(conn: store.Connection, dag_id: str, run_id: str, task_id: str) -> None:
     """Delete every XCom of one task instance (before it runs again)."""
     conn.execute(
         "DELETE FROM xcom WHERE dag_id = ? AND run_id = ? AND task_id = ?",
@@ -88,7 +89,7 @@ def clear(conn: sqlite3.Connection, dag_id: str, run_id: str, task_id: str) -> N
     )
 
 
-def list_for_run(conn: sqlite3.Connection, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+def list_for_run(conn: store.Connection, dag_id: str, run_id: str) -> list[dict[str, Any]]:
     """Return every XCom of one run as ``{"task_id", "key", "value"}`` rows."""
     rows = conn.execute(
         "SELECT task_id, key, value FROM xcom WHERE dag_id = ? AND run_id = ? ORDER BY task_id, key",
@@ -100,9 +101,7 @@ def list_for_run(conn: sqlite3.Connection, dag_id: str, run_id: str) -> list[dic
     ]
 
 
-def _run_id(
-    conn: sqlite3.Connection, dag_id: str, run_id: str | None, when: datetime | None
-) -> str:
+def _run_id(conn: store.Connection, dag_id: str, run_id: str | None, when: datetime | None) -> str:
     if run_id is not None:
         return run_id
     if when is None:
@@ -143,9 +142,9 @@ class XCom:
         """The value ``task_id`` pushed under ``key`` (``None``: any key) in that run, or ``None``."""
         from contextlib import closing
 
-        from taskloom import db
+        from taskloom import store
 
-        with closing(db.connect()) as conn:
+        with closing(store.connect()) as conn:
             run = _run_id(conn, dag_id, run_id, execution_date)
             return pull(conn, dag_id, run, task_id, key, include_prior_dates=include_prior_dates)
 
@@ -163,8 +162,8 @@ class XCom:
         """Store ``value`` (JSON-serializable) as ``task_id``'s XCom ``key`` in that run."""
         from contextlib import closing
 
-        from taskloom import db
+        from taskloom import store
 
-        with closing(db.connect()) as conn, conn:
+        with closing(store.connect()) as conn, conn.transaction():
             run = _run_id(conn, dag_id, run_id, execution_date)
             push(conn, dag_id, run, task_id, key, value)

@@ -1,17 +1,16 @@
 """Connections stored in the metadata DB's ``connection`` table.
 
 This is where ``taskloom connections add`` and ``import`` write.  The DB is opened
-through :func:`taskloom.db.connect`, which creates and migrates it on first use.  The
+through :func:`taskloom.store.connect`, which creates and migrates it on first use.  The
 password and the extra are stored encrypted when ``[core] fernet_key`` is set
 (:mod:`taskloom.utils.crypto`).
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 
-from taskloom import db
+from taskloom import store
 from taskloom.exceptions import InvalidConnectionError
 from taskloom.models.connection import Connection
 from taskloom.secrets.base import BaseSecretsBackend
@@ -34,7 +33,7 @@ _COLUMNS = (
 _SECRET_COLUMNS = ("password", "extra")
 
 
-def _row_to_connection(row: sqlite3.Row) -> Connection:
+def _row_to_connection(row: store.Row) -> Connection:
     fields = {name: row[name] for name in _COLUMNS}
     for name in _SECRET_COLUMNS:
         fields[name] = crypto.decrypt(
@@ -48,7 +47,7 @@ class MetastoreBackend(BaseSecretsBackend):
 
     def get_connection(self, conn_id: str) -> Connection | None:
         """Return the stored connection, or ``None``."""
-        conn = db.connect()
+        conn = store.connect()
         try:
             row = conn.execute(
                 f"SELECT {', '.join(_COLUMNS)} FROM connection WHERE conn_id = ?", (conn_id,)
@@ -59,7 +58,7 @@ class MetastoreBackend(BaseSecretsBackend):
 
     def get_variable(self, key: str) -> str | None:
         """Return the variable stored by ``taskloom variables set`` / ``Variable.set``, or ``None``."""
-        conn = db.connect()
+        conn = store.connect()
         try:
             row = conn.execute("SELECT val FROM variable WHERE key = ?", (key,)).fetchone()
         finally:
@@ -70,7 +69,7 @@ class MetastoreBackend(BaseSecretsBackend):
 
     def iter_connections(self) -> Iterator[Connection]:
         """Every stored connection, ordered by conn_id."""
-        conn = db.connect()
+        conn = store.connect()
         try:
             rows = conn.execute(
                 f"SELECT {', '.join(_COLUMNS)} FROM connection ORDER BY conn_id"
@@ -103,9 +102,9 @@ class MetastoreBackend(BaseSecretsBackend):
             connection.port,
             crypto.encrypt(connection.extra),
         )
-        conn = db.connect()
+        conn = store.connect()
         try:
-            with db.transaction(conn):
+            with conn.transaction():
                 cursor = conn.execute(
                     f"{verb} INTO connection ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
                     values,
@@ -116,9 +115,9 @@ class MetastoreBackend(BaseSecretsBackend):
 
     def delete_connection(self, conn_id: str) -> bool:
         """Delete the stored connection; return whether one existed."""
-        conn = db.connect()
+        conn = store.connect()
         try:
-            with db.transaction(conn):
+            with conn.transaction():
                 return (
                     conn.execute("DELETE FROM connection WHERE conn_id = ?", (conn_id,)).rowcount
                     > 0
@@ -129,9 +128,9 @@ class MetastoreBackend(BaseSecretsBackend):
     def rotate_encryption(self) -> int:
         """Re-encrypt every stored password and extra with the first ``[core] fernet_key``;
         return how many connections were rewritten."""
-        conn = db.connect()
+        conn = store.connect()
         try:
-            with db.transaction(conn):
+            with conn.transaction():
                 rows = conn.execute("SELECT conn_id, password, extra FROM connection").fetchall()
                 conn.executemany(
                     "UPDATE connection SET password = ?, extra = ? WHERE conn_id = ?",
@@ -150,4 +149,4 @@ class MetastoreBackend(BaseSecretsBackend):
 
     def describe_lookup(self, conn_id: str) -> str:
         """Name the DB file."""
-        return f"metadata DB {db.db_path()} (table connection)"
+        return f"metadata DB {store.configured_url()} (table connection)"

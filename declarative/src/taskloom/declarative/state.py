@@ -1,7 +1,7 @@
 """Incremental state of ``ReadStreamOperator`` in the metadata DB, per (DAG, task, stream).
 
 All SQL of this distribution lives here, on core's metadata connection
-(:func:`taskloom.db.connect`); the table is created on first use.  A state is written
+(:func:`taskloom.store.connect`); the table is created on first use.  A state is written
 only after a read finished and its last page was committed, so a failed run never moves it.
 """
 
@@ -21,9 +21,9 @@ _DDL = (
 
 
 def _connect() -> Any:
-    from taskloom import db
+    from taskloom import store
 
-    conn = db.connect()
+    conn = store.connect()
     conn.execute(_DDL)
     return conn
 
@@ -45,7 +45,7 @@ def put(dag_id: str, task_id: str, stream: str, state: dict[str, Any]) -> None:
     """Save ``state`` (replacing the older one)."""
     conn = _connect()
     try:
-        with conn:
+        with conn.transaction():
             conn.execute(
                 "INSERT OR REPLACE INTO declarative_state(dag_id, task_id, stream, state, updated_at)"
                 " VALUES (?, ?, ?, ?, ?)",

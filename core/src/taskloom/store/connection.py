@@ -1,0 +1,123 @@
+"""One connection to the metadata DB, the same to its callers whichever the backend.
+
+Store modules write SQL once, with ``?`` placeholders and the syntax SQLite and
+PostgreSQL share (``INSERT ... ON CONFLICT``, ``RETURNING``, ``coalesce``); the
+connection turns ``?`` into psycopg's ``%s``.  Where the dialects differ the store
+module branches on :attr:`Connection.dialect`, next to the statement.
+
+Both backends run in autocommit mode: a statement outside :meth:`Connection.transaction`
+commits on its own, and a block that must be atomic says so::
+
+    with conn.transaction():
+        conn.execute("UPDATE ...")
+
+Rows are indexed by position or by column name (``row[0]``, ``row["state"]``) and
+unpack like tuples, on both backends.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Sequence
+from contextlib import contextmanager
+from typing import Any
+from typing import Protocol
+
+from taskloom.store.url import DatabaseURL
+from taskloom.store.url import Dialect
+
+Params = Sequence[Any]
+
+
+class Row(Protocol):
+    """A result row: by position, by column name, and ``keys()``."""
+
+    def __getitem__(self, key: int | str) -> Any: ...
+    def __iter__(self) -> Iterator[Any]: ...
+    def __len__(self) -> int: ...
+    def keys(self) -> list[str]: ...
+
+
+class Cursor(Protocol):
+    """What a statement returns: its rows and how many rows it changed."""
+
+    rowcount: int
+
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+@functools.lru_cache(maxsize=1024)
+def to_format_style(sql: str) -> str:
+    """``?`` placeholders to psycopg's ``%s`` (a literal ``%`` doubled); store SQL never
+    holds a ``?`` inside a string literal."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class Connection:
+    """A metadata DB connection (see the module docstring).
+
+    :param raw: the driver's connection, in autocommit mode.
+    """
+
+    def __init__(self, raw: Any, url: DatabaseURL) -> None:
+        self.raw = raw
+        self.url = url
+        self.dialect: Dialect = url.dialect
+        self._depth = 0
+        self._sql = (lambda sql: sql) if url.dialect == "sqlite" else to_format_style
+
+    def execute(self, sql: str, params: Params = ()) -> Cursor:
+        """Run one statement; ``?`` marks each parameter."""
+        return self.raw.execute(self._sql(sql), params)  # type: ignore[no-any-return]
+
+    def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        """Run one statement for each parameter row (batched by the driver)."""
+        if self.dialect == "sqlite":
+            self.raw.executemany(sql, rows)
+            return
+        with self.raw.cursor() as cursor:
+            cursor.executemany(self._sql(sql), list(rows))
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """Commit the block's statements together, or none of them if it raises.
+
+        SQLite takes the write lock at ``BEGIN IMMEDIATE``, so two writers never deadlock
+        upgrading read locks (``busy_timeout`` makes the second wait).  A nested block
+        joins the outer transaction.
+        """
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self
+            finally:
+                self._depth -= 1
+            return
+        self._depth = 1
+        try:
+            if self.dialect == "sqlite":
+                self.raw.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self
+                except BaseException:
+                    self.raw.rollback()
+                    raise
+                self.raw.commit()
+            else:
+                with self.raw.transaction():
+                    yield self
+        finally:
+            self._depth = 0
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a :meth:`transaction` block is open."""
+        return self._depth > 0
+
+    def close(self) -> None:
+        """Close the driver connection."""
+        self.raw.close()
