@@ -29,14 +29,17 @@ from typing import Any
 from typing import cast
 
 from taskloom import store
+from taskloom.exceptions import TaskloomError
 from taskloom.exceptions import TaskloomFailException
 from taskloom.exceptions import TaskloomRescheduleException
 from taskloom.exceptions import TaskloomSkipException
 from taskloom.exceptions import TaskloomTaskTimeout
+from taskloom.execution import heartbeat
 from taskloom.execution.context import build_context
 from taskloom.execution.liveness import current_owner
 from taskloom.models import xcom
 from taskloom.models.taskinstance import TaskInstance
+from taskloom.store import tries
 from taskloom.utils.dates import to_utc
 from taskloom.utils.dates import utcnow
 from taskloom.utils.log import TaskLogWriter
@@ -139,31 +142,38 @@ def _send_email(task: BaseOperator, subject: str, body: str, log: logging.Logger
         log.error("could not send the %r mail:\n%s", subject, redact(traceback.format_exc()))
 
 
-def start_try(conn: store.Connection, ti: TaskInstance) -> None:
-    """Mark the task instance ``running`` as a new try (one commit) and clear its old XComs."""
+class TryTakenError(TaskloomError):
+    """Another process runs this task instance, or it already finished: this try must not start."""
+
+
+def start_try(conn: store.Connection, ti: TaskInstance, *, fenced: bool = True) -> None:
+    """Mark the task instance ``running`` as a new try (one commit), clear its old XComs
+    and start heartbeating it.
+
+    :param fenced: refuse (:class:`TryTakenError`) unless the task instance waits to run
+        (a second delivery of the same workload never starts a second try); ``tasks test``
+        runs whatever the state.
+    """
     now = utcnow()
+    key = (ti.dag_id, ti.run_id, ti.task_id)
     with conn.transaction():
-        row = conn.execute(
-            "UPDATE task_instance SET state = 'running', try_number = try_number + 1, start_date = ?, "
-            "end_date = NULL, duration = NULL, next_try_at = NULL, hostname = ?, pid = ?, owner = ?, "
-            "first_attempt_started_at = coalesce(first_attempt_started_at, ?) "
-            "WHERE dag_id = ? AND run_id = ? AND task_id = ? RETURNING try_number, max_tries, first_attempt_started_at",
-            (
-                now.isoformat(),
-                _HOSTNAME,
-                os.getpid(),
-                current_owner(),
-                now.isoformat(),
-                ti.dag_id,
-                ti.run_id,
-                ti.task_id,
-            ),
-        ).fetchone()
+        row = tries.start(
+            conn, key, hostname=_HOSTNAME, pid=os.getpid(), owner=current_owner(), fenced=fenced
+        )
+        if row is None:
+            found = tries.current(conn, key)
+            raise TryTakenError(
+                f"task {ti.task_id} of run {ti.run_id} of {ti.dag_id} is "
+                f"{found[0] if found else 'gone'}"
+                + (f" (owner {found[2]})" if found and found[2] else "")
+                + "; this workload does not start it again"
+            )
         if row[0] > 1:  # a retry or a cleared task: drop what earlier tries pushed
             xcom.clear(conn, ti.dag_id, ti.run_id, ti.task_id)
     ti.state, ti.start_date, ti.end_date = "running", now, None
     ti.try_number, ti.max_tries = int(row[0]), int(row[1])
     ti.first_attempt_started_at = to_utc(datetime.fromisoformat(row[2]))
+    heartbeat.beat_for(key, ti.try_number)
 
 
 def finish_try(
@@ -175,7 +185,12 @@ def finish_try(
     return_value: Any = None,
     push: bool = False,
 ) -> None:
-    """Record the outcome of a try (and its return value's XCom) in one commit."""
+    """Record the outcome of a try (and its return value's XCom) in one commit.
+
+    :raises TryTakenError: if the try is no longer this process's (a scheduler declared it
+        dead after its heartbeat stopped, and it was retried or cleared): nothing is written.
+    """
+    heartbeat.beat_for(None)
     now = utcnow()
     duration = (now - ti.start_date).total_seconds() if ti.start_date else None
     # A reschedule is not a try: give the number back so the next poke reuses it.
@@ -183,21 +198,21 @@ def finish_try(
     with conn.transaction():
         if push:
             xcom.push(conn, ti.dag_id, ti.run_id, ti.task_id, xcom.XCOM_RETURN_KEY, return_value)
-        conn.execute(
-            "UPDATE task_instance SET state = ?, end_date = ?, duration = ?, next_try_at = ?, try_number = ?, "
-            "pid = NULL, owner = NULL "
-            "WHERE dag_id = ? AND run_id = ? AND task_id = ?",
-            (
-                state,
-                now.isoformat(),
-                duration,
-                next_try_at.isoformat() if next_try_at else None,
-                try_number,
-                ti.dag_id,
-                ti.run_id,
-                ti.task_id,
-            ),
-        )
+        if not tries.finish(
+            conn,
+            (ti.dag_id, ti.run_id, ti.task_id),
+            state=state,
+            end_date=now.isoformat(),
+            duration=duration,
+            next_try_at=next_try_at.isoformat() if next_try_at else None,
+            try_number=try_number,
+            started_try=ti.try_number,
+            owner=current_owner(),
+        ):
+            raise TryTakenError(
+                f"try {ti.try_number} of task {ti.task_id} of run {ti.run_id} was declared dead "
+                f"meanwhile (no heartbeat); its outcome ({state}) is discarded"
+            )
     ti.state, ti.end_date, ti.next_try_at = state, now, next_try_at
 
 
@@ -212,7 +227,12 @@ def run_task(
     :returns: the outcome, already committed to the metadata DB.
     """
     ti = TaskInstance(dag_run.dag_id, dag_run.run_id, task.task_id, conn=conn)
-    start_try(conn, ti)
+    try:
+        start_try(conn, ti, fenced=not test_mode)
+    except TryTakenError as exc:
+        # Not a failure of the task: another process runs (or ran) this try.
+        logging.getLogger("taskloom.task").info("%s", exc)
+        return TaskRunResult("running", ti.try_number, error=str(exc))
     ti.task, ti.dag_run = task, dag_run
     try:
         writer = TaskLogWriter(ti.dag_id, ti.run_id, ti.task_id, ti.try_number)
@@ -221,7 +241,15 @@ def run_task(
     ti.log = writer.logger
     try:
         return _run(conn, ti, task, dag_run, writer, test_mode)
+    except TryTakenError as exc:
+        # Declared dead while it ran (its heartbeat stopped too long): what the DB says now
+        # stands, this try's outcome does not.
+        writer.logger.error("%s", exc)
+        found = tries.current(conn, (ti.dag_id, ti.run_id, ti.task_id))
+        state = str(found[0]) if found and found[0] else "failed"
+        return TaskRunResult(state, ti.try_number, error=str(exc))
     finally:
+        heartbeat.beat_for(None)
         writer.close()
 
 

@@ -67,5 +67,11 @@ class BaseExecutor:
         """
         raise NotImplementedError
 
+    def terminate(self, key: TaskInstanceKey, reason: str) -> None:
+        """Stop the workload of ``key`` if it runs (its run timed out): kill its process
+        where this executor can.  The scheduler already recorded the outcome; whatever the
+        workload reports afterwards is ignored.  By default: nothing (the task runs on, and
+        cannot record an outcome any more)."""
+
     def end(self, terminate: bool = False) -> None:
         """Stop: wait for running workloads (or kill them, with ``terminate``) and release resources."""

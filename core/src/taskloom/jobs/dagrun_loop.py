@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import heapq
 import logging
+import time
 import traceback
 from collections import Counter
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
+from typing import Any
 
 from taskloom import store
 from taskloom.exceptions import TaskloomError
@@ -35,6 +37,9 @@ from taskloom.jobs.run_state import FINISHED
 from taskloom.jobs.run_state import RunState
 from taskloom.jobs.run_state import parse_next_try
 from taskloom.models import dagrun as dagrun_model
+from taskloom.models.taskinstance import TaskInstanceKey
+from taskloom.store import scheduling
+from taskloom.store.scheduling import DEFAULT_POOL
 from taskloom.utils.dates import utcnow
 from taskloom.utils.trigger_rule import Decision
 
@@ -50,6 +55,10 @@ log = logging.getLogger("taskloom.scheduler")
 RunKey = tuple[str, str]
 #: ``callback(run_state, task_id, state, result)`` after each task state change the loop sees.
 TaskCallback = Callable[[RunState, str, str, "TaskRunResult | None"], None]
+
+
+#: Seconds between looks at task instances running outside this loop's executor.
+_WATCH_SECONDS = 2.0
 
 
 class RunOwnedElsewhereError(TaskloomError):
@@ -97,30 +106,35 @@ class DagRunLoop:
         self.active_per_task: Counter[tuple[str, str]] = Counter()
         #: (state, dag_id, run_id, task_id) of tasks this loop skipped or failed upstream.
         self._decided: list[tuple[str, str, str, str]] = []
+        #: The last admission held every candidate back (a full pool or DAG limit).
+        self._held_back = False
+        #: Task instances running in processes this loop's executor does not track
+        #: (adopted runs, second deliveries): followed through the DB.
+        self._watched: set[tuple[RunKey, str]] = set()
+        self._last_watch = 0.0
 
     # --- runs --------------------------------------------------------------------------------
 
     def add_run(self, dag: DAG, run: DagRun, *, max_active_runs: int | None = None) -> RunState:
-        """Take charge of ``run``: load its task states and mark it running, owned by this process.
+        """Take charge of ``run``: load its task states and mark it running, driven by this
+        loop's job.
 
-        Task instances left ``queued`` or ``running`` by a process known to be dead are
-        reset and run again (:mod:`taskloom.execution.liveness` decides, from the owner's
-        host, PID and process start time).
+        Task instances left ``queued`` by a dead driver are decided again (their workload
+        may be lost; a late delivery cannot start a second try).  Those left ``running``
+        are followed through the DB: they finish on their own, or are failed (retried per
+        their retries, with callbacks) once their process is known dead or stops
+        heartbeating.
 
         :param max_active_runs: start the run only while fewer runs of its DAG run (counted
             under the DAG's row lock, so schedulers side by side never exceed it together).
-        :raises RunOwnedElsewhereError: if another live job drives or is claiming the run,
-            or still runs one of its tasks: nothing is changed, and nothing runs twice.
+        :raises RunOwnedElsewhereError: if another live job drives or is claiming the run:
+            nothing is changed, and nothing runs twice.
         :raises RunLimitReachedError: if ``max_active_runs`` runs of the DAG run already.
         """
-        from taskloom.execution.liveness import current_owner
-        from taskloom.execution.liveness import is_known_dead
         from taskloom.jobs.job import health_threshold
         from taskloom.store import jobs as job_store
-        from taskloom.store import scheduling
 
         self.executor.dags.setdefault(dag.dag_id, dag)
-        me = current_owner()
         with self.conn.transaction():  # the write lock: two processes never claim one run
             if max_active_runs is not None:
                 if not scheduling.claim_dag(self.conn, run.dag_id):
@@ -143,33 +157,26 @@ class DagRunLoop:
                 raise RunOwnedElsewhereError(
                     f"run {run.run_id} of {run.dag_id} is driven by job {driver}, which is alive"
                 )
-            rows = self.conn.execute(
-                "SELECT task_id, state, next_try_at, owner FROM task_instance WHERE dag_id = ? AND run_id = ?",
-                (run.dag_id, run.run_id),
-            ).fetchall()
+            rows = scheduling.task_rows(self.conn, run.dag_id, run.run_id)
             states: dict[str, str | None] = {}
             waits = []
             orphans = []
-            for task_id, state, next_try, owner in rows:
+            running = []
+            for task_id, state, next_try in rows:
                 if task_id not in dag.task_dict:
                     continue
-                if state == "running" and owner != me and not is_known_dead(owner):
-                    raise RunOwnedElsewhereError(
-                        f"task {task_id} of run {run.run_id} of {run.dag_id} still runs in process {owner}"
-                    )
-                if state in ("queued", "running", "scheduled"):
+                if state in ("queued", "scheduled"):
                     orphans.append(task_id)
                     state = None
+                elif state == "running":
+                    running.append(task_id)
                 elif state in ("up_for_retry", "up_for_reschedule"):
                     waits.append((parse_next_try(next_try) or utcnow(), task_id))
                 states[task_id] = state
             known = {row[0] for row in rows}
             missing = [tid for tid in dag.task_dict if tid not in known]
             if orphans:
-                self.conn.executemany(
-                    "UPDATE task_instance SET state = NULL, pid = NULL, owner = NULL WHERE dag_id = ? AND run_id = ? AND task_id = ?",
-                    [(run.dag_id, run.run_id, tid) for tid in orphans],
-                )
+                scheduling.reset_unstarted(self.conn, run.dag_id, run.run_id, orphans)
             if missing:
                 dagrun_model.add_task_instances(self.conn, dag, run.run_id, missing)
             dagrun_model.set_state(self.conn, run, "running", job_id=self.job.id)
@@ -183,6 +190,9 @@ class DagRunLoop:
             )
         state = RunState(dag, run, states)
         self.runs[state.key] = state
+        self._watched.update((state.key, task_id) for task_id in running)
+        if running:
+            self._last_watch = 0.0  # look at them on the next step
         for when, task_id in waits:
             heapq.heappush(self._waiting, (when, state.key, task_id))
         return state
@@ -223,17 +233,23 @@ class DagRunLoop:
         :param timeout: seconds to wait for the executor when nothing else can be done.
         """
         changes = 0
-        # Wait for the executor only when nothing can be done without it.
-        busy = (bool(self._ready) and self.executor.open_slots > 0) or any(
+        # Wait for the executor only when nothing can be done without it (ready tasks
+        # held back by a full pool or DAG limit wait too: a slot frees with an event).
+        busy = (bool(self._ready) and self.executor.open_slots > 0 and not self._held_back) or any(
             rs.candidates for rs in self.runs.values()
         )
         for event in self.executor.sync(0.0 if busy else timeout):
             changes += self._handle_event(event)
+            self._held_back = False
+        if time.monotonic() - self._last_watch >= _WATCH_SECONDS:
+            changes += self._check_running()
+            self._last_watch = time.monotonic()
+        changes += self._time_out_runs()
         changes += self._wake_waiting()
         changes += self._evaluate()
-        to_queue = self._take_ready()
+        candidates = self._take_ready()
         finished = [rs for rs in self.runs.values() if rs.unfinished == 0]
-        self._flush(to_queue, finished)
+        to_queue = self._flush(candidates, finished)
         for workload in to_queue:
             self.executor.queue(workload)
         for rs in finished:
@@ -243,29 +259,86 @@ class DagRunLoop:
                 self.on_run_done(rs)
         return changes + len(to_queue) + len(finished)
 
-    def _flush(self, to_queue: list[Workload], finished: list[RunState]) -> None:
-        """Write the step's decisions in one transaction (one commit, however many tasks)."""
-        if not self._decided and not to_queue and not finished:
-            return
-        now = utcnow().isoformat()
+    def _flush(
+        self, candidates: list[tuple[RunState, str]], finished: list[RunState]
+    ) -> list[Workload]:
+        """Write the step's decisions in one transaction (one commit, however many tasks),
+        queueing the candidates that their pools and DAG limits admit; return their workloads."""
+        if not self._decided and not candidates and not finished:
+            return []
         with self.conn.transaction():
+            admitted = self._admit(candidates) if candidates else []
             if self._decided:
-                self.conn.executemany(
-                    "UPDATE task_instance SET state = ?, start_date = coalesce(start_date, ?), end_date = ? "
-                    "WHERE dag_id = ? AND run_id = ? AND task_id = ?",
+                scheduling.write_decided(self.conn, self._decided)
+            if admitted:
+                now = utcnow().isoformat()
+                scheduling.mark_queued(
+                    self.conn,
                     [
-                        (state, now, now, dag_id, run_id, task_id)
-                        for state, dag_id, run_id, task_id in self._decided
+                        (
+                            task.pool or DEFAULT_POOL,
+                            task.pool_slots,
+                            task.queue,
+                            now,
+                            rs.run.dag_id,
+                            rs.run.run_id,
+                            task.task_id,
+                        )
+                        for rs, task in admitted
                     ],
-                )
-            if to_queue:
-                self.conn.executemany(
-                    "UPDATE task_instance SET state = 'queued' WHERE dag_id = ? AND run_id = ? AND task_id = ?",
-                    [(w.dag_id, w.run_id, w.task_id) for w in to_queue],
                 )
             for rs in finished:
                 dagrun_model.set_state(self.conn, rs.run, rs.final_state())
         self._decided.clear()
+        workloads = []
+        for rs, task in admitted:
+            dag = rs.dag
+            self.active_tasks[dag.dag_id] += 1
+            self.active_per_task[dag.dag_id, task.task_id] += 1
+            rs.states[task.task_id] = "queued"  # still unfinished: no count changes
+            workloads.append(Workload(dag.dag_id, rs.run.run_id, task.task_id, dag.fileloc))
+        return workloads
+
+    def _admit(self, candidates: list[tuple[RunState, str]]) -> list[tuple[RunState, Any]]:
+        """The candidates their pool and their DAG's ``max_active_tasks`` have room for,
+        counted in the DB (other schedulers' and processes' tasks included), inside the
+        caller's transaction.  The others go back to the front of the ready queue; a task
+        naming a pool that does not exist fails."""
+        tasks = [(rs, rs.dag.task_dict[task_id]) for rs, task_id in candidates]
+        slots, used, active = scheduling.admission_counts(
+            self.conn,
+            [rs.run.dag_id for rs, _ in tasks],
+            [task.pool or DEFAULT_POOL for _, task in tasks],
+        )
+        admitted, deferred = [], []
+        for rs, task in tasks:
+            pool, dag = task.pool or DEFAULT_POOL, rs.dag
+            if pool not in slots:
+                self._fail_without_pool(rs, task.task_id, pool)
+            elif (
+                used.get(pool, 0) + task.pool_slots > slots[pool]
+                or active.get(dag.dag_id, 0) >= dag.max_active_tasks
+            ):
+                deferred.append((rs.key, task.task_id))
+            else:
+                used[pool] = used.get(pool, 0) + task.pool_slots
+                active[dag.dag_id] = active.get(dag.dag_id, 0) + 1
+                admitted.append((rs, task))
+        self._ready.extendleft(reversed(deferred))
+        self._held_back = bool(deferred) and not admitted
+        return admitted
+
+    def _fail_without_pool(self, rs: RunState, task_id: str, pool: str) -> None:
+        message = (
+            f"task {task_id} of run {rs.run.run_id} of {rs.run.dag_id} names the pool {pool!r}, "
+            f"which does not exist; create it with `taskloom pools set {pool} <slots>` "
+            "(or fix the task's pool=), then clear the task"
+        )
+        log.error("%s", message)
+        rs.set_state(task_id, "failed")
+        self._decided.append(("failed", rs.run.dag_id, rs.run.run_id, task_id))
+        self._notify(rs, task_id, "failed", None)
+        _write_task_log(rs.run.dag_id, rs.run.run_id, task_id, message)
 
     # --- events ------------------------------------------------------------------------------
 
@@ -277,6 +350,12 @@ class DagRunLoop:
         if rs is None:
             return 0
         result = event.result
+        if result is not None and result.state == "running":
+            # The try runs in another process (a second delivery of its workload, or an
+            # adopted run): watch it in the DB instead of running it twice.
+            rs.states[task_id] = "running"  # still unfinished: no count changes
+            self._watched.add((rs.key, task_id))
+            return 0
         if result is None:
             from taskloom.execution.task_runner import TaskRunResult
 
@@ -294,6 +373,119 @@ class DagRunLoop:
             if skipped in rs.states and rs.states[skipped] not in FINISHED:
                 rs.set_state(skipped, "skipped")
                 self._notify(rs, skipped, "skipped", None)
+        return 1
+
+    def _check_running(self) -> int:
+        """Follow the watched task instances, and fail the tries whose process stopped
+        heartbeating (killed, out of memory, machine gone) that no executor of this loop
+        tracks: retried or failed per their retries, with their callbacks."""
+        from taskloom.execution import heartbeat
+        from taskloom.store import tries
+
+        changes = 0
+        from taskloom.execution.liveness import is_known_dead
+
+        stale = {
+            key
+            for key, owner, fresh in scheduling.running_tries_of_job(
+                self.conn, self.job.id, heartbeat.timeout()
+            )
+            if not fresh or (owner and is_known_dead(owner))
+        }
+        for (dag_id, run_id), rs in list(self.runs.items()):
+            for task_id in sorted(t for (k, t) in self._watched if k == rs.key):
+                row = tries.current(self.conn, (dag_id, run_id, task_id))
+                state = row[0] if row is not None else None
+                if state == "running" and (dag_id, run_id, task_id) not in stale:
+                    continue
+                self._watched.discard((rs.key, task_id))
+                if state in ("running", "queued"):  # its process died without a word
+                    continue  # failed below, as stale
+                changes += self._apply(rs, task_id, state, row)
+        for dag_id, run_id, task_id in sorted(stale):
+            rs = self.runs.get((dag_id, run_id))
+            if rs is None or TaskInstanceKey(dag_id, run_id, task_id) in self.executor.running:
+                continue  # a tracked workload: its executor reports how it ends
+            self._watched.discard((rs.key, task_id))
+            info = (
+                f"its process stopped heartbeating for over {heartbeat.timeout():g} s "
+                "(killed, out of memory, or its machine went away)"
+            )
+            state, next_try, _ = self._fail_dead_try(rs, task_id, info)
+            rs.set_state(task_id, state)
+            if state in ("up_for_retry", "up_for_reschedule"):
+                heapq.heappush(self._waiting, (next_try or utcnow(), rs.key, task_id))
+            self._notify(rs, task_id, state, None)
+            changes += 1
+        return changes
+
+    def _time_out_runs(self) -> int:
+        """Fail the runs that outlived their DAG's ``dagrun_timeout``: tasks not started are
+        skipped, running ones are stopped and failed (with their failure callbacks), and
+        the DAG's ``on_failure_callback`` gets the reason."""
+        now = utcnow()
+        expired = [
+            rs
+            for rs in self.runs.values()
+            if rs.dag.dagrun_timeout is not None
+            and rs.run.start_date is not None
+            and now - rs.run.start_date > rs.dag.dagrun_timeout
+        ]
+        for rs in expired:
+            self._time_out(rs, now)
+        return len(expired)
+
+    def _time_out(self, rs: RunState, now: datetime) -> None:
+        from taskloom.execution.task_runner import call_killed_try_callbacks
+        from taskloom.store import tries
+        from taskloom.utils.log import TaskLogWriter
+
+        run, dag = rs.run, rs.dag
+        reason = f"timed_out: the run lasted longer than its dagrun_timeout ({dag.dagrun_timeout})"
+        running = [t for t, state in rs.states.items() if state in ("queued", "running")]
+        with self.conn.transaction():
+            stopped = tries.fail_unfinished(self.conn, run.dag_id, run.run_id)
+            dagrun_model.set_state(self.conn, run, "failed")
+        log.error("run %s of %s %s", run.run_id, run.dag_id, reason)
+        del self.runs[rs.key]
+        self._watched = {(k, t) for k, t in self._watched if k != rs.key}
+        for task_id in running:
+            self.executor.terminate(TaskInstanceKey(run.dag_id, run.run_id, task_id), reason)
+        for task_id, try_number in stopped:
+            task = dag.task_dict.get(task_id)
+            if task is None:
+                continue
+            try:
+                writer = TaskLogWriter(run.dag_id, run.run_id, task_id, max(try_number, 1))
+            except OSError as exc:
+                log.error("cannot write the log of task %s of run %s: %s", task_id, run.run_id, exc)
+                continue
+            try:
+                writer.logger.error("Stopped and marked failed: the run %s", reason)
+                call_killed_try_callbacks(
+                    self.conn,
+                    task,
+                    run,
+                    try_number=try_number,
+                    state="failed",
+                    reason=f"the run {reason}",
+                    writer=writer,
+                )
+            finally:
+                writer.close()
+        self._run_callbacks(rs, reason="timed_out")
+        if self.on_run_done is not None:
+            self.on_run_done(rs)
+
+    def _apply(self, rs: RunState, task_id: str, state: str | None, row: Any) -> int:
+        """Take a state another process recorded for a watched task instance."""
+        if state is None:
+            rs.set_state(task_id, None)  # cleared: decided again
+            return 1
+        rs.set_state(task_id, state)
+        if state in ("up_for_retry", "up_for_reschedule"):
+            heapq.heappush(self._waiting, (parse_next_try(row[4]) or utcnow(), rs.key, task_id))
+        self._notify(rs, task_id, state, None)
         return 1
 
     def _fail_dead_try(
@@ -411,39 +603,41 @@ class DagRunLoop:
         ).fetchone()
         return row is None or row[0] in ("success", "skipped")
 
-    def _take_ready(self) -> list[Workload]:
+    def _take_ready(self) -> list[tuple[RunState, str]]:
+        """Ready tasks for the free executor slots, within each task's
+        ``max_active_tis_per_dag`` (pools and ``max_active_tasks`` are checked in the DB
+        by :meth:`_admit`)."""
         slots = self.executor.open_slots
-        taken: list[Workload] = []
+        taken: list[tuple[RunState, str]] = []
         deferred = []
         while self._ready and len(taken) < slots:
             key, task_id = self._ready.popleft()
             rs = self.runs.get(key)
             if rs is None or rs.states.get(task_id) != "scheduled":
                 continue
-            dag = rs.dag
-            limit = dag.task_dict[task_id].max_active_tis_per_dag
-            if self.active_tasks[dag.dag_id] >= dag.max_active_tasks or (
-                limit is not None and self.active_per_task[dag.dag_id, task_id] >= limit
-            ):
+            limit = rs.dag.task_dict[task_id].max_active_tis_per_dag
+            if limit is not None and self.active_per_task[rs.dag.dag_id, task_id] >= limit:
                 deferred.append((key, task_id))
                 continue
-            self.active_tasks[dag.dag_id] += 1
-            self.active_per_task[dag.dag_id, task_id] += 1
-            rs.states[task_id] = "queued"  # still unfinished: no count changes
-            taken.append(Workload(dag.dag_id, rs.run.run_id, task_id, dag.fileloc))
+            taken.append((rs, task_id))
         self._ready.extendleft(reversed(deferred))
         return taken
 
     # --- callbacks ---------------------------------------------------------------------------
 
-    def _run_callbacks(self, rs: RunState) -> None:
+    def _run_callbacks(self, rs: RunState, reason: str | None = None) -> None:
         state = rs.run.state
         callback = getattr(
             rs.dag, "on_success_callback" if state == "success" else "on_failure_callback", None
         )
         if callback is None:
             return
-        context = {"dag": rs.dag, "dag_run": rs.run, "run_id": rs.run.run_id, "reason": state}
+        context = {
+            "dag": rs.dag,
+            "dag_run": rs.run,
+            "run_id": rs.run.run_id,
+            "reason": reason or state,
+        }
         try:
             callback(context)
         except Exception:  # noqa: BLE001 -- a broken callback is logged, never stops the loop
@@ -476,6 +670,21 @@ class DagRunLoop:
         while self.runs:
             self.step(timeout=poll)
             check_deadlock(self)
+
+
+def _write_task_log(dag_id: str, run_id: str, task_id: str, message: str) -> None:
+    """Put the reason a task failed without a try where its log is read."""
+    from taskloom.utils.log import TaskLogWriter
+
+    try:
+        writer = TaskLogWriter(dag_id, run_id, task_id, 1)
+    except OSError as exc:
+        log.error("cannot write the log of task %s of run %s: %s", task_id, run_id, exc)
+        return
+    try:
+        writer.logger.error("%s", message)
+    finally:
+        writer.close()
 
 
 class RunLimitReachedError(RunOwnedElsewhereError):

@@ -172,7 +172,7 @@ def find(
     logical_date: datetime | None = None,
 ) -> list[DagRun]:
     """Runs matching the filters, oldest logical date first."""
-    sql, args = "SELECT * FROM dag_run WHERE 1", []
+    sql, args = "SELECT * FROM dag_run WHERE 1 = 1", []
     if dag_id is not None:
         sql += " AND dag_id = ?"
         args.append(dag_id)
@@ -214,8 +214,17 @@ def set_state(
         run.end_date = None
     run.state = str(state)
     # A running run is driven by a job; a scheduler adopts it only once that job is dead.
-    driver = job_id if state == DagRunState.RUNNING else None
+    # A finished run keeps the id of the job that drove it last.
     conn.execute(
-        "UPDATE dag_run SET state = ?, start_date = ?, end_date = ?, job_id = ? WHERE dag_id = ? AND run_id = ?",
-        (run.state, _ts(run.start_date), _ts(run.end_date), driver, run.dag_id, run.run_id),
+        "UPDATE dag_run SET state = ?, start_date = ?, end_date = ?, "
+        "job_id = CASE WHEN ? = 'running' THEN ? ELSE job_id END WHERE dag_id = ? AND run_id = ?",
+        (
+            run.state,
+            _ts(run.start_date),
+            _ts(run.end_date),
+            run.state,
+            job_id,
+            run.dag_id,
+            run.run_id,
+        ),
     )

@@ -122,7 +122,7 @@ class TaskInstance:
 
         :raises TypeError: if the value is not JSON-serializable.
         """
-        with self.conn:
+        with self.conn.transaction():
             xcom.push(self.conn, self.dag_id, self.run_id, self.task_id, key, value)
 
     def xcom_pull(
@@ -174,7 +174,7 @@ class TaskInstance:
             return
         now = utcnow().isoformat()
         placeholders = ", ".join("?" * len(ids))
-        with self.conn:
+        with self.conn.transaction():
             self.conn.execute(
                 f"UPDATE task_instance SET state = 'skipped', start_date = coalesce(start_date, ?), "
                 f"end_date = ?, next_try_at = NULL WHERE dag_id = ? AND run_id = ? AND task_id IN ({placeholders}) "

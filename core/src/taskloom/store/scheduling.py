@@ -9,7 +9,13 @@ SQLite ``BEGIN IMMEDIATE`` already serializes writers, and only one scheduler ma
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from taskloom.store.connection import Connection
+from taskloom.utils.dates import utcnow
+
+#: The pool of tasks that name none (created by migration 0003).
+DEFAULT_POOL = "default_pool"
 
 
 def _skip_locked(conn: Connection) -> str:
@@ -89,3 +95,125 @@ def sync_dags(conn: Connection, rows: list[tuple[str, str, int, str]]) -> None:
             "ON CONFLICT(dag_id) DO UPDATE SET fileloc = excluded.fileloc, last_parsed = excluded.last_parsed",
             rows,
         )
+
+
+def admission_counts(
+    conn: Connection, dag_ids: list[str], pools: list[str]
+) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """What queueing more task instances must respect, read inside the caller's transaction:
+    ``(slots per pool, slots used per pool, queued or running task instances per DAG)``.
+
+    A pool missing from the first mapping does not exist.  On PostgreSQL the DAG and pool
+    rows are locked (in name order, so two schedulers never deadlock) until the caller
+    commits the task instances it queued: schedulers side by side never overfill a pool
+    or a DAG's ``max_active_tasks`` together.
+    """
+    dag_ids, pools = sorted(set(dag_ids)), sorted(set(pools))
+    dag_marks, pool_marks = ", ".join("?" * len(dag_ids)), ", ".join("?" * len(pools))
+    if conn.dialect == "postgresql":
+        if dag_ids:
+            conn.execute(
+                f"SELECT dag_id FROM dag WHERE dag_id IN ({dag_marks}) ORDER BY dag_id FOR UPDATE",
+                dag_ids,
+            )
+        if pools:
+            conn.execute(
+                f"SELECT pool FROM slot_pool WHERE pool IN ({pool_marks}) ORDER BY pool FOR UPDATE",
+                pools,
+            )
+    slots = (
+        {
+            row[0]: int(row[1])
+            for row in conn.execute(
+                f"SELECT pool, slots FROM slot_pool WHERE pool IN ({pool_marks})", pools
+            )
+        }
+        if pools
+        else {}
+    )
+    used = (
+        {
+            row[0]: int(row[1])
+            for row in conn.execute(
+                "SELECT pool, coalesce(sum(pool_slots), 0) FROM task_instance "
+                f"WHERE state IN ('queued', 'running') AND pool IN ({pool_marks}) GROUP BY pool",
+                pools,
+            )
+        }
+        if pools
+        else {}
+    )
+    active = (
+        {
+            row[0]: int(row[1])
+            for row in conn.execute(
+                "SELECT dag_id, count(*) FROM task_instance "
+                f"WHERE state IN ('queued', 'running') AND dag_id IN ({dag_marks}) GROUP BY dag_id",
+                dag_ids,
+            )
+        }
+        if dag_ids
+        else {}
+    )
+    return slots, used, active
+
+
+def mark_queued(
+    conn: Connection, rows: list[tuple[str, int, str | None, str, str, str, str]]
+) -> None:
+    """Queue task instances: ``(pool, pool_slots, queue, queued_at, dag_id, run_id, task_id)``."""
+    conn.executemany(
+        "UPDATE task_instance SET state = 'queued', pool = ?, pool_slots = ?, queue = ?, queued_at = ? "
+        "WHERE dag_id = ? AND run_id = ? AND task_id = ?",
+        rows,
+    )
+
+
+def write_decided(conn: Connection, decided: list[tuple[str, str, str, str]]) -> None:
+    """Record states the scheduler decided without running the task (skipped, upstream
+    failed): ``(state, dag_id, run_id, task_id)``."""
+    now = utcnow().isoformat()
+    conn.executemany(
+        "UPDATE task_instance SET state = ?, start_date = coalesce(start_date, ?), end_date = ? "
+        "WHERE dag_id = ? AND run_id = ? AND task_id = ?",
+        [(state, now, now, dag_id, run_id, task_id) for state, dag_id, run_id, task_id in decided],
+    )
+
+
+def running_tries_of_job(
+    conn: Connection, job_id: int, timeout_seconds: float
+) -> list[tuple[tuple[str, str, str], str | None, bool]]:
+    """Running task instances in runs job ``job_id`` drives: ``((dag_id, run_id, task_id),
+    owner, whether it heartbeat within timeout_seconds)``."""
+    cutoff = (utcnow() - timedelta(seconds=timeout_seconds)).isoformat()
+    rows = conn.execute(
+        "SELECT ti.dag_id, ti.run_id, ti.task_id, ti.owner, ti.last_heartbeat FROM task_instance ti "
+        "JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id "
+        "WHERE ti.state = 'running' AND r.job_id = ?",
+        (job_id,),
+    ).fetchall()
+    return [
+        ((row[0], row[1], row[2]), row[3], row[4] is not None and row[4] >= cutoff) for row in rows
+    ]
+
+
+def reset_unstarted(conn: Connection, dag_id: str, run_id: str, task_ids: list[str]) -> None:
+    """Forget the queued state of task instances whose workload may be lost (their run's
+    driver died): they are decided again.  A workload still delivered later cannot start a
+    second try: starting one is fenced (:func:`taskloom.store.tries.start`)."""
+    conn.executemany(
+        "UPDATE task_instance SET state = NULL, pid = NULL, owner = NULL "
+        "WHERE dag_id = ? AND run_id = ? AND task_id = ? AND state IN ('queued', 'scheduled')",
+        [(dag_id, run_id, tid) for tid in task_ids],
+    )
+
+
+def task_rows(
+    conn: Connection, dag_id: str, run_id: str
+) -> list[tuple[str, str | None, str | None]]:
+    """``(task_id, state, next_try_at)`` of every task instance of a run."""
+    rows = conn.execute(
+        "SELECT task_id, state, next_try_at FROM task_instance WHERE dag_id = ? AND run_id = ?",
+        (dag_id, run_id),
+    ).fetchall()
+    return [(row[0], row[1], row[2]) for row in rows]
