@@ -37,7 +37,9 @@ def _executions(log: Path) -> list[str]:
 def test_killed_scheduler_resumes_without_rerunning_succeeded_tasks(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Kill -9 the scheduler while a chain runs; on restart the run finishes and succeeded steps never rerun."""
+    """Kill -9 the scheduler while a chain runs; on restart the run finishes and succeeded
+    steps never rerun.  The step running when it died lost its process: that try counts
+    (failed, then retried: the chain's tasks have one retry)."""
     assert run_cli(capsys, "dags", "trigger", "slow_chain", "-S", SLOW, "-r", "crash_run")[0] == 0
     log = configuration.home() / "executions.log"
     first = _scheduler()
@@ -72,3 +74,7 @@ def test_killed_scheduler_resumes_without_rerunning_succeeded_tasks(
     assert all(counts[task] == 1 for task in succeeded), counts
     # Only the step that was running when the scheduler died may have run twice.
     assert sum(counts.values()) <= len(after) + 1
+    tries = dict(query("SELECT task_id, try_number FROM task_instance WHERE run_id = 'crash_run'"))
+    retried = [task for task, number in tries.items() if number > 1]
+    assert len(retried) <= 1, tries
+    assert all(task not in succeeded for task in retried)

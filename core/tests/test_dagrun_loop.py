@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 from datetime import datetime
 
+import pytest
 from runtime_helpers import DAGS
 from runtime_helpers import task_states
 
@@ -47,8 +48,20 @@ def test_cleared_task_of_an_active_run_runs_again() -> None:
     conn.close()
 
 
-def test_orphaned_tasks_are_reset_when_a_run_is_adopted() -> None:
-    """Tasks left queued/running by a dead process are reset and run again; finished ones are kept."""
+@pytest.mark.parametrize(
+    ("left", "expected"),
+    [
+        # Queued, never started: decided again and run (its first try).
+        ("queued", ("success", 1)),
+        # Running in a process that is gone: that try counts (failed: no retries left).
+        ("running", ("failed", 1)),
+    ],
+)
+def test_an_adopted_run_reruns_queued_tasks_and_fails_dead_tries(
+    left: str, expected: tuple[str, int]
+) -> None:
+    """Finished tasks of an adopted run are kept; queued ones run; a try whose process
+    died is failed (or retried), never silently run again."""
     dag = DagBag(DAGS / "basic.py").dags["xcom_flow"]
     conn = store.connect()
     run = dagrun.create(
@@ -63,7 +76,8 @@ def test_orphaned_tasks_are_reset_when_a_run_is_adopted() -> None:
             "UPDATE task_instance SET state = 'success', try_number = 1 WHERE task_id = 'produce'"
         )
         conn.execute(
-            "UPDATE task_instance SET state = 'running', try_number = 1 WHERE task_id = 'consume'"
+            "UPDATE task_instance SET state = ?, try_number = ? WHERE task_id = 'consume'",
+            (left, 1 if left == "running" else 0),
         )
         conn.execute(
             "INSERT INTO xcom(dag_id, run_id, task_id, key, value, timestamp) VALUES (?, ?, 'produce', 'return_value', ?, '')",
@@ -76,5 +90,5 @@ def test_orphaned_tasks_are_reset_when_a_run_is_adopted() -> None:
         r[0]: (r[1], r[2])
         for r in conn.execute("SELECT task_id, state, try_number FROM task_instance")
     }
-    assert rows == {"produce": ("success", 1), "consume": ("success", 2)}
+    assert rows == {"produce": ("success", 1), "consume": expected}
     conn.close()

@@ -106,11 +106,14 @@ def test_num_runs_bounds_the_loop(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_second_scheduler_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
-    """While one scheduler holds the lock, another one refuses to start and says why."""
+    """On SQLite, while one scheduler holds the DB's lock, another one refuses to start,
+    says why, and that PostgreSQL lifts the limit."""
     with scheduler_lock():
         code, _, err = run_cli(capsys, "scheduler", "--once", "-S", SCHEDULED)
     assert code == 1
-    assert "another scheduler is running" in err
+    assert "another scheduler is running on the SQLite metadata DB" in err
+    assert "SQLite allows one scheduler" in err
+    assert "postgresql://" in err
 
 
 def test_depends_on_past_waits_and_once_still_stops(scheduled_once: str) -> None:

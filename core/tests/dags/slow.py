@@ -18,7 +18,14 @@ def slow_record(task) -> None:  # type: ignore[no-untyped-def]
     time.sleep(0.3)
 
 
-with DAG("slow_chain", start_date=datetime(2024, 1, 1), schedule=None) as slow_chain:
+# One retry: a step whose process dies with a killed scheduler is a failed try, retried
+# by the scheduler that adopts the run.
+with DAG(
+    "slow_chain",
+    start_date=datetime(2024, 1, 1),
+    schedule=None,
+    default_args={"retries": 1, "retry_delay": 0},
+) as slow_chain:
     chain(
         *[PythonOperator(task_id=f"step_{i:02d}", python_callable=slow_record) for i in range(12)]
     )

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
 
     from taskloom.models.dag import DAG
+    from taskloom.models.taskinstance import TaskInstanceKey
 
 #: Seconds a worker waits for work before checking that its parent is still alive.
 _PARENT_CHECK_SECONDS = 1.0
@@ -208,6 +209,19 @@ class LocalExecutor(BaseExecutor):
             self.running.pop(workload.key, None)
             events.append(Event(workload.key, None, _describe_death(worker.process.exitcode)))
         return False
+
+    def terminate(self, key: TaskInstanceKey, reason: str) -> None:
+        """Kill the worker running ``key`` (replaced in :meth:`sync`, which reports the
+        workload as died); drop ``key`` if no worker has it yet.  One sent ahead to a worker
+        is left to it: its start is refused (the task instance is no longer queued)."""
+        if any(w.key == key for w in self._pending):
+            self._pending = deque(w for w in self._pending if w.key != key)
+            self.running.pop(key, None)
+            return
+        for worker in self._workers:
+            if worker.assigned and worker.assigned[0].key == key:
+                worker.process.kill()
+                return
 
     def end(self, terminate: bool = False) -> None:
         """Stop the workers: let them finish their task, or kill them with ``terminate``."""

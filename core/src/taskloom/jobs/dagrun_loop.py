@@ -131,7 +131,7 @@ class DagRunLoop:
             nothing is changed, and nothing runs twice.
         :raises RunLimitReachedError: if ``max_active_runs`` runs of the DAG run already.
         """
-        from taskloom.jobs.job import health_threshold
+        from taskloom.jobs.job import is_dead
         from taskloom.store import jobs as job_store
 
         self.executor.dags.setdefault(dag.dag_id, dag)
@@ -151,9 +151,7 @@ class DagRunLoop:
                     f"run {run.run_id} of {run.dag_id} is being claimed by another scheduler"
                 )
             driver = row[1] if row[0] == "running" else None
-            if driver not in (None, self.job.id) and job_store.is_alive(
-                self.conn, driver, health_threshold()
-            ):
+            if driver not in (None, self.job.id) and not is_dead(job_store.get(self.conn, driver)):
                 raise RunOwnedElsewhereError(
                     f"run {run.run_id} of {run.dag_id} is driven by job {driver}, which is alive"
                 )
@@ -610,15 +608,18 @@ class DagRunLoop:
         slots = self.executor.open_slots
         taken: list[tuple[RunState, str]] = []
         deferred = []
+        per_task = Counter[tuple[str, str]]()
         while self._ready and len(taken) < slots:
             key, task_id = self._ready.popleft()
             rs = self.runs.get(key)
             if rs is None or rs.states.get(task_id) != "scheduled":
                 continue
             limit = rs.dag.task_dict[task_id].max_active_tis_per_dag
-            if limit is not None and self.active_per_task[rs.dag.dag_id, task_id] >= limit:
+            pair = (rs.dag.dag_id, task_id)
+            if limit is not None and self.active_per_task[pair] + per_task[pair] >= limit:
                 deferred.append((key, task_id))
                 continue
+            per_task[pair] += 1
             taken.append((rs, task_id))
         self._ready.extendleft(reversed(deferred))
         return taken

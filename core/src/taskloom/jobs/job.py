@@ -16,6 +16,7 @@ from types import TracebackType
 from taskloom import configuration
 from taskloom import store
 from taskloom.store import jobs as job_store
+from taskloom.store.jobs import JobRow
 
 log = logging.getLogger("taskloom.jobs")
 
@@ -29,6 +30,19 @@ def health_threshold() -> float:
     """``[scheduler] scheduler_health_check_threshold``: seconds without a heartbeat after
     which a job counts as dead (default 30)."""
     return float(configuration.get("scheduler", "scheduler_health_check_threshold", 30.0))
+
+
+def is_dead(job: JobRow | None) -> bool:
+    """Whether a run driven by ``job`` may be adopted: no job, a job that ended, one that
+    has not heartbeat within :func:`health_threshold`, or one whose process is gone from
+    this host (then at once, without waiting for the threshold)."""
+    from taskloom.execution.liveness import is_known_dead
+
+    if job is None or job.state != "running":
+        return True
+    if job.latest_heartbeat < job_store.cutoff(health_threshold()):
+        return True
+    return is_known_dead(f"{job.hostname}:{job.pid}:?")  # start time unknown: the PID decides
 
 
 class Job:

@@ -31,9 +31,8 @@ from taskloom.exceptions import TaskloomError
 from taskloom.jobs.dagrun_loop import DagRunLoop
 from taskloom.jobs.dagrun_loop import RunOwnedElsewhereError
 from taskloom.jobs.job import Job
-from taskloom.jobs.job import health_threshold
+from taskloom.jobs.job import is_dead
 from taskloom.models import dagrun as dagrun_model
-from taskloom.store import jobs as job_store
 from taskloom.store import scheduling
 from taskloom.timetables import DagRunInfo
 from taskloom.utils.dates import utcnow
@@ -296,10 +295,9 @@ class SchedulerJob:
         """Adopt the runs left ``running`` by a job that ended or stopped heartbeating (a
         scheduler that crashed, was killed, or lost its machine)."""
         adopted = 0
-        cutoff = job_store.cutoff(health_threshold())
-        for dag_id, run_id in scheduling.orphaned_runs(conn, cutoff):
+        for dag_id, run_id, driver in scheduling.running_runs_with_drivers(conn):
             dag = dagbag.dags.get(dag_id)
-            if dag is None or (dag_id, run_id) in loop.runs:
+            if dag is None or (dag_id, run_id) in loop.runs or not is_dead(driver):
                 continue
             adopted += self._take(loop, dag, dagrun_model.get(conn, dag_id, run_id))
         return adopted

@@ -6,9 +6,20 @@ from __future__ import annotations
 import os
 import socket
 from datetime import timedelta
+from typing import NamedTuple
 
 from taskloom.store.connection import Connection
 from taskloom.utils.dates import utcnow
+
+
+class JobRow(NamedTuple):
+    """What decides whether a job is alive."""
+
+    id: int
+    state: str
+    hostname: str
+    pid: int
+    latest_heartbeat: str
 
 
 def start(conn: Connection, job_type: str) -> int:
@@ -50,12 +61,11 @@ def live_jobs(conn: Connection, job_type: str, threshold_seconds: float) -> list
     return [dict(zip(row.keys(), row, strict=True)) for row in rows]
 
 
-def is_alive(conn: Connection, job_id: int | None, threshold_seconds: float) -> bool:
-    """Whether job ``job_id`` runs and heartbeats within ``threshold_seconds``."""
+def get(conn: Connection, job_id: int | None) -> JobRow | None:
+    """The job ``job_id`` (``None`` if there is none)."""
     if job_id is None:
-        return False
+        return None
     row = conn.execute(
-        "SELECT 1 FROM job WHERE id = ? AND state = 'running' AND latest_heartbeat >= ?",
-        (job_id, cutoff(threshold_seconds)),
+        "SELECT id, state, hostname, pid, latest_heartbeat FROM job WHERE id = ?", (job_id,)
     ).fetchone()
-    return row is not None
+    return JobRow(*row) if row is not None else None

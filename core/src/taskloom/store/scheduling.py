@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from taskloom.store.connection import Connection
+from taskloom.store.jobs import JobRow
 from taskloom.utils.dates import utcnow
 
 #: The pool of tasks that name none (created by migration 0003).
@@ -68,17 +69,18 @@ def running_runs_of(conn: Connection, dag_id: str) -> int:
     return int(row[0])
 
 
-def orphaned_runs(conn: Connection, heartbeat_cutoff: str) -> list[tuple[str, str]]:
-    """``(dag_id, run_id)`` of running runs (not backfills) whose driving job ended, or has
-    not heartbeat since ``heartbeat_cutoff``: a live scheduler adopts them."""
+def running_runs_with_drivers(conn: Connection) -> list[tuple[str, str, JobRow | None]]:
+    """``(dag_id, run_id, driving job)`` of running runs (not backfills), oldest first: the
+    scheduler adopts those whose driver is dead."""
     rows = conn.execute(
-        "SELECT r.dag_id, r.run_id FROM dag_run r LEFT JOIN job j ON j.id = r.job_id "
-        "WHERE r.state = 'running' AND r.run_type != 'backfill' "
-        "AND (j.id IS NULL OR j.state != 'running' OR j.latest_heartbeat < ?) "
-        "ORDER BY r.logical_date",
-        (heartbeat_cutoff,),
+        "SELECT r.dag_id, r.run_id, j.id, j.state, j.hostname, j.pid, j.latest_heartbeat "
+        "FROM dag_run r LEFT JOIN job j ON j.id = r.job_id "
+        "WHERE r.state = 'running' AND r.run_type != 'backfill' ORDER BY r.logical_date"
     ).fetchall()
-    return [(row[0], row[1]) for row in rows]
+    return [
+        (row[0], row[1], JobRow(row[2], row[3], row[4], row[5], row[6]) if row[2] else None)
+        for row in rows
+    ]
 
 
 def paused_dag_ids(conn: Connection) -> set[str]:
