@@ -90,7 +90,9 @@ def paused_dag_ids(conn: Connection) -> set[str]:
 
 def sync_dags(conn: Connection, rows: list[tuple[str, str, int, str]]) -> None:
     """Record ``(dag_id, fileloc, paused_at_creation, parsed_at)`` rows; a known DAG keeps
-    its paused flag."""
+    its paused flag.  Rows are written in DAG id order, the order every lock on DAG rows
+    is taken in, so two schedulers never deadlock."""
+    rows = sorted(rows)
     with conn.transaction():
         conn.executemany(
             "INSERT INTO dag(dag_id, fileloc, is_paused, last_parsed) VALUES (?, ?, ?, ?) "
