@@ -105,6 +105,7 @@ def test_num_runs_bounds_the_loop(capsys: pytest.CaptureFixture[str]) -> None:
     assert query("SELECT count(*) FROM dag_run")[0][0] >= 1
 
 
+@pytest.mark.sqlite_only("one scheduler per SQLite DB; on PostgreSQL they run side by side")
 def test_second_scheduler_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     """While one scheduler holds the lock, another one refuses to start and says why."""
     with scheduler_lock():
