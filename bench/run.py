@@ -58,6 +58,14 @@ AIRFLOW_REQUIREMENTS = [
     "apache-airflow-providers-postgres",
     "apache-airflow-providers-http",
 ]
+#: The store's implementation choice (issue 14): an ORM layer against the driver alone.
+STORE_CHOICE_REQUIREMENTS = ["sqlalchemy==2.1.9", "psycopg[binary]==3.3.9"]
+#: Import statements timed for it, with what each stands for.
+STORE_CHOICE_IMPORTS = [
+    ("import sqlite3", "sqlite3 (standard library: the SQLite store's driver)"),
+    ("import sqlalchemy", "sqlalchemy 2.1.9 (SQLAlchemy Core, not chosen)"),
+    ("import psycopg", "psycopg 3.3.9 (the PostgreSQL store only)"),
+]
 #: The 1.x paths whose import overhead is measured (old statement, new statement).
 LEGACY_IMPORTS = [
     ("from taskloom.hooks.base_hook import BaseHook", "from taskloom.hooks.base import BaseHook"),
@@ -195,7 +203,9 @@ class Bench:
             self.make_env("declarative", [whl["core"], whl["declarative"]])
             if not self.quick:
                 self.make_env("airbyte-cdk", [AIRBYTE_CDK])
-        if only is not None and only <= {"declarative"}:
+        if only is None or "store_choice" in only:
+            self.make_env("store-choice", [whl["core"], *STORE_CHOICE_REQUIREMENTS])
+        if only is not None and only <= {"declarative", "store_choice"}:
             return
         providers = [
             whl[d.provider_id] for d in repo.providers() if d.provider_id and not d.manifest_only
@@ -561,6 +571,32 @@ class Bench:
             )
         self.curves["scheduler"] = {"per-task cost, local executor (ms)": curve}
 
+    def store_choice(self) -> None:
+        """What the metadata store's implementation costs at import (issue 14): SQLAlchemy
+        Core against the drivers the hand-written store uses, and the store module itself
+        over ``import taskloom`` (which does not load it).  Medians of fresh processes; the
+        SQLAlchemy figure is why core keeps its SQL per dialect with a small runner
+        (core README, Dependencies)."""
+        env = self.envs["store-choice"]
+        rounds = 7 if self.quick else 31
+        runs = [(statement, "") for statement, _ in STORE_CHOICE_IMPORTS]
+        runs.append(("from taskloom import store", "import taskloom"))
+        times = self._import_ms(env, runs, rounds)
+        labels = [label for _, label in STORE_CHOICE_IMPORTS]
+        labels.append("taskloom.store over import taskloom (the SQLite path)")
+        for label, ms in zip(labels, times, strict=True):
+            low, high = self._median_ci95(ms) if len(ms) >= 9 else (min(ms), max(ms))
+            self.rows.append(
+                Row(
+                    "store choice",
+                    f"import {label}",
+                    f"ms, 95% CI {low:.1f} to {high:.1f}",
+                    round(statistics.median(ms), 1),
+                    None,
+                    detail={"rounds": len(ms), "median_ms": statistics.median(ms)},
+                )
+            )
+
     def legacy_imports(self) -> None:
         """Old path vs new path: the import statement's time in a fresh interpreter.
 
@@ -920,6 +956,7 @@ def main(argv: list[str]) -> int:
             "dag_parsing",
             "scheduler_scaling",
             "legacy_imports",
+            "store_choice",
             "declarative",
         ],
         help="run only these scenarios (repeatable); results go to results/<names>.{json,md}",
@@ -941,6 +978,7 @@ def main(argv: list[str]) -> int:
         bench.dag_parsing,
         bench.scheduler_scaling,
         bench.legacy_imports,
+        bench.store_choice,
         bench.declarative,
     ]
     if only:

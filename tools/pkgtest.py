@@ -4,6 +4,7 @@ Environment names (see tox.ini):
 
 - ``core-py3XX``            core on that Python
 - ``core-lowest``           core with every direct dependency at its declared floor
+- ``core-postgres``         core's suite on a PostgreSQL metadata DB (``TASKLOOM_TEST_DATABASE``, tox.ini)
 - ``<id>-corelatest``       provider ``<id>`` with core built from this tree
 - ``<id>-coremin``          provider ``<id>`` with the oldest core it declares, built from git history
 - ``<id>-lowest``           provider ``<id>`` with oldest core and its other direct dependencies at their floors

@@ -105,6 +105,7 @@ def test_num_runs_bounds_the_loop(capsys: pytest.CaptureFixture[str]) -> None:
     assert query("SELECT count(*) FROM dag_run")[0][0] >= 1
 
 
+@pytest.mark.sqlite_only("one scheduler per SQLite DB; on PostgreSQL they run side by side")
 def test_second_scheduler_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     """On SQLite, while one scheduler holds the DB's lock, another one refuses to start,
     says why, and that PostgreSQL lifts the limit."""

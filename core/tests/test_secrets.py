@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from taskloom import store
 from taskloom.exceptions import ConfigurationError
 from taskloom.exceptions import ConnectionNotFoundError
 from taskloom.exceptions import InvalidConnectionError
@@ -209,7 +210,7 @@ def test_not_found_names_every_place(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert "environment variable TASKLOOM_CONN_MISSING" in message
     assert f"connections file {path}" in message
     assert "metadata DB" in message
-    assert "taskloom.db" in message
+    assert str(store.configured_url()) in message
     assert "taskloom connections add missing" in message
     assert len(info.value.searched) == 4
     assert isinstance(info.value, LookupError)

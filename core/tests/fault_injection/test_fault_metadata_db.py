@@ -16,6 +16,10 @@ import pytest
 
 from taskloom_testing.cli import run_taskloom
 
+# The SQLite file itself: its folder, bytes, pages, modes and backup.  The PostgreSQL
+# counterparts (unreachable server, wrong password, bad URL, no driver, pg_dump) are in test_db.py.
+pytestmark = pytest.mark.sqlite_only("the SQLite metadata DB file")
+
 #: A command that opens the DB: every fault below must give a one-line error, exit 1.
 OPENS_DB = ("variables", "list")
 

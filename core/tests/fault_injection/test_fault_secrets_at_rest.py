@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from taskloom import store
 from taskloom_testing.cli import run_taskloom
 
 PASSWORD = "db-pa55word-at-rest"
@@ -39,11 +39,14 @@ def _store() -> None:
     assert run_taskloom("variables", "set", "plain_value", VALUE).returncode == 0
 
 
-def _raw_db(home: Path) -> str:
-    with sqlite3.connect(home / "taskloom.db") as conn:
+def _raw_db() -> str:
+    """The stored rows as the metadata DB holds them (SQLite file or PostgreSQL)."""
+    conn = store.connect()
+    try:
         rows = [*conn.execute("SELECT * FROM connection"), *conn.execute("SELECT * FROM variable")]
-    conn.close()
-    return repr(rows)
+    finally:
+        conn.close()
+    return repr([tuple(row) for row in rows])
 
 
 def _read_back() -> tuple[str, str]:
@@ -58,7 +61,7 @@ def test_with_a_key_secrets_are_encrypted_and_read_back(
     """With a key: nothing secret is in the DB file in clear, and every command reads the values back."""
     monkeypatch.setenv("TASKLOOM__CORE__FERNET_KEY", Fernet.generate_key().decode())
     _store()
-    raw = _raw_db(taskloom_home)
+    raw = _raw_db()
     for secret in (PASSWORD, TOKEN, VALUE):
         assert secret not in raw
     assert "fernet:" in raw
@@ -116,7 +119,7 @@ def test_rotate_fernet_key(taskloom_home: Path, monkeypatch: pytest.MonkeyPatch)
     connection, variable = _read_back()
     assert PASSWORD in connection
     assert variable.strip() == VALUE
-    assert VALUE not in _raw_db(taskloom_home)
+    assert VALUE not in _raw_db()
     monkeypatch.delenv("TASKLOOM__CORE__FERNET_KEY")
     without = run_taskloom("rotate-fernet-key")
     assert without.returncode == 1

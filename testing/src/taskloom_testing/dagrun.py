@@ -20,14 +20,17 @@ from __future__ import annotations
 import importlib
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
+
+if TYPE_CHECKING:
+    from taskloom.store import Connection
 
 __all__ = ["DagRunOutcome", "WhileRunning", "dags_test_runner", "run_dags_test"]
 
@@ -54,7 +57,7 @@ class DagRunOutcome:
     run_id: str
     home: Path
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self) -> Connection:
         """This process's metadata DB (``taskloom.store.connect()``), checked to be the run's."""
         from taskloom import store
 
@@ -94,15 +97,13 @@ class DagRunOutcome:
 
     def task_states(self) -> dict[str, str | None]:
         """Each task instance's state in this run, by task id (from the metadata DB)."""
+        from taskloom.store import task_instances
+
         conn = self._connect()
         try:
-            rows = conn.execute(
-                "SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ?",
-                (self.dag_id, self.run_id),
-            ).fetchall()
+            return task_instances.states(conn, self.dag_id, self.run_id)
         finally:
             conn.close()
-        return {str(task_id): state for task_id, state in rows}
 
     def logs(self) -> str:
         """Every task log file under ``$TASKLOOM_HOME/logs/``, in path order, concatenated."""

@@ -245,9 +245,9 @@ def _external_server() -> PostgresServer | None:
     )
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """A PostgreSQL server on 127.0.0.1 with a password-authenticated user, for the session."""
+@contextmanager
+def running_server() -> Iterator[PostgresServer]:
+    """Start a server (or use the one ``TASKLOOM_TEST_POSTGRES_HOST`` names), stop it after."""
     external = _external_server()
     if external is not None:
         yield external
@@ -258,6 +258,13 @@ def postgres_server() -> Iterator[PostgresServer]:
             yield server
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server on 127.0.0.1 with a password-authenticated user, for the session."""
+    with running_server() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -156,20 +156,16 @@ def get_dag(dagbag: DagBag, dag_id: str) -> DAG:
 def find_run(conn: store.Connection, dag_id: str, run: str | None) -> DagRun:
     """The run named by a run id or a logical date; the latest run when ``run`` is ``None``."""
     from taskloom.models import dagrun
+    from taskloom.store import dag_runs
 
     if run is None:
-        row = conn.execute(
-            "SELECT run_id FROM dag_run WHERE dag_id = ? ORDER BY logical_date DESC LIMIT 1",
-            (dag_id,),
-        ).fetchone()
+        row = dag_runs.latest(conn, dag_id)
         if row is None:
             raise DagRunNotFoundError(
                 f"DAG {dag_id!r} has no runs yet; start one with `taskloom dags test {dag_id}`"
             )
-        return dagrun.get(conn, dag_id, row[0])
-    row = conn.execute(
-        "SELECT run_id FROM dag_run WHERE dag_id = ? AND run_id = ?", (dag_id, run)
-    ).fetchone()
+        return dagrun.DagRun.from_row(row)
+    row = dag_runs.get(conn, dag_id, run)
     if row is None:
         try:
             date = parse_date(run, "RUN")
@@ -182,7 +178,7 @@ def find_run(conn: store.Connection, dag_id: str, run: str | None) -> DagRun:
                 f"list its runs with `taskloom dags state {dag_id}`"
             )
         return found[0]
-    return dagrun.get(conn, dag_id, row[0])
+    return dagrun.DagRun.from_row(row)
 
 
 def echo_warnings(dagbag: DagBag, fileloc: str | None = None) -> None:
@@ -203,10 +199,11 @@ def dags_group() -> None:
 def list_command(subdir: Path | None, output: str) -> None:
     """List DAGs; report broken DAG files (with their traceback) and warnings on stderr."""
     from taskloom import store
+    from taskloom.store import dags
 
     dagbag = read_dagbag(subdir)
     conn = store.connect()
-    paused = {row[0]: bool(row[1]) for row in conn.execute("SELECT dag_id, is_paused FROM dag")}
+    paused = dags.paused(conn)
     conn.close()
     rows = [
         {
@@ -422,13 +419,11 @@ def test_command(
         colour = "green" if run.state == "success" else "red"
         click.echo(f"Run {run.run_id}: " + click.style(str(run.state), fg=colour, bold=True))
     else:
+        from taskloom.store import task_instances
+
         tasks = [
-            dict(row)
-            for row in conn.execute(
-                "SELECT task_id, state, try_number, duration FROM task_instance WHERE dag_id = ? AND run_id = ? "
-                "ORDER BY start_date IS NULL, start_date, task_id",
-                (run.dag_id, run.run_id),
-            )
+            {name: row[name] for name in ("task_id", "state", "try_number", "duration")}
+            for row in task_instances.summaries(conn, run.dag_id, run.run_id)
         ]
         click.echo(
             json.dumps(
@@ -599,12 +594,13 @@ def backfill_command(
 def _set_paused(dag_id: str, subdir: Path | None, paused: bool) -> None:
     from taskloom import store
     from taskloom.jobs.scheduler import sync_dags
+    from taskloom.store import dags
 
     dagbag, _ = load_dag(dag_id, subdir)
     conn = store.connect()
     sync_dags(conn, dagbag)
     with conn.transaction():
-        conn.execute("UPDATE dag SET is_paused = ? WHERE dag_id = ?", (int(paused), dag_id))
+        dags.set_paused(conn, dag_id, paused)
     conn.close()
     click.echo(f"DAG {dag_id} {'paused' if paused else 'unpaused'}.")
 
@@ -633,13 +629,14 @@ def state_command(dag_id: str, run: str | None, output: str) -> None:
     """Without RUN: list the runs of DAG_ID.  With RUN (run id or logical date): its tasks' states."""
     from taskloom import store
     from taskloom.models import dagrun
+    from taskloom.store import dags
+    from taskloom.store import task_instances
 
     conn = store.connect()
     try:
         if run is None:
             runs = dagrun.find(conn, dag_id)
-            known = conn.execute("SELECT 1 FROM dag WHERE dag_id = ?", (dag_id,)).fetchone()
-            if not runs and known is None:
+            if not runs and not dags.exists(conn, dag_id):
                 load_dag(dag_id, None)  # not in the DB: exit 1 unless a DAG file defines it
             render(
                 [_run_row(r) for r in runs],
@@ -648,14 +645,7 @@ def state_command(dag_id: str, run: str | None, output: str) -> None:
             )
             return
         found = find_run(conn, dag_id, run)
-        rows = [
-            dict(row)
-            for row in conn.execute(
-                "SELECT task_id, state, try_number, start_date, end_date, duration FROM task_instance "
-                "WHERE dag_id = ? AND run_id = ? ORDER BY start_date IS NULL, start_date, task_id",
-                (dag_id, found.run_id),
-            )
-        ]
+        rows = [dict(row) for row in task_instances.summaries(conn, dag_id, found.run_id)]
     finally:
         conn.close()
     if output == "table":

@@ -129,22 +129,15 @@ def _claim(
     from taskloom.execution.liveness import is_known_dead
     from taskloom.jobs.run_state import FINISHED
     from taskloom.models import dagrun
+    from taskloom.store import task_instances
     from taskloom.utils.trigger_rule import Decision
     from taskloom.utils.trigger_rule import UpstreamStates
     from taskloom.utils.trigger_rule import evaluate
 
     task = dag.task_dict[task_id]
-    where = (dag.dag_id, run_id)
     with conn.transaction():
-        states: dict[str, str | None] = dict(
-            conn.execute(
-                "SELECT task_id, state FROM task_instance WHERE dag_id = ? AND run_id = ?", where
-            ).fetchall()
-        )
-        row = conn.execute(
-            "SELECT state, owner FROM task_instance WHERE dag_id = ? AND run_id = ? AND task_id = ?",
-            (*where, task_id),
-        ).fetchone()
+        row = task_instances.lock(conn, dag.dag_id, run_id, task_id)
+        states = task_instances.states(conn, dag.dag_id, run_id)
         if row is not None and row[0] == "running" and not is_known_dead(row[1]):
             raise TaskNotRunnableError(
                 f"task {task_id!r} of run {run_id!r} of DAG {dag.dag_id!r} is already running "
@@ -167,11 +160,7 @@ def _claim(
                 )
         if row is None:  # a task added to the DAG after the run was created
             dagrun.add_task_instances(conn, dag, run_id, [task_id])
-        conn.execute(
-            "UPDATE task_instance SET state = 'running', owner = ? "
-            "WHERE dag_id = ? AND run_id = ? AND task_id = ?",
-            (current_owner(), *where, task_id),
-        )
+        task_instances.mark_running(conn, dag.dag_id, run_id, task_id, current_owner())
 
 
 @tasks_group.command("test")
@@ -234,17 +223,15 @@ def test_command(
 def state_command(dag_id: str, task_id: str, run: str | None, output: str) -> None:
     """Print the state of TASK_ID in RUN (run id or logical date; default: the latest run)."""
     from taskloom import store
+    from taskloom.store import task_instances
 
     conn = store.connect()
     try:
         found = find_run(conn, dag_id, run)
-        row = conn.execute(
-            "SELECT task_id, state, try_number, start_date, end_date, duration FROM task_instance "
-            "WHERE dag_id = ? AND run_id = ? AND task_id = ?",
-            (dag_id, found.run_id, task_id),
-        ).fetchone()
+        rows = task_instances.summaries(conn, dag_id, found.run_id, task_id)
     finally:
         conn.close()
+    row = rows[0] if rows else None
     if row is None:
         raise TaskNotFoundError(f"run {found.run_id!r} of DAG {dag_id!r} has no task {task_id!r}")
     if output == "table":
@@ -330,6 +317,8 @@ def clear_command(
 ) -> None:
     """Reset task instances so they run again; their runs go back to queued for the scheduler."""
     from taskloom import store
+    from taskloom.store import dag_runs
+    from taskloom.store import task_instances
 
     _, dag = load_dag(dag_id, subdir)
     try:
@@ -344,22 +333,17 @@ def clear_command(
             task_ids |= dag.task_dict[tid].get_flat_relative_ids(upstream=False)
     if not task_ids:
         raise NotFoundError(f"no task of DAG {dag_id!r} matches {task_regex!r}")
-    sql = "SELECT ti.run_id, ti.task_id, ti.state FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id WHERE ti.dag_id = ?"
-    args: list[object] = [dag_id]
-    if run_id:
-        sql += " AND ti.run_id = ?"
-        args.append(run_id)
     start, end = parse_date(start_date, "--start-date"), parse_date(end_date, "--end-date")
-    if start:
-        sql += " AND r.logical_date >= ?"
-        args.append(start.isoformat())
-    if end:
-        sql += " AND r.logical_date <= ?"
-        args.append(end.isoformat())
-    if only_failed:
-        sql += " AND ti.state IN ('failed', 'upstream_failed')"
     conn = store.connect()
-    rows = [dict(row) for row in conn.execute(sql, args) if row["task_id"] in task_ids]
+    found = task_instances.find_to_clear(
+        conn,
+        dag_id,
+        run_id=run_id,
+        start=start.isoformat() if start else None,
+        end=end.isoformat() if end else None,
+        only_failed=only_failed,
+    )
+    rows = [dict(row) for row in found if row["task_id"] in task_ids]
     conn.close()
     if not rows:
         click.echo("Nothing to clear.")
@@ -369,13 +353,7 @@ def clear_command(
         click.confirm(f"Clear these {len(rows)} task instance(s)?", abort=True)
     conn = store.connect()
     with conn.transaction():
-        conn.executemany(
-            "UPDATE task_instance SET state = NULL, next_try_at = NULL, end_date = NULL WHERE dag_id = ? AND run_id = ? AND task_id = ?",
-            [(dag_id, row["run_id"], row["task_id"]) for row in rows],
-        )
-        conn.executemany(
-            "UPDATE dag_run SET state = 'queued', end_date = NULL WHERE dag_id = ? AND run_id = ? AND state IN ('success', 'failed')",
-            sorted({(dag_id, row["run_id"]) for row in rows}),
-        )
+        task_instances.clear(conn, dag_id, [(row["run_id"], row["task_id"]) for row in rows])
+        dag_runs.requeue_finished(conn, dag_id, sorted({row["run_id"] for row in rows}))
     conn.close()
     click.echo(f"Cleared {len(rows)} task instance(s).", err=output == "json")

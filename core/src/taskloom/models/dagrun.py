@@ -11,6 +11,8 @@ from typing import Any
 
 from taskloom import store
 from taskloom.exceptions import DagRunNotFoundError
+from taskloom.store import dag_runs
+from taskloom.store import task_instances
 from taskloom.utils.dates import parse_datetime
 from taskloom.utils.dates import utcnow
 from taskloom.utils.state import DagRunState
@@ -105,35 +107,28 @@ def create(
         data_interval = (info.data_interval_start, info.data_interval_end)
     with conn.transaction():
         if replace:
-            conn.execute(
-                "DELETE FROM dag_run WHERE dag_id = ? AND logical_date = ?",
-                (dag.dag_id, logical_date.isoformat()),
-            )
-        existing = conn.execute(
-            "SELECT run_id FROM dag_run WHERE dag_id = ? AND (run_id = ? OR logical_date = ?)",
-            (dag.dag_id, run_id, logical_date.isoformat()),
-        ).fetchone()
+            dag_runs.delete_at(conn, dag.dag_id, logical_date.isoformat())
+        existing = dag_runs.conflicting(conn, dag.dag_id, run_id, logical_date.isoformat())
         if existing is not None:
             raise ValueError(
-                f"DAG {dag.dag_id!r} already has a run {existing[0]!r} for {logical_date.isoformat()}; "
-                f"clear it with `taskloom tasks clear {dag.dag_id} --run-id {existing[0]}` or pick another date"
+                f"DAG {dag.dag_id!r} already has a run {existing!r} for {logical_date.isoformat()}; "
+                f"clear it with `taskloom tasks clear {dag.dag_id} --run-id {existing}` or pick another date"
             )
-        conn.execute(
-            "INSERT INTO dag_run(dag_id, run_id, logical_date, data_interval_start, data_interval_end, "
-            "run_type, state, conf, external_trigger, job_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                dag.dag_id,
-                run_id,
-                logical_date.isoformat(),
-                _ts(data_interval[0]),
-                _ts(data_interval[1]),
-                run_type,
-                str(state),
-                json.dumps(conf or {}),
-                int(external),
+        dag_runs.insert(
+            conn,
+            {
+                "dag_id": dag.dag_id,
+                "run_id": run_id,
+                "logical_date": logical_date.isoformat(),
+                "data_interval_start": _ts(data_interval[0]),
+                "data_interval_end": _ts(data_interval[1]),
+                "run_type": run_type,
+                "state": str(state),
+                "conf": json.dumps(conf or {}),
+                "external_trigger": int(external),
                 # Created running: driven by its creator's job from the start (no scheduler takes it).
-                job_id if state == DagRunState.RUNNING else None,
-            ),
+                "job_id": job_id if state == DagRunState.RUNNING else None,
+            },
         )
         add_task_instances(conn, dag, run_id, list(dag.task_dict))
     return get(conn, dag.dag_id, run_id)
@@ -143,9 +138,8 @@ def add_task_instances(conn: store.Connection, dag: DAG, run_id: str, task_ids: 
     """Insert the (state-less) task instance rows of ``task_ids`` in run ``run_id``: at
     creation, and for tasks added to the DAG after the run was created.  The caller owns
     the transaction."""
-    conn.executemany(
-        "INSERT INTO task_instance(dag_id, run_id, task_id, max_tries) VALUES (?, ?, ?, ?)",
-        [(dag.dag_id, run_id, tid, int(dag.task_dict[tid].retries)) for tid in task_ids],
+    task_instances.insert(
+        conn, dag.dag_id, run_id, [(tid, int(dag.task_dict[tid].retries)) for tid in task_ids]
     )
 
 
@@ -154,9 +148,7 @@ def get(conn: store.Connection, dag_id: str, run_id: str) -> DagRun:
 
     :raises DagRunNotFoundError: naming the DAG and the run id.
     """
-    row = conn.execute(
-        "SELECT * FROM dag_run WHERE dag_id = ? AND run_id = ?", (dag_id, run_id)
-    ).fetchone()
+    row = dag_runs.get(conn, dag_id, run_id)
     if row is None:
         raise DagRunNotFoundError(
             f"DAG {dag_id!r} has no run {run_id!r}; list its runs with `taskloom dags state {dag_id}`"
@@ -172,29 +164,20 @@ def find(
     logical_date: datetime | None = None,
 ) -> list[DagRun]:
     """Runs matching the filters, oldest logical date first."""
-    sql, args = "SELECT * FROM dag_run WHERE 1 = 1", []
-    if dag_id is not None:
-        sql += " AND dag_id = ?"
-        args.append(dag_id)
-    if states:
-        sql += f" AND state IN ({', '.join('?' * len(states))})"
-        args.extend(str(s) for s in states)
-    if logical_date is not None:
-        sql += " AND logical_date = ?"
-        args.append(logical_date.isoformat())
-    sql += " ORDER BY logical_date"
-    return [DagRun.from_row(row) for row in conn.execute(sql, args)]
+    rows = dag_runs.find(
+        conn,
+        dag_id,
+        states=tuple(str(s) for s in states),
+        logical_date=logical_date.isoformat() if logical_date is not None else None,
+    )
+    return [DagRun.from_row(row) for row in rows]
 
 
 def latest(
     conn: store.Connection, dag_id: str, run_types: tuple[str, ...] = ("scheduled", "backfill")
 ) -> DagRun | None:
     """The run of these types with the newest logical date, or ``None``."""
-    row = conn.execute(
-        f"SELECT * FROM dag_run WHERE dag_id = ? AND run_type IN ({', '.join('?' * len(run_types))}) "
-        "ORDER BY logical_date DESC LIMIT 1",
-        (dag_id, *run_types),
-    ).fetchone()
+    row = dag_runs.latest(conn, dag_id, run_types)
     return DagRun.from_row(row) if row is not None else None
 
 
@@ -215,16 +198,12 @@ def set_state(
     run.state = str(state)
     # A running run is driven by a job; a scheduler adopts it only once that job is dead.
     # A finished run keeps the id of the job that drove it last.
-    conn.execute(
-        "UPDATE dag_run SET state = ?, start_date = ?, end_date = ?, "
-        "job_id = CASE WHEN ? = 'running' THEN ? ELSE job_id END WHERE dag_id = ? AND run_id = ?",
-        (
-            run.state,
-            _ts(run.start_date),
-            _ts(run.end_date),
-            run.state,
-            job_id,
-            run.dag_id,
-            run.run_id,
-        ),
+    dag_runs.set_state(
+        conn,
+        run.dag_id,
+        run.run_id,
+        run.state,
+        start_date=_ts(run.start_date),
+        end_date=_ts(run.end_date),
+        job_id=job_id,
     )

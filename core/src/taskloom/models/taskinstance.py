@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from taskloom import store
 from taskloom.models import xcom
+from taskloom.store import task_instances
 from taskloom.utils.dates import parse_datetime
 from taskloom.utils.dates import utcnow
 
@@ -172,24 +173,14 @@ class TaskInstance:
         ids = sorted(set(task_ids))
         if not ids:
             return
-        now = utcnow().isoformat()
-        placeholders = ", ".join("?" * len(ids))
         with self.conn.transaction():
-            self.conn.execute(
-                f"UPDATE task_instance SET state = 'skipped', start_date = coalesce(start_date, ?), "
-                f"end_date = ?, next_try_at = NULL WHERE dag_id = ? AND run_id = ? AND task_id IN ({placeholders}) "
-                "AND (state IS NULL OR state IN ('scheduled', 'queued', 'up_for_retry', 'up_for_reschedule'))",
-                (now, now, self.dag_id, self.run_id, *ids),
-            )
+            task_instances.skip(self.conn, self.dag_id, self.run_id, ids, utcnow().isoformat())
         self.skipped_task_ids.extend(ids)
         self.log.info("Skipping %s%s", ", ".join(ids), f" ({reason})" if reason else "")
 
     def refresh(self) -> None:
         """Reload this task instance's row from the DB."""
-        row = self.conn.execute(
-            "SELECT * FROM task_instance WHERE dag_id = ? AND run_id = ? AND task_id = ?",
-            (self.dag_id, self.run_id, self.task_id),
-        ).fetchone()
+        row = task_instances.get(self.conn, self.dag_id, self.run_id, self.task_id)
         if row is not None:
             fresh = TaskInstance.from_row(row)
             for name in (
@@ -206,17 +197,12 @@ class TaskInstance:
 
 def get(conn: store.Connection, dag_id: str, run_id: str, task_id: str) -> TaskInstance | None:
     """Load one task instance, or ``None``."""
-    row = conn.execute(
-        "SELECT * FROM task_instance WHERE dag_id = ? AND run_id = ? AND task_id = ?",
-        (dag_id, run_id, task_id),
-    ).fetchone()
+    row = task_instances.get(conn, dag_id, run_id, task_id)
     return TaskInstance.from_row(row, conn) if row is not None else None
 
 
 def for_run(conn: store.Connection, dag_id: str, run_id: str) -> list[TaskInstance]:
     """Every task instance of one run, by task id."""
-    rows = conn.execute(
-        "SELECT * FROM task_instance WHERE dag_id = ? AND run_id = ? ORDER BY task_id",
-        (dag_id, run_id),
-    ).fetchall()
-    return [TaskInstance.from_row(row, conn) for row in rows]
+    return [
+        TaskInstance.from_row(row, conn) for row in task_instances.for_run(conn, dag_id, run_id)
+    ]

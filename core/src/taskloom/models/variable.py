@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from taskloom import store
+from taskloom.store import variables
 from taskloom.utils import crypto
 
 _NOTSET: Any = object()
@@ -70,12 +71,7 @@ class Variable:
         conn = store.connect()
         try:
             with conn.transaction():
-                conn.execute(
-                    "INSERT INTO variable(key, val, description) VALUES (?, ?, ?) "
-                    "ON CONFLICT(key) DO UPDATE SET val = excluded.val, "
-                    "description = coalesce(excluded.description, variable.description)",
-                    (key, crypto.encrypt(text), description),
-                )
+                variables.put(conn, key, crypto.encrypt(text), description)
         finally:
             conn.close()
 
@@ -85,7 +81,7 @@ class Variable:
         conn = store.connect()
         try:
             with conn.transaction():
-                return conn.execute("DELETE FROM variable WHERE key = ?", (key,)).rowcount > 0
+                return variables.delete(conn, key)
         finally:
             conn.close()
 
@@ -94,9 +90,7 @@ class Variable:
         """Return every variable in the DB as ``{"key", "val", "description"}``, sorted by key."""
         conn = store.connect()
         try:
-            rows = conn.execute(
-                "SELECT key, val, description FROM variable ORDER BY key"
-            ).fetchall()
+            rows = variables.all_rows(conn)
         finally:
             conn.close()
         return [
@@ -110,10 +104,13 @@ class Variable:
         conn = store.connect()
         try:
             with conn.transaction():
-                rows = conn.execute("SELECT key, val FROM variable").fetchall()
-                conn.executemany(
-                    "UPDATE variable SET val = ? WHERE key = ?",
-                    [(crypto.rotate(val, what=f"variable {key!r}"), key) for key, val in rows],
+                rows = variables.all_rows(conn)
+                variables.set_values(
+                    conn,
+                    [
+                        (r["key"], crypto.rotate(r["val"], what=f"variable {r['key']!r}"))
+                        for r in rows
+                    ],
                 )
         finally:
             conn.close()

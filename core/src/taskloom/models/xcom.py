@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from taskloom import store
+from taskloom.store import dag_runs
+from taskloom.store import xcoms
 
 #: The key under which a task's return value is stored.
 XCOM_RETURN_KEY = "return_value"
@@ -34,16 +36,14 @@ def push(
 
     The caller owns the transaction.
     """
-    conn.execute(
-        "INSERT OR REPLACE INTO xcom(dag_id, run_id, task_id, key, value, timestamp) VALUES (?, ?, ?, ?, ?, ?)",
-        (
-            dag_id,
-            run_id,
-            task_id,
-            key,
-            serialize(value, task_id=task_id, key=key),
-            datetime.now(UTC).isoformat(),
-        ),
+    xcoms.put(
+        conn,
+        dag_id,
+        run_id,
+        task_id,
+        key,
+        serialize(value, task_id=task_id, key=key),
+        datetime.now(UTC).isoformat(),
     )
 
 
@@ -62,39 +62,18 @@ def pull(
     With ``include_prior_dates``, the newest value from this run or an earlier run (by
     logical date) of the same DAG is returned.
     """
-    key_filter = "" if key is None else " AND x.key = ?"
-    key_args = () if key is None else (key,)
-    if include_prior_dates:
-        row = conn.execute(
-            "SELECT x.value FROM xcom x JOIN dag_run r ON r.dag_id = x.dag_id AND r.run_id = x.run_id "
-            f"WHERE x.dag_id = ? AND x.task_id = ?{key_filter} AND r.logical_date <= "
-            "(SELECT logical_date FROM dag_run WHERE dag_id = ? AND run_id = ?) "
-            "ORDER BY r.logical_date DESC, x.timestamp DESC LIMIT 1",
-            (dag_id, task_id, *key_args, dag_id, run_id),
-        ).fetchone()
-    else:
-        row = conn.execute(
-            f"SELECT x.value FROM xcom x WHERE x.dag_id = ? AND x.run_id = ? AND x.task_id = ?{key_filter} "
-            "ORDER BY x.timestamp DESC LIMIT 1",
-            (dag_id, run_id, task_id, *key_args),
-        ).fetchone()
-    return None if row is None or row[0] is None else json.loads(row[0])
+    text = xcoms.latest(conn, dag_id, run_id, task_id, key, include_prior_dates=include_prior_dates)
+    return None if text is None else json.loads(text)
 
 
 def clear(conn: store.Connection, dag_id: str, run_id: str, task_id: str) -> None:
     """Delete every XCom of one task instance (before it runs again)."""
-    conn.execute(
-        "DELETE FROM xcom WHERE dag_id = ? AND run_id = ? AND task_id = ?",
-        (dag_id, run_id, task_id),
-    )
+    xcoms.delete_for_task(conn, dag_id, run_id, task_id)
 
 
 def list_for_run(conn: store.Connection, dag_id: str, run_id: str) -> list[dict[str, Any]]:
     """Return every XCom of one run as ``{"task_id", "key", "value"}`` rows."""
-    rows = conn.execute(
-        "SELECT task_id, key, value FROM xcom WHERE dag_id = ? AND run_id = ? ORDER BY task_id, key",
-        (dag_id, run_id),
-    ).fetchall()
+    rows = xcoms.for_run(conn, dag_id, run_id)
     return [
         {"task_id": r[0], "key": r[1], "value": json.loads(r[2]) if r[2] is not None else None}
         for r in rows
@@ -108,17 +87,14 @@ def _run_id(conn: store.Connection, dag_id: str, run_id: str | None, when: datet
         raise TypeError("pass run_id= or execution_date= to name the DAG run")
     from taskloom.utils.dates import to_utc
 
-    row = conn.execute(
-        "SELECT run_id FROM dag_run WHERE dag_id = ? AND logical_date = ?",
-        (dag_id, to_utc(when).isoformat()),
-    ).fetchone()
-    if row is None:
+    rows = dag_runs.find(conn, dag_id, logical_date=to_utc(when).isoformat())
+    if not rows:
         from taskloom.exceptions import DagRunNotFoundError
 
         raise DagRunNotFoundError(
             f"DAG {dag_id!r} has no run at {to_utc(when).isoformat()}; check the date or pass run_id="
         )
-    return str(row[0])
+    return str(rows[0]["run_id"])
 
 
 class XCom:

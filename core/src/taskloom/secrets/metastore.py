@@ -14,27 +14,16 @@ from taskloom import store
 from taskloom.exceptions import InvalidConnectionError
 from taskloom.models.connection import Connection
 from taskloom.secrets.base import BaseSecretsBackend
+from taskloom.store import connections
+from taskloom.store import variables
 from taskloom.utils import crypto
-
-_COLUMNS = (
-    "conn_id",
-    "conn_type",
-    "description",
-    "host",
-    "schema",
-    "login",
-    "password",
-    "port",
-    "extra",
-)
-
 
 #: The columns stored encrypted.
 _SECRET_COLUMNS = ("password", "extra")
 
 
 def _row_to_connection(row: store.Row) -> Connection:
-    fields = {name: row[name] for name in _COLUMNS}
+    fields = {name: row[name] for name in connections.COLUMNS}
     for name in _SECRET_COLUMNS:
         fields[name] = crypto.decrypt(
             fields[name], what=f"the {name} of connection {row['conn_id']!r}"
@@ -49,9 +38,7 @@ class MetastoreBackend(BaseSecretsBackend):
         """Return the stored connection, or ``None``."""
         conn = store.connect()
         try:
-            row = conn.execute(
-                f"SELECT {', '.join(_COLUMNS)} FROM connection WHERE conn_id = ?", (conn_id,)
-            ).fetchone()
+            row = connections.get(conn, conn_id)
         finally:
             conn.close()
         return _row_to_connection(row) if row is not None else None
@@ -60,20 +47,18 @@ class MetastoreBackend(BaseSecretsBackend):
         """Return the variable stored by ``taskloom variables set`` / ``Variable.set``, or ``None``."""
         conn = store.connect()
         try:
-            row = conn.execute("SELECT val FROM variable WHERE key = ?", (key,)).fetchone()
+            value = variables.get(conn, key)
         finally:
             conn.close()
-        if row is None:
+        if value is None:
             return None
-        return crypto.decrypt(str(row[0]), what=f"variable {key!r}")
+        return crypto.decrypt(str(value), what=f"variable {key!r}")
 
     def iter_connections(self) -> Iterator[Connection]:
         """Every stored connection, ordered by conn_id."""
         conn = store.connect()
         try:
-            rows = conn.execute(
-                f"SELECT {', '.join(_COLUMNS)} FROM connection ORDER BY conn_id"
-            ).fetchall()
+            rows = connections.all_rows(conn)
         finally:
             conn.close()
         for row in rows:
@@ -90,7 +75,6 @@ class MetastoreBackend(BaseSecretsBackend):
             raise InvalidConnectionError(
                 "has no conn_type; set one (e.g. http, sqlite)", conn_id=connection.conn_id
             )
-        verb = "INSERT OR REPLACE" if overwrite else "INSERT OR IGNORE"
         values = (
             connection.conn_id,
             connection.conn_type,
@@ -105,11 +89,7 @@ class MetastoreBackend(BaseSecretsBackend):
         conn = store.connect()
         try:
             with conn.transaction():
-                cursor = conn.execute(
-                    f"{verb} INTO connection ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
-                    values,
-                )
-                return cursor.rowcount > 0
+                return connections.put(conn, values, overwrite=overwrite)
         finally:
             conn.close()
 
@@ -118,10 +98,7 @@ class MetastoreBackend(BaseSecretsBackend):
         conn = store.connect()
         try:
             with conn.transaction():
-                return (
-                    conn.execute("DELETE FROM connection WHERE conn_id = ?", (conn_id,)).rowcount
-                    > 0
-                )
+                return connections.delete(conn, conn_id)
         finally:
             conn.close()
 
@@ -131,9 +108,9 @@ class MetastoreBackend(BaseSecretsBackend):
         conn = store.connect()
         try:
             with conn.transaction():
-                rows = conn.execute("SELECT conn_id, password, extra FROM connection").fetchall()
-                conn.executemany(
-                    "UPDATE connection SET password = ?, extra = ? WHERE conn_id = ?",
+                rows = connections.secrets(conn)
+                connections.set_secrets(
+                    conn,
                     [
                         (
                             crypto.rotate(row[1], what=f"the password of connection {row[0]!r}"),

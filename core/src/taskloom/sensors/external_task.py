@@ -64,20 +64,20 @@ class ExternalTaskSensor(BaseSensorOperator):
         return logical
 
     def poke(self, context: Context) -> bool:
+        from taskloom.store import dag_runs
+        from taskloom.store import task_instances
+
         when = self._date(context)
         conn = context["ti"].conn
         if self.external_task_id is None:
-            row = conn.execute(
-                "SELECT state FROM dag_run WHERE dag_id = ? AND logical_date = ?",
-                (self.external_dag_id, when.isoformat()),
-            ).fetchone()
+            row: tuple[str | None] | None = dag_runs.state_at(
+                conn, self.external_dag_id, when.isoformat()
+            )
             what = f"DAG {self.external_dag_id!r}"
         else:
-            row = conn.execute(
-                "SELECT ti.state FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id "
-                "AND r.run_id = ti.run_id WHERE r.dag_id = ? AND ti.task_id = ? AND r.logical_date = ?",
-                (self.external_dag_id, self.external_task_id, when.isoformat()),
-            ).fetchone()
+            row = task_instances.state_at(
+                conn, self.external_dag_id, self.external_task_id, when.isoformat()
+            )
             what = f"task {self.external_dag_id}.{self.external_task_id}"
         state = row[0] if row is not None else None
         self.task_log(context).info("%s at %s is %s", what, when.isoformat(), state or "not there")

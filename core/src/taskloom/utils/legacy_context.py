@@ -61,12 +61,9 @@ def _nodash(value: str | None) -> str | None:
 
 
 def _previous_success(ti: Any, logical_date: datetime) -> tuple[datetime | None, ...]:
-    row = ti.conn.execute(
-        "SELECT r.logical_date, ti.start_date FROM task_instance ti JOIN dag_run r "
-        "ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id WHERE ti.dag_id = ? AND ti.task_id = ? "
-        "AND ti.state = 'success' AND r.logical_date < ? ORDER BY r.logical_date DESC LIMIT 1",
-        (ti.dag_id, ti.task_id, logical_date.isoformat()),
-    ).fetchone()
+    from taskloom.store import task_instances
+
+    row = task_instances.previous_success(ti.conn, ti.dag_id, ti.task_id, logical_date.isoformat())
     if row is None:
         return None, None
     return parse_datetime(row[0]), parse_datetime(row[1]) if row[1] else None
