@@ -20,10 +20,6 @@ PACKAGE = Path(taskloom.__file__).parent
 #: Modules whose SQL goes to a user's database, never to the metadata DB.
 USER_DB = ("store/", "hooks/", "operators/sql.py", "operators/generic_transfer.py")
 
-#: Modules whose SQL is still being moved into the store (the scheduler's, issue 14).  A
-#: module leaves this list when its SQL has moved: the test below fails until it does.
-PENDING = ("jobs/dagrun_loop.py", "jobs/backfill.py")
-
 _SQL_LITERAL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|PRAGMA|BEGIN)\s")
 _DB_RECEIVER = re.compile(r"conn|cursor|\bcur\b|\bdb\b", re.IGNORECASE)
 _EXECUTE = {"execute", "executemany", "executescript"}
@@ -86,7 +82,7 @@ def scan(package: Path) -> list[Finding]:
 
 
 def outside_store(findings: list[Finding]) -> list[Finding]:
-    return [f for f in findings if not f.module.startswith(USER_DB + PENDING)]
+    return [f for f in findings if not f.module.startswith(USER_DB)]
 
 
 def test_no_metadata_sql_outside_the_store() -> None:
@@ -94,13 +90,6 @@ def test_no_metadata_sql_outside_the_store() -> None:
     assert not violations, "metadata SQL outside taskloom/store (move it to a store module):\n" + (
         "\n".join(map(str, violations))
     )
-
-
-def test_pending_modules_still_hold_sql() -> None:
-    """A module whose SQL has moved must leave :data:`PENDING`, so the list only shrinks."""
-    holding = {f.module for f in scan(PACKAGE)}
-    moved = [module for module in PENDING if module not in holding]
-    assert not moved, f"no SQL left in {moved}: remove them from PENDING in this test"
 
 
 def test_the_scan_sees_the_store_and_the_hooks() -> None:

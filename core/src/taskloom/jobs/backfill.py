@@ -20,6 +20,7 @@ from taskloom.jobs.dagrun_loop import DagRunLoop
 from taskloom.jobs.dagrun_loop import TaskCallback
 from taskloom.jobs.dagrun_loop import check_deadlock
 from taskloom.models import dagrun as dagrun_model
+from taskloom.store import scheduling
 
 #: Run states a backfill leaves alone.
 FINISHED_RUN_STATES = ("success", "failed")
@@ -60,11 +61,7 @@ def plan_runs(
             run = existing[0]
             if run.state == "failed" and rerun_failed:
                 with conn.transaction():
-                    conn.execute(
-                        "UPDATE task_instance SET state = NULL, next_try_at = NULL WHERE dag_id = ? AND run_id = ? "
-                        "AND state IN ('failed', 'upstream_failed', 'skipped')",
-                        (run.dag_id, run.run_id),
-                    )
+                    scheduling.reset_failed(conn, run.dag_id, run.run_id)
                     dagrun_model.set_state(conn, run, "queued")
             runs.append(run)
             continue

@@ -208,11 +208,7 @@ class DagRunLoop:
         """
         found = 0
         for rs in self.runs.values():
-            rows = self.conn.execute(
-                "SELECT task_id FROM task_instance WHERE dag_id = ? AND run_id = ? AND state IS NULL",
-                (rs.run.dag_id, rs.run.run_id),
-            ).fetchall()
-            for (task_id,) in rows:
+            for task_id in scheduling.cleared_tasks(self.conn, rs.run.dag_id, rs.run.run_id):
                 if rs.states.get(task_id) in FINISHED:
                     rs.set_state(task_id, None)
                     found += 1
@@ -490,11 +486,8 @@ class DagRunLoop:
         self, rs: RunState, task_id: str, info: str
     ) -> tuple[str, datetime | None, int]:
         """A workload ended without reporting: fail its try (retrying if tries are left)."""
-        row = self.conn.execute(
-            "SELECT state, try_number, max_tries, next_try_at FROM task_instance WHERE dag_id = ? AND run_id = ? AND task_id = ?",
-            (rs.run.dag_id, rs.run.run_id, task_id),
-        ).fetchone()
-        state, try_number, max_tries, next_try = row
+        key = (rs.run.dag_id, rs.run.run_id, task_id)
+        state, try_number, max_tries, next_try = scheduling.try_of(self.conn, key)
         if state not in ("queued", "running"):
             # The runner committed an outcome before the process died: keep it.
             return state, parse_next_try(next_try), try_number
@@ -504,20 +497,13 @@ class DagRunLoop:
         retry = try_number <= max_tries
         when = utcnow() + task.retry_delay_for(try_number) if retry else None
         new_state = "up_for_retry" if retry else "failed"
-        now = utcnow().isoformat()
         with self.conn.transaction():
-            self.conn.execute(
-                "UPDATE task_instance SET state = ?, try_number = ?, end_date = ?, next_try_at = ?, pid = NULL, owner = NULL "
-                "WHERE dag_id = ? AND run_id = ? AND task_id = ?",
-                (
-                    new_state,
-                    try_number,
-                    now,
-                    when.isoformat() if when else None,
-                    rs.run.dag_id,
-                    rs.run.run_id,
-                    task_id,
-                ),
+            scheduling.end_dead_try(
+                self.conn,
+                key,
+                state=new_state,
+                try_number=try_number,
+                next_try_at=when.isoformat() if when else None,
             )
         from taskloom.execution.task_runner import call_killed_try_callbacks
         from taskloom.utils.log import TaskLogWriter
@@ -594,12 +580,10 @@ class DagRunLoop:
 
     def _past_allows(self, rs: RunState, task_id: str) -> bool:
         """``depends_on_past``: the task's previous run (by logical date) succeeded or was skipped."""
-        row = self.conn.execute(
-            "SELECT ti.state FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id "
-            "WHERE r.dag_id = ? AND ti.task_id = ? AND r.logical_date < ? ORDER BY r.logical_date DESC LIMIT 1",
-            (rs.run.dag_id, task_id, rs.run.logical_date.isoformat()),
-        ).fetchone()
-        return row is None or row[0] in ("success", "skipped")
+        earlier, state = scheduling.previous_state(
+            self.conn, rs.run.dag_id, task_id, rs.run.logical_date.isoformat()
+        )
+        return not earlier or state in ("success", "skipped")
 
     def _take_ready(self) -> list[tuple[RunState, str]]:
         """Ready tasks for the free executor slots, within each task's

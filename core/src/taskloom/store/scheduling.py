@@ -221,3 +221,62 @@ def task_rows(
         (dag_id, run_id),
     ).fetchall()
     return [(row[0], row[1], row[2]) for row in rows]
+
+
+def cleared_tasks(conn: Connection, dag_id: str, run_id: str) -> list[str]:
+    """Task ids of the run with no state: cleared from outside (``taskloom tasks clear``)."""
+    rows = conn.execute(
+        "SELECT task_id FROM task_instance WHERE dag_id = ? AND run_id = ? AND state IS NULL",
+        (dag_id, run_id),
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def try_of(conn: Connection, key: tuple[str, str, str]) -> tuple[str | None, int, int, str | None]:
+    """``(state, try_number, max_tries, next_try_at)`` of a task instance."""
+    row = conn.execute(
+        "SELECT state, try_number, max_tries, next_try_at FROM task_instance "
+        "WHERE dag_id = ? AND run_id = ? AND task_id = ?",
+        key,
+    ).fetchone()
+    return row[0], int(row[1]), int(row[2]), row[3]
+
+
+def end_dead_try(
+    conn: Connection,
+    key: tuple[str, str, str],
+    *,
+    state: str,
+    try_number: int,
+    next_try_at: str | None,
+) -> None:
+    """Record the end of a try whose process died: ``up_for_retry`` or ``failed``."""
+    conn.execute(
+        "UPDATE task_instance SET state = ?, try_number = ?, end_date = ?, next_try_at = ?, "
+        "pid = NULL, owner = NULL WHERE dag_id = ? AND run_id = ? AND task_id = ?",
+        (state, try_number, utcnow().isoformat(), next_try_at, *key),
+    )
+
+
+def previous_state(
+    conn: Connection, dag_id: str, task_id: str, before: str
+) -> tuple[bool, str | None]:
+    """``(whether the DAG has a run before logical date before, the task's state in the
+    latest such run)``: ``depends_on_past`` waits on it."""
+    row = conn.execute(
+        "SELECT ti.state FROM task_instance ti JOIN dag_run r ON r.dag_id = ti.dag_id "
+        "AND r.run_id = ti.run_id WHERE r.dag_id = ? AND ti.task_id = ? AND r.logical_date < ? "
+        "ORDER BY r.logical_date DESC LIMIT 1",
+        (dag_id, task_id, before),
+    ).fetchone()
+    return (row is not None, row[0] if row is not None else None)
+
+
+def reset_failed(conn: Connection, dag_id: str, run_id: str) -> None:
+    """Clear the failed, upstream-failed and skipped task instances of a run (a backfill
+    re-running it)."""
+    conn.execute(
+        "UPDATE task_instance SET state = NULL, next_try_at = NULL WHERE dag_id = ? AND run_id = ? "
+        "AND state IN ('failed', 'upstream_failed', 'skipped')",
+        (dag_id, run_id),
+    )
