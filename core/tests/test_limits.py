@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from runtime_helpers import DAGS
+from runtime_helpers import query
 from runtime_helpers import run_cli
 from runtime_helpers import task_states
 
@@ -90,8 +91,9 @@ def test_dagrun_timeout_fails_the_run_stops_its_task_and_runs_the_callbacks(
     assert time.monotonic() - started < 60, "the hung task was not stopped"
     states = task_states("timed_out", "r1")
     assert states == {"hang": "failed", "after": "skipped"}
-    runs = store.connect().execute("SELECT state FROM dag_run WHERE run_id = 'r1'").fetchall()
-    assert [r[0] for r in runs] == ["failed"]
+    assert [tuple(r) for r in query("SELECT state FROM dag_run WHERE run_id = 'r1'")] == [
+        ("failed",)
+    ]
     assert (taskloom_home / "dag_failure.txt").read_text() == "timed_out"
     task_reason = (taskloom_home / "task_failure.txt").read_text()
     assert task_reason.startswith("TaskProcessDiedError"), task_reason
