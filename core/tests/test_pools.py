@@ -193,7 +193,9 @@ def test_operator_pool_arguments() -> None:
     with pytest.raises(DagDefinitionError, match=r"task 'd': pool name 'my pool' is invalid"):
         EmptyOperator(task_id="d", pool="my pool")
     for bad in (0, -1, 1.5, True):
-        with pytest.raises(DagDefinitionError, match=r"task 'e': pool_slots must be a whole number >= 1"):
+        with pytest.raises(
+            DagDefinitionError, match=r"task 'e': pool_slots must be a whole number >= 1"
+        ):
             EmptyOperator(task_id="e", pool_slots=bad)  # type: ignore[arg-type]
 
 

@@ -31,9 +31,7 @@ def name_problem(name: object) -> str | None:
     """What is wrong with ``name`` as a pool name, or ``None`` if it is a valid one."""
     if isinstance(name, str) and _NAME.fullmatch(name):
         return None
-    return (
-        f"pool name {name!r} is invalid: use 1 to 250 letters, digits, '_', '.' and '-'"
-    )
+    return f"pool name {name!r} is invalid: use 1 to 250 letters, digits, '_', '.' and '-'"
 
 
 def slots_problem(slots: object) -> str | None:
