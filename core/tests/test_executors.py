@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -12,11 +13,14 @@ from runtime_helpers import query
 from runtime_helpers import run_cli
 from runtime_helpers import task_states
 
+from taskloom import configuration
+from taskloom.exceptions import ConfigurationError
 from taskloom.exceptions import ExecutorLoadError
 from taskloom.executors import load_executor
 from taskloom.executors.base import BaseExecutor
 from taskloom.executors.local import LocalExecutor
 from taskloom.executors.sequential import SequentialExecutor
+from taskloom.utils.log import log_path
 
 CONTROL = str(DAGS / "control.py")
 BASIC = str(DAGS / "basic.py")
@@ -104,3 +108,46 @@ def test_local_executor_api_reports_dead_worker_directly() -> None:
         assert executor._workers[0].process.is_alive()
     finally:
         executor.end(terminate=True)
+
+
+TIMEOUTS = str(DAGS / "timeouts.py")
+
+
+@pytest.mark.parametrize("executor", ["local", "sequential"])
+def test_execution_timeout_kills_a_task_that_ignores_it(
+    executor: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A task that blocks SIGALRM (as one stuck in C code never sees it) is killed from
+    outside after execution_timeout + grace: failed, its on_failure_callback run with the
+    reason; an ordinary task still times out through SIGALRM; the run carries on."""
+    monkeypatch.setenv("TASKLOOM__CORE__EXECUTION_TIMEOUT_GRACE_SECONDS", "1")
+    started = time.monotonic()
+    code, out, _ = run_cli(capsys, "dags", "test", "timeouts", "-S", TIMEOUTS, "-x", executor)
+    elapsed = time.monotonic() - started
+    assert code == 0  # the run's one leaf, 'after', succeeded
+    assert task_states("timeouts") == {"stuck": "failed", "slow": "failed", "after": "success"}
+    # 1 s timeout + 1 s grace each (the sequential executor runs them one after the other),
+    # far from the tasks' 60 s sleep.
+    assert elapsed < 20, elapsed
+    killed = "killed: ran longer than its execution_timeout (0:00:01) and did not stop within 1 s"
+    assert f"task died: {killed}" in out
+    home = configuration.home()
+    stuck = json.loads((home / "failed-stuck.json").read_text())
+    assert "TaskProcessDiedError" in stuck["exception"]
+    assert killed in stuck["exception"]
+    slow = json.loads((home / "failed-slow.json").read_text())
+    assert "TaskloomTaskTimeout" in slow["exception"]
+    run_id = query("SELECT run_id FROM dag_run WHERE dag_id = 'timeouts'")[0][0]
+    assert "TaskloomTaskTimeout: task 'slow' ran longer than its execution_timeout" in (
+        log_path("timeouts", run_id, "slow", 1).read_text()
+    )
+    assert f"Task died: {killed}" in log_path("timeouts", run_id, "stuck", 1).read_text()
+
+
+def test_grace_setting_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TASKLOOM__CORE__EXECUTION_TIMEOUT_GRACE_SECONDS", "-1")
+    with pytest.raises(ConfigurationError, match="execution_timeout_grace_seconds must be"):
+        LocalExecutor()
+    monkeypatch.setenv("TASKLOOM__CORE__EXECUTION_TIMEOUT_GRACE_SECONDS", "soon")
+    with pytest.raises(ConfigurationError, match="must be a number"):
+        SequentialExecutor()
