@@ -110,6 +110,30 @@ def test_local_executor_api_reports_dead_worker_directly() -> None:
         executor.end(terminate=True)
 
 
+def test_local_worker_killed_before_starting_its_workload_runs_it_elsewhere() -> None:
+    """A worker that dies before it starts the workload sent to it (stopped, then killed)
+    does not have that workload reported as died: a fresh worker runs it."""
+    from taskloom.executors.base import Workload
+
+    executor = LocalExecutor(parallelism=1)
+    executor.start()
+    try:
+        worker = executor._workers[0].process
+        assert worker.pid is not None
+        os.kill(worker.pid, signal.SIGSTOP)
+        executor.queue(Workload("ghost", "run", "task", "/nonexistent/ghost.py"))
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.join(10)
+        events = []
+        deadline = time.monotonic() + 30
+        while not events and time.monotonic() < deadline:
+            events = executor.sync(timeout=0.5)
+        assert [(e.result, e.info.split(":")[0]) for e in events] == [(None, "could not start")]
+        assert executor._workers[0].process.pid != worker.pid
+    finally:
+        executor.end(terminate=True)
+
+
 TIMEOUTS = str(DAGS / "timeouts.py")
 
 
