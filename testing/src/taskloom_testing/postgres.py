@@ -245,9 +245,11 @@ def _external_server() -> PostgresServer | None:
     )
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """A PostgreSQL server on 127.0.0.1 with a password-authenticated user, for the session."""
+@contextmanager
+def serve_postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server on 127.0.0.1 with a password-authenticated user while the block
+    runs, then stopped and deleted (or the external one the environment names).  Usable
+    outside pytest too: the benchmarks start theirs with it."""
     external = _external_server()
     if external is not None:
         yield external
@@ -258,6 +260,13 @@ def postgres_server() -> Iterator[PostgresServer]:
             yield server
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server on 127.0.0.1 with a password-authenticated user, for the session."""
+    with serve_postgres() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
