@@ -604,7 +604,10 @@ class Bench:
                 for dialect, count in configs:
                     url = server.uri if dialect == "postgresql" else None
                     print(f"    {shape}: {dialect}, {count} scheduler(s)", flush=True)
-                    result = self._scheduler_run(env, folder, did, url, count)
+                    try:
+                        result = self._scheduler_run(env, folder, did, url, count)
+                    except harness.CommandFailed as exc:  # the other configurations still run
+                        result = {"error": str(exc)[-2000:]}
                     result.update(shape=shape, width=w, dialect=dialect, schedulers=count, n=n)
                     self.scheduler_results.append(result)
         self._scheduler_rows(n)
@@ -642,19 +645,23 @@ class Bench:
                         stderr=subprocess.STDOUT,
                     )
                 )
+        probe = [
+            env.python,
+            str(PROBES / "scheduler_run.py"),
+            str(folder / f"{did}.py"),
+            did,
+            "1",
+            str(ran),
+        ]
         try:
-            _, _, out = harness.run_once(
-                [
-                    env.python,
-                    str(PROBES / "scheduler_run.py"),
-                    str(folder / f"{did}.py"),
-                    did,
-                    "1",
-                    str(ran),
-                    "900",
-                ],
-                run_env,
+            waiting = subprocess.Popen(
+                [*probe, "900"], env=run_env, stdout=subprocess.PIPE, text=True
             )
+            while waiting.poll() is None:
+                if all(p.poll() is not None for p in procs):  # every scheduler gave up
+                    waiting.kill()
+                time.sleep(0.5)
+            out = waiting.communicate()[0]
         finally:
             wall = time.monotonic() - started
             for proc in procs:
@@ -665,6 +672,8 @@ class Bench:
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
+        if waiting.returncode:  # what the rows say the schedulers did before they stopped
+            _, _, out = harness.run_once([*probe, "0"], run_env)
         result: dict[str, Any] = json.loads(out)
         result["wall_s"] = wall
         result["scheduler_exit_codes"] = [p.returncode for p in procs]
@@ -678,13 +687,31 @@ class Bench:
         return result
 
     def _scheduler_rows(self, n: int) -> None:
-        by = {(r["shape"], r["dialect"], r["schedulers"]): r for r in self.scheduler_results}
+        by = {
+            (r["shape"], r["dialect"], r["schedulers"]): r
+            for r in self.scheduler_results
+            if "error" not in r
+        }
         one_pg = {shape: by.get((shape, "postgresql", 1)) for shape in ("fan", "chains")}
         for r in self.scheduler_results:
             where = f"{r['dialect']}, {r['schedulers']} scheduler(s)"
             what = f"{n:,}-task {r['shape']}" + (
                 f" ({r['width']} chains)" if r["shape"] == "chains" else ""
             )
+            if "error" in r:
+                self.rows.append(
+                    Row(
+                        "schedulers",
+                        f"{what}, {where}: could not run",
+                        "tasks/s",
+                        None,
+                        None,
+                        "",
+                        False,
+                        {"error": r["error"]},
+                    )
+                )
+                continue
             tps = r["tasks_per_s"]
             target, met = "", None
             if r["shape"] == "fan" and tps is not None:
@@ -1074,6 +1101,12 @@ class Bench:
                 "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
             ]
             for r in self.scheduler_results:
+                if "error" in r:
+                    lines.append(
+                        f"| {r['n']:,}-task {r['shape']} | {r['dialect']} | {r['schedulers']} | "
+                        "could not run (see latest.json) | | | | | | |"
+                    )
+                    continue
                 tps = r["tasks_per_s"]
                 once = r["exactly_once"]
                 lines.append(

@@ -128,7 +128,7 @@ def _child_main(channel: int, workload: Workload, dags: dict[str, Any]) -> NoRet
 def _read_until(fd: int, deadline: float) -> tuple[bytes, bool]:
     """Everything written to ``fd`` until its writer closes it: ``(data, True)``; or what
     came before ``deadline``, ``(data, False)``."""
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
