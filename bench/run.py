@@ -679,10 +679,14 @@ class Bench:
         result["scheduler_exit_codes"] = [p.returncode for p in procs]
         text = "\n".join(log.read_text(errors="replace") for log in logs)
         result["scheduler_log_errors"] = sum(
-            1 for line in text.splitlines() if " ERROR " in line or line.startswith("Traceback")
+            1
+            for line in text.splitlines()
+            if " ERROR " in line or line.startswith(("Traceback", "Error:"))
         )
         result["scheduler_log_excerpt"] = [
-            line for line in text.splitlines() if " ERROR " in line or "Error" in line
+            line
+            for line in text.splitlines()
+            if " ERROR " in line or line.startswith(("Traceback", "Error:"))
         ][:5]
         return result
 
