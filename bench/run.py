@@ -1155,7 +1155,9 @@ class Bench:
             ax.legend()
             fig.tight_layout()
             fig.savefig(
-                RESULTS / f"{name}{'' if suffix == 'latest' else '-' + suffix}.png", dpi=100
+                # A run of that one scenario (--only) makes the same file as a full run.
+                RESULTS / f"{name}{'' if suffix in ('latest', name) else '-' + suffix}.png",
+                dpi=100,
             )
             plt.close(fig)
 
