@@ -175,3 +175,66 @@ def test_grace_setting_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TASKLOOM__CORE__EXECUTION_TIMEOUT_GRACE_SECONDS", "soon")
     with pytest.raises(ConfigurationError, match="must be a number"):
         SequentialExecutor()
+
+
+def test_terminate_kills_the_running_task_and_drops_a_waiting_one() -> None:
+    """terminate() (a run that timed out) kills the worker running the task -- a fresh one
+    replaces it -- and drops a workload no worker has yet; sync() reports both as died."""
+    from datetime import UTC
+    from datetime import datetime
+
+    from taskloom import store
+    from taskloom.dag_processing import DagBag
+    from taskloom.executors.base import Workload
+    from taskloom.models import dagrun
+
+    bag = DagBag(TIMEOUTS)
+    conn = store.connect()
+    try:
+        dag = bag.dags["long_task"]
+        first = dagrun.create(
+            conn, dag, logical_date=datetime(2024, 1, 1, tzinfo=UTC), run_type="manual"
+        )
+        second = dagrun.create(
+            conn, dag, logical_date=datetime(2024, 1, 2, tzinfo=UTC), run_type="manual"
+        )
+    finally:
+        conn.close()
+    executor = LocalExecutor(parallelism=1)
+    executor.dags.update(bag.dags)
+    executor.start()
+    try:
+        running = Workload("long_task", first.run_id, "sleep", TIMEOUTS)
+        executor.queue(running)
+        waiting = Workload("long_task", second.run_id, "sleep", TIMEOUTS)
+        for n in range(2):  # fill the worker's prefetch, so the third waits in the executor
+            executor.queue(Workload("long_task", f"ghost-{n}", "sleep", TIMEOUTS))
+        executor.queue(waiting)
+        deadline = time.monotonic() + 30
+        while (
+            time.monotonic() < deadline
+            and query("SELECT state FROM task_instance WHERE run_id = ?", first.run_id)[0][0]
+            != "running"
+        ):
+            executor.sync(timeout=0.1)
+        worker = executor._workers[0].process
+        started = time.monotonic()
+        executor.terminate(waiting.key, "timed_out: test")
+        executor.terminate(running.key, "timed_out: test")
+        events = {}
+        while len(events) < 2 and time.monotonic() < deadline:
+            events.update({e.key: e for e in executor.sync(timeout=0.5)})
+        assert time.monotonic() - started < 10
+        assert (events[running.key].result, events[running.key].info) == (
+            None,
+            "killed: timed_out: test",
+        )
+        assert (events[waiting.key].result, events[waiting.key].info) == (
+            None,
+            "not started: timed_out: test",
+        )
+        assert not worker.is_alive()
+        assert executor._workers[0].process.is_alive()
+        assert waiting.key not in executor.running
+    finally:
+        executor.end(terminate=True)

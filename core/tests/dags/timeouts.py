@@ -48,3 +48,7 @@ with DAG("timeouts", start_date=datetime(2024, 1, 1), schedule=None) as timeouts
     )
     after = PythonOperator(task_id="after", python_callable=lambda: "ran", trigger_rule="all_done")
     [stuck, slow] >> after
+
+
+with DAG("long_task", start_date=datetime(2024, 1, 1), schedule=None) as long_task:
+    PythonOperator(task_id="sleep", python_callable=sleep)

@@ -143,6 +143,8 @@ class LocalExecutor(BaseExecutor):
         self._workers: list[_Worker] = []
         #: Seconds past a task's execution_timeout before its worker is killed.
         self.grace = supervision.grace_seconds()
+        #: Events of workloads :meth:`terminate` dropped before a worker got them.
+        self._dropped: list[Event] = []
         methods = multiprocessing.get_all_start_methods()
         # fork: workers inherit the DAGs the scheduler already parsed (no re-parse per worker).
         self._ctx: ForkContext | SpawnContext = multiprocessing.get_context(
@@ -196,19 +198,43 @@ class LocalExecutor(BaseExecutor):
                     with contextlib.suppress(OSError):
                         worker.channel.send(workload)
 
+    def terminate(self, key: TaskInstanceKey, reason: str) -> None:
+        """Kill the worker running ``key`` (a fresh one takes its place), or drop the
+        workload if no worker has it yet; either way :meth:`sync` reports it, as died.
+
+        A workload already sent ahead to a busy worker (``_PREFETCH``) is left to it."""
+        for workload in self._pending:
+            if workload.key == key:
+                self._pending.remove(workload)
+                self.running.pop(key, None)
+                self._dropped.append(Event(key, None, f"not started: {reason}"))
+                return
+        for worker in self._workers:
+            if (
+                worker.assigned
+                and worker.assigned[0].key == key
+                and worker.shared[_STARTED] > worker.done
+                and worker.process.is_alive()
+            ):
+                worker.killed = f"killed: {reason}"
+                worker.process.kill()
+                worker.process.join()
+                return
+
     def sync(self, timeout: float = 0.0) -> list[Event]:
         """Collect finished workloads; replace workers that died, reporting their workloads."""
         self._dispatch()
+        dropped, self._dropped = self._dropped, []
         busy = [w for w in self._workers if w.assigned]
         if not busy:
-            return []
+            return dropped
         waitables: list[Any] = [w.channel for w in busy] + [w.process.sentinel for w in busy]
         deadlines = [w.shared[_DEADLINE] for w in busy if w.shared[_DEADLINE]]
         if deadlines:
             timeout = max(0.0, min(timeout, min(deadlines) - time.monotonic()))
         wait(waitables, timeout=timeout)
         self._kill_overdue(busy)
-        events: list[Event] = []
+        events: list[Event] = dropped
         for index, worker in enumerate(self._workers):
             if worker.assigned and not self._collect(worker, events):
                 # The worker died: its running workload was reported; re-queue the
@@ -279,4 +305,5 @@ class LocalExecutor(BaseExecutor):
             worker.channel.close()
         self._workers = []
         self._pending.clear()
+        self._dropped.clear()
         self.running.clear()

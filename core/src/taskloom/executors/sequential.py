@@ -28,6 +28,7 @@ from taskloom.execution.workload import Event
 from taskloom.execution.workload import Workload
 from taskloom.executors import supervision
 from taskloom.executors.base import BaseExecutor
+from taskloom.models.taskinstance import TaskInstanceKey
 
 
 class SequentialExecutor(BaseExecutor):
@@ -38,6 +39,8 @@ class SequentialExecutor(BaseExecutor):
         self._pending: deque[Workload] = deque()
         #: Seconds past a task's execution_timeout before its child is killed.
         self.grace = supervision.grace_seconds()
+        #: Events of workloads :meth:`terminate` dropped.
+        self._dropped: list[Event] = []
 
     @property
     def open_slots(self) -> int:
@@ -50,9 +53,19 @@ class SequentialExecutor(BaseExecutor):
         self.running[workload.key] = workload
         self._pending.append(workload)
 
+    def terminate(self, key: TaskInstanceKey, reason: str) -> None:
+        """Drop ``key``'s workload if it has not run yet (:meth:`sync` reports it, as died);
+        one that runs is never stopped, since :meth:`sync` returns only when it ended."""
+        for workload in self._pending:
+            if workload.key == key:
+                self._pending.remove(workload)
+                del self.running[key]
+                self._dropped.append(Event(key, None, f"not started: {reason}"))
+                return
+
     def sync(self, timeout: float = 0.0) -> list[Event]:
         """Run every pending workload now and report each one."""
-        events = []
+        events, self._dropped = self._dropped, []
         while self._pending:
             workload = self._pending.popleft()
             limit = supervision.execution_timeout_seconds(workload, self.dags)
