@@ -126,7 +126,7 @@ class _Worker:
     assigned: deque[Workload] = field(default_factory=deque)
     #: Replies received: the worker runs a workload while it started more than this.
     done: int = 0
-    #: Why the supervisor killed the worker (its running task overran its execution_timeout).
+    #: Why the supervisor killed the worker (execution_timeout overrun, or :meth:`terminate`).
     killed: str = ""
 
     def overdue(self, now: float) -> bool:
