@@ -238,3 +238,20 @@ def test_terminate_kills_the_running_task_and_drops_a_waiting_one() -> None:
         assert waiting.key not in executor.running
     finally:
         executor.end(terminate=True)
+
+
+@pytest.mark.parametrize("make", [LocalExecutor, SequentialExecutor])
+def test_idle_sync_waits_instead_of_spinning(make: type[BaseExecutor]) -> None:
+    """With nothing queued, sync(timeout) waits the timeout (an idle scheduler's loop must
+    sleep, not spin and take the CPU of the schedulers that work) and reports nothing."""
+    executor = make(parallelism=1)
+    executor.start()
+    try:
+        started = time.monotonic()
+        assert executor.sync(timeout=0.3) == []
+        assert time.monotonic() - started >= 0.29
+        started = time.monotonic()
+        assert executor.sync(timeout=0.0) == []
+        assert time.monotonic() - started < 0.25
+    finally:
+        executor.end(terminate=True)

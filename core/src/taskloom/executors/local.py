@@ -227,6 +227,10 @@ class LocalExecutor(BaseExecutor):
         dropped, self._dropped = self._dropped, []
         busy = [w for w in self._workers if w.assigned]
         if not busy:
+            if not dropped:
+                # Nothing can end before the caller queues more: wait as asked, so an idle
+                # scheduler's loop sleeps instead of spinning (and taking CPU from others).
+                time.sleep(timeout)
             return dropped
         waitables: list[Any] = [w.channel for w in busy] + [w.process.sentinel for w in busy]
         deadlines = [w.shared[_DEADLINE] for w in busy if w.shared[_DEADLINE]]

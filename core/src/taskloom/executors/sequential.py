@@ -64,8 +64,11 @@ class SequentialExecutor(BaseExecutor):
                 return
 
     def sync(self, timeout: float = 0.0) -> list[Event]:
-        """Run every pending workload now and report each one."""
+        """Run every pending workload now and report each one (with none, wait ``timeout``:
+        nothing can end before the caller queues more)."""
         events, self._dropped = self._dropped, []
+        if not self._pending and not events:
+            time.sleep(timeout)
         while self._pending:
             workload = self._pending.popleft()
             limit = supervision.execution_timeout_seconds(workload, self.dags)
