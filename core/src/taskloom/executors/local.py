@@ -202,7 +202,8 @@ class LocalExecutor(BaseExecutor):
         """Kill the worker running ``key`` (a fresh one takes its place), or drop the
         workload if no worker has it yet; either way :meth:`sync` reports it, as died.
 
-        A workload already sent ahead to a busy worker (``_PREFETCH``) is left to it."""
+        A workload already sent ahead to a busy worker (``_PREFETCH``) is left to it: its
+        start is refused (the task instance is no longer queued)."""
         for workload in self._pending:
             if workload.key == key:
                 self._pending.remove(workload)
@@ -282,19 +283,6 @@ class LocalExecutor(BaseExecutor):
             info = worker.killed or supervision.describe_death(worker.process.exitcode)
             events.append(Event(workload.key, None, info))
         return False
-
-    def terminate(self, key: TaskInstanceKey, reason: str) -> None:
-        """Kill the worker running ``key`` (replaced in :meth:`sync`, which reports the
-        workload as died); drop ``key`` if no worker has it yet.  One sent ahead to a worker
-        is left to it: its start is refused (the task instance is no longer queued)."""
-        if any(w.key == key for w in self._pending):
-            self._pending = deque(w for w in self._pending if w.key != key)
-            self.running.pop(key, None)
-            return
-        for worker in self._workers:
-            if worker.assigned and worker.assigned[0].key == key:
-                worker.process.kill()
-                return
 
     def end(self, terminate: bool = False) -> None:
         """Stop the workers: let them finish their task, or kill them with ``terminate``."""
