@@ -178,7 +178,8 @@ def codeowners(session: nox.Session) -> None:
 @nox.session(python="3.11")
 def bench(session: nox.Session) -> None:
     """Benchmarks (bench/run.py): ``-- --quick`` for the CI smoke run, ``-- --with-airflow`` to compare."""
-    session.install("matplotlib==3.11.2", "packaging>=24", "uv==0.13.9")
+    # pytest: the scheduler scenario starts its PostgreSQL server with taskloom_testing's.
+    session.install("matplotlib==3.11.2", "packaging>=24", "uv==0.13.9", "pytest==9.2.0")
     session.run("python", str(ROOT / "bench" / "run.py"), *session.posargs)
 
 

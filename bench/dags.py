@@ -2,8 +2,10 @@
 
 - ``chain``: N PythonOperators, each downstream of the previous one;
 - ``fan``: one start task, N-2 parallel PythonOperators, one end task;
+- ``chains`` (:func:`write_recorded` only): N tasks in W parallel chains.
 
-Every task calls a function that does nothing, so what is measured is the engine.
+Every task calls a function that does nothing, so what is measured is the engine; in the
+DAGs of :func:`write_recorded` it appends one line to a file (the exactly-once count).
 """
 
 from __future__ import annotations
@@ -67,3 +69,50 @@ def write_many(folder: Path, system: str, count: int, tasks: int) -> list[str]:
         (folder / f"{did}.py").write_text(HEADERS[system] + body)
         ids.append(did)
     return ids
+
+
+RECORDED_BODY = """import datetime
+import os
+
+from taskloom import DAG
+from taskloom.operators.python import PythonOperator
+
+RAN_FILE = os.environ.get("BENCH_RAN_FILE", os.devnull)
+
+
+def record(run_id, ti):
+    # One write() of a short line to an O_APPEND file: never interleaved with another's.
+    fd = os.open(RAN_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, f"{{run_id}} {{ti.task_id}}\\n".encode())
+    finally:
+        os.close(fd)
+
+
+with DAG(
+    dag_id="{dag_id}",
+    schedule=None,
+    start_date=datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc),
+    catchup=False,
+    max_active_tasks={n},
+):
+    tasks = [PythonOperator(task_id=f"t{{i}}", python_callable=record) for i in range({n})]
+{wiring}
+"""
+
+RECORDED_WIRING = {
+    "fan": WIRING["fan"],
+    "chains": (
+        "    for i in range({width}, len(tasks)):\n        tasks[i - {width}] >> tasks[i]\n"
+    ),
+}
+
+
+def write_recorded(folder: Path, shape: str, n: int, width: int = 1) -> str:
+    """Write a ``fan`` or ``chains`` (``width`` chains) DAG of ``n`` tasks that record each
+    run of a task in ``$BENCH_RAN_FILE``; return its dag_id."""
+    folder.mkdir(parents=True, exist_ok=True)
+    did = f"bench_{shape}_{n}" + (f"x{width}" if shape == "chains" else "") + "_recorded"
+    wiring = RECORDED_WIRING[shape].format(width=width)
+    (folder / f"{did}.py").write_text(RECORDED_BODY.format(dag_id=did, n=n, wiring=wiring))
+    return did

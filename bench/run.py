@@ -23,6 +23,7 @@ import math
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -84,6 +85,14 @@ LEGACY_IMPORTS = [
 ]
 #: Run untimed before both statements in the "compat loaded" case: a 1.x import not measured.
 LEGACY_IMPORTED_FIRST = "from taskloom.hooks.sqlite_hook import SqliteHook"
+
+
+#: The x axis of each curve's plot: label and scale.
+CURVE_AXES = {
+    "discovery": ("providers installed", "log"),
+    "scheduler": ("tasks in the DAG", "log"),
+    "schedulers": ("taskloom scheduler processes on PostgreSQL", "linear"),
+}
 
 
 @dataclass
@@ -154,6 +163,7 @@ class Bench:
         #: Name of the results files of a full run (``latest``, or the scenarios of ``--only``).
         self.suffix = "latest"
         self.declarative_results: dict[str, Any] | None = None
+        self.scheduler_results: list[dict[str, Any]] = []
         self.runs = 3 if quick else 7
         self.rows: list[Row] = []
         self.curves: dict[str, dict[str, list[tuple[int, float]]]] = {}
@@ -211,6 +221,11 @@ class Bench:
             whl[d.provider_id] for d in repo.providers() if d.provider_id and not d.manifest_only
         ]
         self.make_env("core", [whl["core"]])
+        if only is None or "schedulers" in only:
+            core_uri = Path(whl["core"]).resolve().as_uri()
+            self.make_env("core-pgdb", [f"taskloom[postgres-db] @ {core_uri}"])
+        if only is not None and only <= {"schedulers"}:
+            return
         self.make_env("core-postgres", [whl["core"], whl["postgres"]])
         self.make_env("legacy", [whl["core"], *providers, whl["compat"]])
         for n in (1, 10, 100):
@@ -597,6 +612,222 @@ class Bench:
                 )
             )
 
+    def schedulers(self) -> None:
+        """Issue 14: a 10,000-task DAG run by ``taskloom scheduler`` processes on the local
+        executor: on the SQLite store (one scheduler, the most it allows) and on a
+        PostgreSQL store (a server started here) with 1, 2 and 3 schedulers side by side.
+
+        Two shapes: ``fan`` (one task, 9,998 in parallel, one task: throughput; its latency
+        is mostly waiting for one of the ``parallelism`` workers) and ``chains`` (as many
+        chains as one scheduler has workers, so a task becomes ready when a worker frees:
+        the latency is the scheduler's own reaction).  Figures come from the rows
+        (``probes/scheduler_run.py``); every task appends a line to a file, which counts
+        that each task instance ran exactly once.
+        """
+        env = self.envs["core-pgdb"]
+        n = 1000 if self.quick else 10_000
+        width = os.cpu_count() or 1
+        shapes = [("fan", 1), ("chains", width)]
+        configs = [("sqlite", 1)] + [("postgresql", k) for k in (1, 2, 3)]
+        sys.path.insert(0, str(ROOT / "testing" / "src"))
+        from taskloom_testing.postgres import serve_postgres
+
+        with serve_postgres() as server:
+            for shape, w in shapes:
+                folder = WORK / "dags" / f"schedulers-{shape}"
+                shutil.rmtree(folder, ignore_errors=True)
+                did = dags.write_recorded(folder, shape, n, w)
+                for dialect, count in configs:
+                    url = server.uri if dialect == "postgresql" else None
+                    print(f"    {shape}: {dialect}, {count} scheduler(s)", flush=True)
+                    try:
+                        result = self._scheduler_run(env, folder, did, url, count)
+                    except harness.CommandFailed as exc:  # the other configurations still run
+                        result = {"error": str(exc)[-2000:]}
+                    result.update(shape=shape, width=w, dialect=dialect, schedulers=count, n=n)
+                    self.scheduler_results.append(result)
+        self._scheduler_rows(n)
+
+    def _scheduler_run(
+        self, env: Env, folder: Path, did: str, url: str | None, count: int
+    ) -> dict[str, Any]:
+        """Trigger one run of ``did``, start ``count`` schedulers, wait for the run, stop them."""
+        name = f"sched-{did}-{'pg' if url else 'sqlite'}-{count}"
+        home = WORK / "homes" / name
+        shutil.rmtree(home, ignore_errors=True)
+        home.mkdir(parents=True)
+        ran = home / "ran.txt"
+        ran.touch()
+        run_env = {
+            **env.env,
+            "TASKLOOM_HOME": str(home),
+            "TASKLOOM_DAGS_FOLDER": str(folder),
+            "BENCH_RAN_FILE": str(ran),
+        }
+        if url:
+            run_env["TASKLOOM__DATABASE__URL"] = url
+        harness.run_once([env.bin("taskloom"), "db", "reset", "--yes"], run_env)
+        harness.run_once([env.bin("taskloom"), "dags", "trigger", did], run_env)
+        logs = [home / f"scheduler-{i}.log" for i in range(count)]
+        procs = []
+        started = time.monotonic()
+        for log in logs:
+            with log.open("w") as out:
+                procs.append(
+                    subprocess.Popen(
+                        [env.bin("taskloom"), "scheduler"],
+                        env=run_env,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+        probe = [
+            env.python,
+            str(PROBES / "scheduler_run.py"),
+            str(folder / f"{did}.py"),
+            did,
+            "1",
+            str(ran),
+        ]
+        try:
+            waiting = subprocess.Popen(
+                [*probe, "900"], env=run_env, stdout=subprocess.PIPE, text=True
+            )
+            while waiting.poll() is None:
+                if all(p.poll() is not None for p in procs):  # every scheduler gave up
+                    waiting.kill()
+                time.sleep(0.5)
+            out = waiting.communicate()[0]
+        finally:
+            wall = time.monotonic() - started
+            for proc in procs:
+                proc.send_signal(signal.SIGTERM)
+            for proc in procs:
+                try:
+                    proc.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        if waiting.returncode:  # what the rows say the schedulers did before they stopped
+            _, _, out = harness.run_once([*probe, "0"], run_env)
+        result: dict[str, Any] = json.loads(out)
+        result["wall_s"] = wall
+        result["scheduler_exit_codes"] = [p.returncode for p in procs]
+        text = "\n".join(log.read_text(errors="replace") for log in logs)
+        result["scheduler_log_errors"] = sum(
+            1
+            for line in text.splitlines()
+            if " ERROR " in line or line.startswith(("Traceback", "Error:"))
+        )
+        result["scheduler_log_excerpt"] = [
+            line
+            for line in text.splitlines()
+            if " ERROR " in line or line.startswith(("Traceback", "Error:"))
+        ][:5]
+        return result
+
+    def _scheduler_rows(self, n: int) -> None:
+        by = {
+            (r["shape"], r["dialect"], r["schedulers"]): r
+            for r in self.scheduler_results
+            if "error" not in r
+        }
+        one_pg = {shape: by.get((shape, "postgresql", 1)) for shape in ("fan", "chains")}
+        for r in self.scheduler_results:
+            where = f"{r['dialect']}, {r['schedulers']} scheduler(s)"
+            what = f"{n:,}-task {r['shape']}" + (
+                f" ({r['width']} chains)" if r["shape"] == "chains" else ""
+            )
+            if "error" in r:
+                self.rows.append(
+                    Row(
+                        "schedulers",
+                        f"{what}, {where}: could not run",
+                        "tasks/s",
+                        None,
+                        None,
+                        "",
+                        False,
+                        {"error": r["error"]},
+                    )
+                )
+                continue
+            tps = r["tasks_per_s"]
+            target, met = "", None
+            if r["shape"] == "fan" and tps is not None:
+                if r["dialect"] == "sqlite":
+                    target, met = ">= 1,500 tasks/s (as before)", tps >= 1500
+                elif r["schedulers"] == 1:
+                    target, met = ">= 500 tasks/s", tps >= 500
+                elif one_pg["fan"] and one_pg["fan"]["tasks_per_s"]:
+                    share = tps / one_pg["fan"]["tasks_per_s"]
+                    target, met = ">= 90% of 1 scheduler's", share >= 0.9
+            detail = {
+                k: r[k]
+                for k in (
+                    "span_s",
+                    "wall_s",
+                    "states",
+                    "try_numbers",
+                    "runs",
+                    "finished",
+                    "scheduler_exit_codes",
+                    "scheduler_log_errors",
+                    "scheduler_log_excerpt",
+                    "to_queued_ms",
+                )
+            }
+            self.rows.append(
+                Row(
+                    "schedulers",
+                    f"{what}, {where}",
+                    "tasks/s",
+                    round(tps, 1) if tps else None,
+                    None,
+                    target,
+                    met,
+                    detail,
+                )
+            )
+            lat = r["latency_ms"]
+            judged = r["shape"] == "chains"
+            self.rows.append(
+                Row(
+                    "schedulers",
+                    f"{what}, {where}: scheduling latency p99 (p50 {lat['p50']} ms)",
+                    "ms",
+                    lat["p99"],
+                    None,
+                    "p99 < 100 ms" if judged else "(waits for a worker: not judged)",
+                    lat["p99"] is not None and lat["p99"] < 100 if judged else None,
+                    {"latency_ms": lat},
+                )
+            )
+            once = r["exactly_once"]
+            self.rows.append(
+                Row(
+                    "schedulers",
+                    f"{what}, {where}: task instances that ran exactly once",
+                    "count",
+                    once["once"],
+                    None,
+                    f"all {r['task_instances']:,}, none twice",
+                    once["once"] == r["task_instances"] == n
+                    and not once["more_than_once"]
+                    and not once["unknown"],
+                    once,
+                    timed=False,
+                )
+            )
+        for shape in ("fan", "chains"):
+            points = [
+                (k, by[shape, "postgresql", k]["tasks_per_s"] or 0.0)
+                for k in (1, 2, 3)
+                if (shape, "postgresql", k) in by
+            ]
+            if points:
+                self.curves.setdefault("schedulers", {})[f"{shape}, PostgreSQL (tasks/s)"] = points
+
     def legacy_imports(self) -> None:
         """Old path vs new path: the import statement's time in a fresh interpreter.
 
@@ -898,6 +1129,36 @@ class Bench:
                     lines.append(
                         f"| {label} | {r['records_per_s']:,.0f} | {r['seconds']:.2f} | {r['peak_rss_mib']:.1f} | {r['import_ms']:.0f} |"
                     )
+        if self.scheduler_results:
+            lines += [
+                "",
+                "Schedulers (issue 14): one run of each DAG by `taskloom scheduler` processes, local "
+                "executor; tasks/s from the run's start to its last task's end; latency from a task "
+                "becoming ready (its last upstream's end, the run's start for a root) to its start; "
+                "ran once / twice / never counted from a line each task appends:",
+                "",
+                "| DAG | store | schedulers | tasks/s | latency p50 ms | p99 ms | ran once | twice+ | never | scheduler errors |",
+                "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            ]
+            for r in self.scheduler_results:
+                if "error" in r:
+                    lines.append(
+                        f"| {r['n']:,}-task {r['shape']} | {r['dialect']} | {r['schedulers']} | "
+                        "could not run (see latest.json) | | | | | | |"
+                    )
+                    continue
+                tps = r["tasks_per_s"]
+                once = r["exactly_once"]
+                lines.append(
+                    f"| {r['n']:,}-task {r['shape']} | {r['dialect']} | {r['schedulers']} | "
+                    f"{tps:,.0f} | {r['latency_ms']['p50']} | {r['latency_ms']['p99']} | "
+                    f"{once['once']:,} | {once['more_than_once']} | {once['never']} | "
+                    f"{r['scheduler_log_errors']} |"
+                    if tps
+                    else f"| {r['n']:,}-task {r['shape']} | {r['dialect']} | {r['schedulers']} | "
+                    f"did not finish ({r['states']}) | | | {once['once']:,} | "
+                    f"{once['more_than_once']} | {once['never']} | {r['scheduler_log_errors']} |"
+                )
         if self.curves:
             lines += [
                 "",
@@ -920,8 +1181,9 @@ class Bench:
             for label, points in series.items():
                 xs, ys = zip(*points, strict=True)
                 ax.plot(xs, ys, marker="o", label=label)
-            ax.set_xscale("log")
-            ax.set_xlabel("providers installed" if name == "discovery" else "tasks in the DAG")
+            xlabel, xscale = CURVE_AXES.get(name, ("tasks in the DAG", "log"))
+            ax.set_xscale(xscale)
+            ax.set_xlabel(xlabel)
             ax.set_ylabel(next(iter(series)).rsplit("(", 1)[-1].rstrip(")"))
             ax.set_ylim(bottom=0)
             ax.set_title(f"taskloom {name} scaling ({suffix})")
@@ -929,7 +1191,9 @@ class Bench:
             ax.legend()
             fig.tight_layout()
             fig.savefig(
-                RESULTS / f"{name}{'' if suffix == 'latest' else '-' + suffix}.png", dpi=100
+                # A run of that one scenario (--only) makes the same file as a full run.
+                RESULTS / f"{name}{'' if suffix in ('latest', name) else '-' + suffix}.png",
+                dpi=100,
             )
             plt.close(fig)
 
@@ -958,6 +1222,7 @@ def main(argv: list[str]) -> int:
             "legacy_imports",
             "store_choice",
             "declarative",
+            "schedulers",
         ],
         help="run only these scenarios (repeatable); results go to results/<names>.{json,md}",
     )
@@ -980,6 +1245,7 @@ def main(argv: list[str]) -> int:
         bench.legacy_imports,
         bench.store_choice,
         bench.declarative,
+        bench.schedulers,
     ]
     if only:
         steps = [s for s in steps if s.__name__ in only]

@@ -286,13 +286,13 @@ def test_warnings_as_errors_fail_at_the_users_first_1x_line(
 def test_pool_is_refused_with_its_replacements(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """taskloom has no pools: using the 1.x name fails with what to use instead, and
-    ``compat check`` reports it as a blocker."""
+    """DAG files cannot create pools: using the 1.x model fails with what to use instead,
+    and ``compat check`` reports it as a blocker."""
     from taskloom.exceptions import DagDefinitionError
 
     with pytest.deprecated_call(match="taskloom.models.Pool"):
         from taskloom.models import Pool  # type: ignore[attr-defined]
-    with pytest.raises(DagDefinitionError, match="max_active_tis_per_dag"):
+    with pytest.raises(DagDefinitionError, match="Pool is not supported"):
         Pool(pool="etl", slots=4)
     dag_file = tmp_path / "pools.py"
     dag_file.write_text("from taskloom.models import DAG, Pool\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -12,11 +13,14 @@ from runtime_helpers import query
 from runtime_helpers import run_cli
 from runtime_helpers import task_states
 
+from taskloom import configuration
+from taskloom.exceptions import ConfigurationError
 from taskloom.exceptions import ExecutorLoadError
 from taskloom.executors import load_executor
 from taskloom.executors.base import BaseExecutor
 from taskloom.executors.local import LocalExecutor
 from taskloom.executors.sequential import SequentialExecutor
+from taskloom.utils.log import log_path
 
 CONTROL = str(DAGS / "control.py")
 BASIC = str(DAGS / "basic.py")
@@ -102,5 +106,152 @@ def test_local_executor_api_reports_dead_worker_directly() -> None:
             events = executor.sync(timeout=0.5)
         assert len(events) == 1
         assert executor._workers[0].process.is_alive()
+    finally:
+        executor.end(terminate=True)
+
+
+def test_local_worker_killed_before_starting_its_workload_runs_it_elsewhere() -> None:
+    """A worker that dies before it starts the workload sent to it (stopped, then killed)
+    does not have that workload reported as died: a fresh worker runs it."""
+    from taskloom.executors.base import Workload
+
+    executor = LocalExecutor(parallelism=1)
+    executor.start()
+    try:
+        worker = executor._workers[0].process
+        assert worker.pid is not None
+        os.kill(worker.pid, signal.SIGSTOP)
+        executor.queue(Workload("ghost", "run", "task", "/nonexistent/ghost.py"))
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.join(10)
+        events = []
+        deadline = time.monotonic() + 30
+        while not events and time.monotonic() < deadline:
+            events = executor.sync(timeout=0.5)
+        assert [(e.result, e.info.split(":")[0]) for e in events] == [(None, "could not start")]
+        assert executor._workers[0].process.pid != worker.pid
+    finally:
+        executor.end(terminate=True)
+
+
+TIMEOUTS = str(DAGS / "timeouts.py")
+
+
+@pytest.mark.parametrize("executor", ["local", "sequential"])
+def test_execution_timeout_kills_a_task_that_ignores_it(
+    executor: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A task that blocks SIGALRM (as one stuck in C code never sees it) is killed from
+    outside after execution_timeout + grace: failed, its on_failure_callback run with the
+    reason; an ordinary task still times out through SIGALRM; the run carries on."""
+    monkeypatch.setenv("TASKLOOM__CORE__EXECUTION_TIMEOUT_GRACE_SECONDS", "1")
+    started = time.monotonic()
+    code, out, _ = run_cli(capsys, "dags", "test", "timeouts", "-S", TIMEOUTS, "-x", executor)
+    elapsed = time.monotonic() - started
+    assert code == 0  # the run's one leaf, 'after', succeeded
+    assert task_states("timeouts") == {"stuck": "failed", "slow": "failed", "after": "success"}
+    # 1 s timeout + 1 s grace each (the sequential executor runs them one after the other),
+    # far from the tasks' 60 s sleep.
+    assert elapsed < 20, elapsed
+    killed = "killed: ran longer than its execution_timeout (0:00:01) and did not stop within 1 s"
+    assert f"task died: {killed}" in out
+    home = configuration.home()
+    stuck = json.loads((home / "failed-stuck.json").read_text())
+    assert "TaskProcessDiedError" in stuck["exception"]
+    assert killed in stuck["exception"]
+    slow = json.loads((home / "failed-slow.json").read_text())
+    assert "TaskloomTaskTimeout" in slow["exception"]
+    run_id = query("SELECT run_id FROM dag_run WHERE dag_id = 'timeouts'")[0][0]
+    assert "TaskloomTaskTimeout: task 'slow' ran longer than its execution_timeout" in (
+        log_path("timeouts", run_id, "slow", 1).read_text()
+    )
+    assert f"Task died: {killed}" in log_path("timeouts", run_id, "stuck", 1).read_text()
+
+
+def test_grace_setting_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TASKLOOM__CORE__EXECUTION_TIMEOUT_GRACE_SECONDS", "-1")
+    with pytest.raises(ConfigurationError, match="execution_timeout_grace_seconds must be"):
+        LocalExecutor()
+    monkeypatch.setenv("TASKLOOM__CORE__EXECUTION_TIMEOUT_GRACE_SECONDS", "soon")
+    with pytest.raises(ConfigurationError, match="must be a number"):
+        SequentialExecutor()
+
+
+def test_terminate_kills_the_running_task_and_drops_a_waiting_one() -> None:
+    """terminate() (a run that timed out) kills the worker running the task -- a fresh one
+    replaces it -- and drops a workload no worker has yet; sync() reports both as died."""
+    from datetime import UTC
+    from datetime import datetime
+
+    from taskloom import store
+    from taskloom.dag_processing import DagBag
+    from taskloom.executors.base import Workload
+    from taskloom.models import dagrun
+
+    bag = DagBag(TIMEOUTS)
+    conn = store.connect()
+    try:
+        dag = bag.dags["long_task"]
+        first = dagrun.create(
+            conn, dag, logical_date=datetime(2024, 1, 1, tzinfo=UTC), run_type="manual"
+        )
+        second = dagrun.create(
+            conn, dag, logical_date=datetime(2024, 1, 2, tzinfo=UTC), run_type="manual"
+        )
+    finally:
+        conn.close()
+    executor = LocalExecutor(parallelism=1)
+    executor.dags.update(bag.dags)
+    executor.start()
+    try:
+        running = Workload("long_task", first.run_id, "sleep", TIMEOUTS)
+        executor.queue(running)
+        waiting = Workload("long_task", second.run_id, "sleep", TIMEOUTS)
+        for n in range(2):  # fill the worker's prefetch, so the third waits in the executor
+            executor.queue(Workload("long_task", f"ghost-{n}", "sleep", TIMEOUTS))
+        executor.queue(waiting)
+        deadline = time.monotonic() + 30
+        while (
+            time.monotonic() < deadline
+            and query("SELECT state FROM task_instance WHERE run_id = ?", first.run_id)[0][0]
+            != "running"
+        ):
+            executor.sync(timeout=0.1)
+        worker = executor._workers[0].process
+        started = time.monotonic()
+        executor.terminate(waiting.key, "timed_out: test")
+        executor.terminate(running.key, "timed_out: test")
+        events = {}
+        while len(events) < 2 and time.monotonic() < deadline:
+            events.update({e.key: e for e in executor.sync(timeout=0.5)})
+        assert time.monotonic() - started < 10
+        assert (events[running.key].result, events[running.key].info) == (
+            None,
+            "killed: timed_out: test",
+        )
+        assert (events[waiting.key].result, events[waiting.key].info) == (
+            None,
+            "not started: timed_out: test",
+        )
+        assert not worker.is_alive()
+        assert executor._workers[0].process.is_alive()
+        assert waiting.key not in executor.running
+    finally:
+        executor.end(terminate=True)
+
+
+@pytest.mark.parametrize("make", [LocalExecutor, SequentialExecutor])
+def test_idle_sync_waits_instead_of_spinning(make: type[BaseExecutor]) -> None:
+    """With nothing queued, sync(timeout) waits the timeout (an idle scheduler's loop must
+    sleep, not spin and take the CPU of the schedulers that work) and reports nothing."""
+    executor = make(parallelism=1)
+    executor.start()
+    try:
+        started = time.monotonic()
+        assert executor.sync(timeout=0.3) == []
+        assert time.monotonic() - started >= 0.29
+        started = time.monotonic()
+        assert executor.sync(timeout=0.0) == []
+        assert time.monotonic() - started < 0.25
     finally:
         executor.end(terminate=True)

@@ -68,9 +68,9 @@ def backend() -> str:
 @pytest.fixture(scope="session")
 def metadata_db_server() -> Iterator[PostgresServer]:
     """The session's PostgreSQL server for metadata DBs (started on first use)."""
-    from taskloom_testing.postgres import running_server
+    from taskloom_testing.postgres import serve_postgres
 
-    with running_server() as server:
+    with serve_postgres() as server:
         yield server
 
 

@@ -246,8 +246,10 @@ def _external_server() -> PostgresServer | None:
 
 
 @contextmanager
-def running_server() -> Iterator[PostgresServer]:
-    """Start a server (or use the one ``TASKLOOM_TEST_POSTGRES_HOST`` names), stop it after."""
+def serve_postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server on 127.0.0.1 with a password-authenticated user while the block
+    runs, then stopped and deleted (or the external one the environment names).  Usable
+    outside pytest too: the benchmarks start theirs with it."""
     external = _external_server()
     if external is not None:
         yield external
@@ -263,7 +265,7 @@ def running_server() -> Iterator[PostgresServer]:
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """A PostgreSQL server on 127.0.0.1 with a password-authenticated user, for the session."""
-    with running_server() as server:
+    with serve_postgres() as server:
         yield server
 
 

@@ -35,6 +35,7 @@ CORE_COMMANDS: dict[str, str] = {
     "connections": "taskloom.cli.connections:connections_group",
     "dags": "taskloom.cli.dags:dags_group",
     "db": "taskloom.cli.db:db_group",
+    "pools": "taskloom.cli.pools:pools_group",
     "providers": "taskloom.cli.providers:providers_group",
     "rotate-fernet-key": "taskloom.cli.crypto:rotate_fernet_key_command",
     "scheduler": "taskloom.cli.scheduler:scheduler_command",

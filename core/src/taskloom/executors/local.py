@@ -5,6 +5,9 @@ message on a pipe, not a process start.  The executor supervises every worker: a
 worker that dies while it runs a task (segfault, ``os._exit``, the OOM killer's
 SIGKILL) is noticed through its process sentinel, its workload is reported as died --
 the scheduler fails that try and retries it -- and a fresh worker takes its place.
+A task that runs past its ``execution_timeout`` and the grace period without stopping
+(stuck in C code, or blocking SIGALRM) has its worker SIGKILLed the same way
+(:mod:`taskloom.executors.supervision`).
 Workers die with their parent (``PR_SET_PDEATHSIG`` on Linux, a parent check
 elsewhere), so a killed scheduler leaves no orphan running tasks.
 """
@@ -16,6 +19,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import time
 from collections import deque
 from dataclasses import dataclass
 from dataclasses import field
@@ -28,6 +32,7 @@ from typing import Any
 
 from taskloom.execution.workload import Event
 from taskloom.execution.workload import Workload
+from taskloom.executors import supervision
 from taskloom.executors.base import BaseExecutor
 
 if TYPE_CHECKING:
@@ -38,6 +43,10 @@ if TYPE_CHECKING:
 
 #: Seconds a worker waits for work before checking that its parent is still alive.
 _PARENT_CHECK_SECONDS = 1.0
+# What a worker shares with its supervisor (a shared array of doubles), by index: how many
+# workloads it started, and the running one's kill time (``time.monotonic()``, 0 for none)
+# and execution_timeout in seconds.
+_STARTED, _DEADLINE, _TIMEOUT = 0, 1, 2
 
 
 def _die_with_parent() -> None:
@@ -53,12 +62,19 @@ def _die_with_parent() -> None:
         pass
 
 
-def _worker_main(channel: Connection, dags: dict[str, DAG], parent_pid: int) -> None:
-    """Body of a worker process: run workloads from ``channel`` until told to stop."""
+def _worker_main(
+    channel: Connection, dags: dict[str, DAG], parent_pid: int, shared: Any, grace: float
+) -> None:
+    """Body of a worker process: run workloads from ``channel`` until told to stop.
+
+    :param shared: the array it shares with the supervisor (``_STARTED``, ...).
+    :param grace: seconds past a task's execution_timeout before the supervisor kills it.
+    """
     _die_with_parent()
     # Ctrl-C reaches the whole process group; the scheduler decides what workers do.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from taskloom.execution.worker import execute_workload
+    from taskloom.execution.worker import resolve_dag
 
     while True:
         if not channel.poll(_PARENT_CHECK_SECONDS):
@@ -71,10 +87,19 @@ def _worker_main(channel: Connection, dags: dict[str, DAG], parent_pid: int) -> 
             break
         if workload is None:
             break
+        shared[_STARTED] += 1
+        limit = None
+        with contextlib.suppress(Exception):  # execute_workload reports why it cannot start
+            resolve_dag(workload, dags)
+            limit = supervision.execution_timeout_seconds(workload, dags)
+        if limit is not None:
+            shared[_TIMEOUT] = limit
+            shared[_DEADLINE] = time.monotonic() + limit + grace
         try:
             reply: tuple[str, Any] = ("ok", execute_workload(workload, dags, cache_runs=True))
         except Exception as exc:  # noqa: BLE001 -- reported to the scheduler as a failed try
             reply = ("error", f"could not start: {type(exc).__name__}: {exc}")
+        shared[_DEADLINE] = 0.0  # before the reply: an expired deadline means no reply was sent
         channel.send(reply)
     channel.close()
     # Skip interpreter teardown: finalizers of objects inherited from the parent (its DB
@@ -95,18 +120,18 @@ _QUEUE_FACTOR = 8
 class _Worker:
     process: BaseProcess
     channel: Connection
-    #: Sent to the worker and not reported yet; the first one is running.
+    #: Shared with the worker: a ctypes array of doubles ``[_STARTED, _DEADLINE, _TIMEOUT]``.
+    shared: Any
+    #: Sent to the worker and not reported yet; the first one is running (if it started).
     assigned: deque[Workload] = field(default_factory=deque)
+    #: Replies received: the worker runs a workload while it started more than this.
+    done: int = 0
+    #: Why the supervisor killed the worker (execution_timeout overrun, or :meth:`terminate`).
+    killed: str = ""
 
-
-def _describe_death(exitcode: int | None) -> str:
-    if exitcode is not None and exitcode < 0:
-        try:
-            name = signal.Signals(-exitcode).name
-        except ValueError:
-            name = str(-exitcode)
-        return f"the worker process was killed by {name}"
-    return f"the worker process exited with status {exitcode} while running the task"
+    def overdue(self, now: float) -> bool:
+        deadline = self.shared[_DEADLINE]
+        return bool(deadline) and now >= deadline
 
 
 class LocalExecutor(BaseExecutor):
@@ -116,6 +141,10 @@ class LocalExecutor(BaseExecutor):
         super().__init__(parallelism)
         self._pending: deque[Workload] = deque()
         self._workers: list[_Worker] = []
+        #: Seconds past a task's execution_timeout before its worker is killed.
+        self.grace = supervision.grace_seconds()
+        #: Events of workloads :meth:`terminate` dropped before a worker got them.
+        self._dropped: list[Event] = []
         methods = multiprocessing.get_all_start_methods()
         # fork: workers inherit the DAGs the scheduler already parsed (no re-parse per worker).
         self._ctx: ForkContext | SpawnContext = multiprocessing.get_context(
@@ -134,15 +163,16 @@ class LocalExecutor(BaseExecutor):
     def _spawn(self) -> _Worker:
         parent_end, child_end = self._ctx.Pipe()
         dags = self.dags if self._ctx.get_start_method() == "fork" else {}
+        shared = self._ctx.RawArray("d", 3)
         process = self._ctx.Process(
             target=_worker_main,
-            args=(child_end, dags, os.getpid()),
+            args=(child_end, dags, os.getpid(), shared, self.grace),
             name="taskloom-worker",
             daemon=True,
         )
         process.start()
         child_end.close()
-        return _Worker(process, parent_end)
+        return _Worker(process, parent_end, shared)
 
     def queue(self, workload: Workload) -> None:
         """Accept a workload; it is sent to the next idle worker."""
@@ -168,15 +198,48 @@ class LocalExecutor(BaseExecutor):
                     with contextlib.suppress(OSError):
                         worker.channel.send(workload)
 
+    def terminate(self, key: TaskInstanceKey, reason: str) -> None:
+        """Kill the worker running ``key`` (a fresh one takes its place), or drop the
+        workload if no worker has it yet; either way :meth:`sync` reports it, as died.
+
+        A workload already sent ahead to a busy worker (``_PREFETCH``) is left to it: its
+        start is refused (the task instance is no longer queued)."""
+        for workload in self._pending:
+            if workload.key == key:
+                self._pending.remove(workload)
+                self.running.pop(key, None)
+                self._dropped.append(Event(key, None, f"not started: {reason}"))
+                return
+        for worker in self._workers:
+            if (
+                worker.assigned
+                and worker.assigned[0].key == key
+                and worker.shared[_STARTED] > worker.done
+                and worker.process.is_alive()
+            ):
+                worker.killed = f"killed: {reason}"
+                worker.process.kill()
+                worker.process.join()
+                return
+
     def sync(self, timeout: float = 0.0) -> list[Event]:
         """Collect finished workloads; replace workers that died, reporting their workloads."""
         self._dispatch()
+        dropped, self._dropped = self._dropped, []
         busy = [w for w in self._workers if w.assigned]
         if not busy:
-            return []
+            if not dropped:
+                # Nothing can end before the caller queues more: wait as asked, so an idle
+                # scheduler's loop sleeps instead of spinning (and taking CPU from others).
+                time.sleep(timeout)
+            return dropped
         waitables: list[Any] = [w.channel for w in busy] + [w.process.sentinel for w in busy]
+        deadlines = [w.shared[_DEADLINE] for w in busy if w.shared[_DEADLINE]]
+        if deadlines:
+            timeout = max(0.0, min(timeout, min(deadlines) - time.monotonic()))
         wait(waitables, timeout=timeout)
-        events: list[Event] = []
+        self._kill_overdue(busy)
+        events: list[Event] = dropped
         for index, worker in enumerate(self._workers):
             if worker.assigned and not self._collect(worker, events):
                 # The worker died: its running workload was reported; re-queue the
@@ -187,12 +250,22 @@ class LocalExecutor(BaseExecutor):
         self._dispatch()
         return events
 
+    def _kill_overdue(self, busy: list[_Worker]) -> None:
+        """SIGKILL the workers whose task overran its execution_timeout and the grace."""
+        now = time.monotonic()
+        for worker in busy:
+            if worker.overdue(now) and worker.process.is_alive():
+                worker.killed = supervision.killed_message(worker.shared[_TIMEOUT], self.grace)
+                worker.process.kill()
+                worker.process.join()
+
     def _collect(self, worker: _Worker, events: list[Event]) -> bool:
         """Append the worker's finished workloads to ``events``; return whether it is alive."""
         try:
             while worker.assigned and worker.channel.poll():
                 status, payload = worker.channel.recv()
                 workload = worker.assigned.popleft()
+                worker.done += 1
                 self.running.pop(workload.key, None)
                 events.append(
                     Event(workload.key, payload)
@@ -204,24 +277,12 @@ class LocalExecutor(BaseExecutor):
         if worker.process.is_alive():
             return True
         worker.process.join()
-        if worker.assigned:
+        if worker.assigned and worker.shared[_STARTED] > worker.done:
             workload = worker.assigned.popleft()
             self.running.pop(workload.key, None)
-            events.append(Event(workload.key, None, _describe_death(worker.process.exitcode)))
+            info = worker.killed or supervision.describe_death(worker.process.exitcode)
+            events.append(Event(workload.key, None, info))
         return False
-
-    def terminate(self, key: TaskInstanceKey, reason: str) -> None:
-        """Kill the worker running ``key`` (replaced in :meth:`sync`, which reports the
-        workload as died); drop ``key`` if no worker has it yet.  One sent ahead to a worker
-        is left to it: its start is refused (the task instance is no longer queued)."""
-        if any(w.key == key for w in self._pending):
-            self._pending = deque(w for w in self._pending if w.key != key)
-            self.running.pop(key, None)
-            return
-        for worker in self._workers:
-            if worker.assigned and worker.assigned[0].key == key:
-                worker.process.kill()
-                return
 
     def end(self, terminate: bool = False) -> None:
         """Stop the workers: let them finish their task, or kill them with ``terminate``."""
@@ -236,4 +297,5 @@ class LocalExecutor(BaseExecutor):
             worker.channel.close()
         self._workers = []
         self._pending.clear()
+        self._dropped.clear()
         self.running.clear()

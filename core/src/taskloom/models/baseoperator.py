@@ -45,6 +45,9 @@ if TYPE_CHECKING:
 Context = Mapping[str, Any]
 TaskCallback = Callable[[dict[str, Any]], object]
 
+#: The pool of tasks that name none (``taskloom.store.pools.DEFAULT_POOL``, spelled here so
+#: that defining a DAG imports no store module).
+DEFAULT_POOL: Final = "default_pool"
 #: Longest retry delay exponential backoff can reach without ``max_retry_delay``.
 MAX_RETRY_DELAY: Final = timedelta(days=1)
 
@@ -115,6 +118,18 @@ def _coerce_timedelta(value: timedelta | float | None, name: str, task_id: str) 
     raise TypeError(f"task {task_id!r}: {name} must be a timedelta or seconds, got {value!r}")
 
 
+def _check_pool(pool: str | None, task_id: str) -> str:
+    """``pool`` (``None``: the default pool), or a :class:`DagDefinitionError` naming the task."""
+    if pool is None or pool == DEFAULT_POOL:
+        return DEFAULT_POOL
+    from taskloom.store.pools import name_problem
+
+    problem = name_problem(pool)
+    if problem:
+        raise DagDefinitionError(f"task {task_id!r}: {problem}")
+    return pool
+
+
 class BaseOperator:
     """One task: subclasses implement :meth:`execute`.
 
@@ -130,8 +145,9 @@ class BaseOperator:
     :param on_failure_callback: called with the context when the task fails.
     :param on_success_callback: called with the context when the task succeeds.
     :param on_retry_callback: called with the context when a try fails and a retry follows.
-    :param pool: name of a pool; recorded only (taskloom has no pools yet, so it limits
-        nothing: use ``max_active_tis_per_dag`` or the DAG's ``max_active_tasks``).
+    :param pool: the pool whose slots the task takes while it is queued or running
+        (default ``default_pool``); create pools with ``taskloom pools set NAME SLOTS``.
+    :param pool_slots: how many slots of ``pool`` the task takes (a whole number >= 1).
     :param max_active_tis_per_dag: at most this many runs of this task at once, over all
         runs of the DAG.
     :param task_concurrency: deprecated 1.x spelling of ``max_active_tis_per_dag``.
@@ -178,7 +194,7 @@ class BaseOperator:
         email: str | Iterable[str] | None = None,
         email_on_failure: bool = True,
         email_on_retry: bool = False,
-        pool: str | None = None,
+        pool: str | None = DEFAULT_POOL,
         pool_slots: int = 1,
         max_active_tis_per_dag: int | None = None,
         task_concurrency: int | None = None,
@@ -231,7 +247,11 @@ class BaseOperator:
         self.email = [email] if isinstance(email, str) else list(email or [])
         self.email_on_failure = email_on_failure
         self.email_on_retry = email_on_retry
-        self.pool = pool
+        self.pool: str = _check_pool(pool, task_id)
+        if not isinstance(pool_slots, int) or isinstance(pool_slots, bool) or pool_slots < 1:
+            raise DagDefinitionError(
+                f"task {task_id!r}: pool_slots must be a whole number >= 1, got {pool_slots!r}"
+            )
         self.pool_slots = pool_slots
         if task_concurrency is not None:
             warnings.warn(

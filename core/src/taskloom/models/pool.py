@@ -1,9 +1,10 @@
-"""Pool: refused, with what to use instead.
+"""Pool: the 1.x ORM model, refused, with what to use instead.
 
-taskloom has no pools yet: an operator's ``pool=`` is accepted and recorded but limits
-nothing.  Concurrency is limited per DAG (``max_active_tasks``) and per task
-(``max_active_tis_per_dag``), so a 1.x file that manages pools fails when it is loaded
-rather than silently running without its limit.
+A 1.x DAG file made pools by adding ``Pool`` rows through an ORM session; taskloom has no
+ORM.  Pools are rows of the metadata DB managed with ``taskloom pools set|get|list|delete``
+(:mod:`taskloom.store.pools`), and operators take ``pool=`` and ``pool_slots=``.  So a
+1.x file that manages pools fails when it is loaded rather than silently running without
+its limit.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ class Pool:
 
     #: ``taskloom compat check`` reports a name carrying this as a blocker, with this text.
     __taskloom_refused__: ClassVar[str] = (
-        "Pool is not supported: taskloom has no pools yet; limit concurrency with "
-        "DAG(max_active_tasks=...) or an operator's max_active_tis_per_dag=..."
+        "Pool is not supported: DAG files cannot create pools; create one with "
+        "`taskloom pools set NAME SLOTS` and pass pool='NAME' to the operators that use it"
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

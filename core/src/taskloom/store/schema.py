@@ -18,9 +18,12 @@ from typing import NamedTuple
 
 from taskloom.exceptions import DatabaseSchemaError
 from taskloom.store import backends
+from taskloom.store import pools
 from taskloom.store.connection import Connection
 from taskloom.store.url import Dialect
 
+#: The version that creates ``default_pool``, sized then by a setting (:mod:`.pools`).
+_POOLS_CREATED = 3
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _CREATE_TABLE = re.compile(r"CREATE TABLE (?:IF NOT EXISTS )?(\w+)", re.IGNORECASE)
 
@@ -105,6 +108,8 @@ def migrate(
                 continue
             for statement in statements(migration.sql):
                 conn.execute(statement)
+            if migration.version == _POOLS_CREATED:
+                pools.size_default_pool(conn)
             backend.set_schema_version(conn, migration.version)
         applied.append(migration.name)
         if on_applied is not None:
