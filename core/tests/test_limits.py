@@ -12,8 +12,6 @@ from runtime_helpers import query
 from runtime_helpers import run_cli
 from runtime_helpers import task_states
 
-from taskloom import store
-
 LIMITS = str(DAGS / "limits.py")
 
 
@@ -41,22 +39,11 @@ def _run_once(capsys: pytest.CaptureFixture[str], dag_id: str) -> None:
     assert code == 0, err
 
 
-def _set_pool(name: str, slots: int) -> None:
-    conn = store.connect()
-    try:
-        conn.execute(
-            "INSERT INTO slot_pool(pool, slots) VALUES (?, ?) "
-            "ON CONFLICT(pool) DO UPDATE SET slots = excluded.slots",
-            (name, slots),
-        )
-    finally:
-        conn.close()
-
-
 def test_a_pool_of_three_slots_never_runs_more_than_three(
     capsys: pytest.CaptureFixture[str], taskloom_home: Path
 ) -> None:
-    _set_pool("three", 3)
+    code, _, err = run_cli(capsys, "pools", "set", "three", "3")
+    assert code == 0, err
     _run_once(capsys, "pooled")
     assert set(task_states("pooled", "r1").values()) == {"success"}
     times = taskloom_home / "pooled.times"
@@ -79,7 +66,7 @@ def test_a_task_naming_a_missing_pool_fails_and_says_how_to_fix_it(
     assert task_states("no_pool", "r1") == {"orphan": "failed"}
     code, out, _ = run_cli(capsys, "tasks", "logs", "no_pool", "orphan", "r1")
     assert code == 0
-    assert "names the pool 'missing_pool', which does not exist" in out
+    assert "pool missing_pool does not exist" in out
     assert "taskloom pools set missing_pool <slots>" in out
 
 

@@ -39,7 +39,6 @@ from taskloom.jobs.run_state import parse_next_try
 from taskloom.models import dagrun as dagrun_model
 from taskloom.models.taskinstance import TaskInstanceKey
 from taskloom.store import scheduling
-from taskloom.store.scheduling import DEFAULT_POOL
 from taskloom.utils.dates import utcnow
 from taskloom.utils.trigger_rule import Decision
 
@@ -270,7 +269,7 @@ class DagRunLoop:
                     self.conn,
                     [
                         (
-                            task.pool or DEFAULT_POOL,
+                            task.pool,
                             task.pool_slots,
                             task.queue,
                             now,
@@ -302,11 +301,11 @@ class DagRunLoop:
         slots, used, active = scheduling.admission_counts(
             self.conn,
             [rs.run.dag_id for rs, _ in tasks],
-            [task.pool or DEFAULT_POOL for _, task in tasks],
+            [task.pool for _, task in tasks],
         )
         admitted, deferred = [], []
         for rs, task in tasks:
-            pool, dag = task.pool or DEFAULT_POOL, rs.dag
+            pool, dag = task.pool, rs.dag
             if pool not in slots:
                 self._fail_without_pool(rs, task.task_id, pool)
             elif (
@@ -323,10 +322,11 @@ class DagRunLoop:
         return admitted
 
     def _fail_without_pool(self, rs: RunState, task_id: str, pool: str) -> None:
+        from taskloom.store.pools import missing_pool_message
+
         message = (
-            f"task {task_id} of run {rs.run.run_id} of {rs.run.dag_id} names the pool {pool!r}, "
-            f"which does not exist; create it with `taskloom pools set {pool} <slots>` "
-            "(or fix the task's pool=), then clear the task"
+            f"task {task_id} of run {rs.run.run_id} of {rs.run.dag_id} cannot run: "
+            f"{missing_pool_message(pool)} (or fix the task's pool=), then clear the task"
         )
         log.error("%s", message)
         rs.set_state(task_id, "failed")

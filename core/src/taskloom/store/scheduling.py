@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from taskloom.store import pools as pool_store
 from taskloom.store.connection import Connection
 from taskloom.store.jobs import JobRow
 from taskloom.utils.dates import utcnow
-
-#: The pool of tasks that name none (created by migration 0003).
-DEFAULT_POOL = "default_pool"
 
 
 def _skip_locked(conn: Connection) -> str:
@@ -113,7 +111,7 @@ def admission_counts(
     or a DAG's ``max_active_tasks`` together.
     """
     dag_ids, pools = sorted(set(dag_ids)), sorted(set(pools))
-    dag_marks, pool_marks = ", ".join("?" * len(dag_ids)), ", ".join("?" * len(pools))
+    dag_marks = ", ".join("?" * len(dag_ids))
     if conn.dialect == "postgresql":
         if dag_ids:
             conn.execute(
@@ -122,31 +120,10 @@ def admission_counts(
             )
         if pools:
             conn.execute(
-                f"SELECT pool FROM slot_pool WHERE pool IN ({pool_marks}) ORDER BY pool FOR UPDATE",
+                f"SELECT pool FROM slot_pool WHERE pool IN ({', '.join('?' * len(pools))}) "
+                "ORDER BY pool FOR UPDATE",
                 pools,
             )
-    slots = (
-        {
-            row[0]: int(row[1])
-            for row in conn.execute(
-                f"SELECT pool, slots FROM slot_pool WHERE pool IN ({pool_marks})", pools
-            )
-        }
-        if pools
-        else {}
-    )
-    used = (
-        {
-            row[0]: int(row[1])
-            for row in conn.execute(
-                "SELECT pool, coalesce(sum(pool_slots), 0) FROM task_instance "
-                f"WHERE state IN ('queued', 'running') AND pool IN ({pool_marks}) GROUP BY pool",
-                pools,
-            )
-        }
-        if pools
-        else {}
-    )
     active = (
         {
             row[0]: int(row[1])
@@ -159,7 +136,7 @@ def admission_counts(
         if dag_ids
         else {}
     )
-    return slots, used, active
+    return pool_store.slots(conn, pools), pool_store.occupied_slots(conn, pools), active
 
 
 def mark_queued(
