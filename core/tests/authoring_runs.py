@@ -70,6 +70,7 @@ def _run(
     loop = DagRunLoop(conn, SequentialExecutor())
     loop.add_run(dag, run)
     loop.run_until_done(poll=0.01)
+    loop.close()
     states = {ti.task_id: ti.state for ti in taskinstance.for_run(conn, dag.dag_id, run.run_id)}
     final = dagrun.get(conn, dag.dag_id, run.run_id).state
     return RunResult(dag, run.run_id, final, states)

@@ -39,6 +39,7 @@ def test_cleared_task_of_an_active_run_runs_again() -> None:
         )
     assert loop.refresh() == 1
     loop.run_until_done()
+    loop.close()
     assert task_states("xcom_flow", run.run_id) == {"produce": "success", "consume": "success"}
     assert (
         conn.execute("SELECT try_number FROM task_instance WHERE task_id = 'produce'").fetchone()[0]
@@ -86,6 +87,7 @@ def test_an_adopted_run_reruns_queued_tasks_and_fails_dead_tries(
     loop = DagRunLoop(conn, SequentialExecutor())
     loop.add_run(dag, run)
     loop.run_until_done()
+    loop.close()
     rows = {
         r[0]: (r[1], r[2])
         for r in conn.execute("SELECT task_id, state, try_number FROM task_instance")
