@@ -21,14 +21,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from runtime_helpers import DAGS
 
 from taskloom_testing.postgres import PostgresServer
 from taskloom_testing.postgres import postgres_server  # noqa: F401  (fixture)
 
 RUNS = 500
 TASKS = 20
-DAG_FILE = DAGS / "side_by_side.py"
+DAG_FILE = Path(__file__).parent / "dags" / "side_by_side.py"
 
 
 @pytest.fixture
