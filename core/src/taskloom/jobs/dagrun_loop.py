@@ -185,14 +185,14 @@ class DagRunLoop:
                 len(orphans),
                 ", ".join(sorted(orphans)),
             )
-        state = RunState(dag, run, states)
-        self.runs[state.key] = state
-        self._watched.update((state.key, task_id) for task_id in running)
+        run_state = RunState(dag, run, states)
+        self.runs[run_state.key] = run_state
+        self._watched.update((run_state.key, task_id) for task_id in running)
         if running:
             self._last_watch = 0.0  # look at them on the next step
         for when, task_id in waits:
-            heapq.heappush(self._waiting, (when, state.key, task_id))
-        return state
+            heapq.heappush(self._waiting, (when, run_state.key, task_id))
+        return run_state
 
     def close(self) -> None:
         """End the loop's own job (a job given to it is its owner's to end)."""
@@ -353,7 +353,11 @@ class DagRunLoop:
         if result is None:
             from taskloom.execution.task_runner import TaskRunResult
 
-            state, next_try, try_number = self._fail_dead_try(rs, task_id, event.info)
+            dead_state, next_try, try_number = self._fail_dead_try(rs, task_id, event.info)
+            if dead_state is None:  # cleared meanwhile: decided again
+                rs.set_state(task_id, None)
+                return 1
+            state = dead_state
             result = TaskRunResult(
                 state, try_number, next_try_at=next_try, error=f"task died: {event.info}"
             )
@@ -397,19 +401,23 @@ class DagRunLoop:
                     continue  # failed below, as stale
                 changes += self._apply(rs, task_id, state, row)
         for dag_id, run_id, task_id in sorted(stale):
-            rs = self.runs.get((dag_id, run_id))
-            if rs is None or TaskInstanceKey(dag_id, run_id, task_id) in self.executor.running:
+            stale_rs = self.runs.get((dag_id, run_id))
+            if (
+                stale_rs is None
+                or TaskInstanceKey(dag_id, run_id, task_id) in self.executor.running
+            ):
                 continue  # a tracked workload: its executor reports how it ends
-            self._watched.discard((rs.key, task_id))
+            self._watched.discard((stale_rs.key, task_id))
             info = (
                 f"its process stopped heartbeating for over {heartbeat.timeout():g} s "
                 "(killed, out of memory, or its machine went away)"
             )
-            state, next_try, _ = self._fail_dead_try(rs, task_id, info)
-            rs.set_state(task_id, state)
+            state, next_try, _ = self._fail_dead_try(stale_rs, task_id, info)
+            stale_rs.set_state(task_id, state)
             if state in ("up_for_retry", "up_for_reschedule"):
-                heapq.heappush(self._waiting, (next_try or utcnow(), rs.key, task_id))
-            self._notify(rs, task_id, state, None)
+                heapq.heappush(self._waiting, (next_try or utcnow(), stale_rs.key, task_id))
+            if state is not None:
+                self._notify(stale_rs, task_id, state, None)
             changes += 1
         return changes
 
@@ -484,8 +492,12 @@ class DagRunLoop:
 
     def _fail_dead_try(
         self, rs: RunState, task_id: str, info: str
-    ) -> tuple[str, datetime | None, int]:
-        """A workload ended without reporting: fail its try (retrying if tries are left)."""
+    ) -> tuple[str | None, datetime | None, int]:
+        """A workload ended without reporting: fail its try (retrying if tries are left).
+
+        :returns: the task instance's state, try number and next try time; the state is
+            ``None`` if it was cleared meanwhile (it is decided again).
+        """
         key = (rs.run.dag_id, rs.run.run_id, task_id)
         state, try_number, max_tries, next_try = scheduling.try_of(self.conn, key)
         if state not in ("queued", "running"):

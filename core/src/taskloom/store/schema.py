@@ -61,7 +61,8 @@ def tables(dialect: Dialect) -> list[str]:
 
 def current_version(conn: Connection) -> int:
     """The schema version of the open DB (0 for an empty one)."""
-    return backends.of(conn.url).schema_version(conn)
+    version: int = backends.of(conn.url).schema_version(conn)
+    return version
 
 
 def statements(sql: str) -> list[str]:
