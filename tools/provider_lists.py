@@ -56,12 +56,24 @@ def expected_install_hints(meta: dict[str, dict]) -> dict[str, str]:
     }
 
 
+def expected_log_schemes(meta: dict[str, dict]) -> dict[str, str]:
+    return {
+        scheme: f"taskloom-provider-{pid}"
+        for pid, doc in meta.items()
+        for scheme in doc.get("log_handlers", {})
+    }
+
+
 def check_install_hints(meta: dict[str, dict], source: str) -> list[str]:
-    found = _assigned(source, "KNOWN_CONNECTION_TYPES")
-    want = expected_install_hints(meta)
-    if found != want:
-        return [f"{INSTALL_HINTS}: KNOWN_CONNECTION_TYPES is {found}, the providers declare {want}"]
-    return []
+    problems = []
+    for name, want in (
+        ("KNOWN_CONNECTION_TYPES", expected_install_hints(meta)),
+        ("KNOWN_LOG_SCHEMES", expected_log_schemes(meta)),
+    ):
+        found = _assigned(source, name)
+        if found != want:
+            problems.append(f"{INSTALL_HINTS}: {name} is {found}, the providers declare {want}")
+    return problems
 
 
 def check_extras(meta: dict[str, dict], pyproject: str) -> list[str]:

@@ -24,6 +24,15 @@ def test_a_new_connection_type_without_an_install_hint_fails() -> None:
     assert "timescale" in problems[0]
 
 
+def test_a_new_log_scheme_without_an_install_hint_fails() -> None:
+    meta = provider_lists.metadata()
+    meta["postgres"]["log_handlers"] = {"pgstore": "taskloom.providers.postgres.log.Handler"}
+    problems = provider_lists.check_install_hints(meta, _text(provider_lists.INSTALL_HINTS))
+    assert len(problems) == 1
+    assert "KNOWN_LOG_SCHEMES" in problems[0]
+    assert "pgstore" in problems[0]
+
+
 def test_a_new_provider_without_extra_or_tox_envs_fails() -> None:
     meta = {**provider_lists.metadata(), "kafka": {"connection_types": {}}}
     extras = provider_lists.check_extras(meta, _text("core/pyproject.toml"))

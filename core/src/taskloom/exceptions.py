@@ -152,6 +152,11 @@ class TaskNotFoundError(NotFoundError):
     """The DAG (or one run of it) has no task with this id."""
 
 
+class TaskLogHandlerError(TaskloomError):
+    """A remote task log handler could not store or read a log (a missing bucket, refused
+    credentials); the message names the place and the reason, never a secret."""
+
+
 class ExecutorLoadError(TaskloomError):
     """The setting ``[core] executor`` names an executor taskloom cannot load."""
 

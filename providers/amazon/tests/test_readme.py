@@ -118,3 +118,22 @@ def test_secrets_backend_examples_are_valid() -> None:
     assert len(secrets) == 2
     types = [Connection.from_text(secret, conn_id="example").conn_type for secret in secrets]
     assert types == ["postgres", "http"]
+
+
+def test_task_log_example_is_what_the_handler_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's logging settings pick the S3 handler, its bucket, prefix and connection."""
+    from taskloom.utils.log.remote import remote_handler
+
+    values = dict(EXPORTS)
+    for name in (
+        "TASKLOOM__LOGGING__REMOTE_BASE_LOG_FOLDER",
+        "TASKLOOM__LOGGING__REMOTE_LOG_CONN_ID",
+    ):
+        monkeypatch.setenv(name, values[name])
+    handler = remote_handler()
+    assert type(handler).__name__ == "S3TaskLogHandler"
+    assert (handler.bucket, handler.prefix, handler.conn_id) == (  # type: ignore[attr-defined]
+        "my-log-bucket",
+        "taskloom/logs/",
+        "aws_logs",
+    )

@@ -98,6 +98,10 @@ def info_command(provider_id: str, output: str) -> None:
             )
             for key in ("hooks", "operators", "sensors", "secrets_backends", "executors"):
                 record[key] = ", ".join(record[key]) or "-"
+            if "log_handlers" in record:
+                record["log_handlers"] = ", ".join(
+                    f"{scheme}: {path}" for scheme, path in record["log_handlers"].items()
+                )
         record = {key: value for key, value in record.items() if value not in ("", None)}
     render_one(record, output)
 

@@ -257,18 +257,20 @@ def logs_command(
 ) -> None:
     """Print the log of TASK_ID in RUN (run id or logical date; default: the latest run)."""
     from taskloom import store
-    from taskloom.utils.log import attempts
-    from taskloom.utils.log import log_path
+    from taskloom.utils.log import log_attempts
+    from taskloom.utils.log import read_log
+    from taskloom.utils.log import where_looked
 
     conn = store.connect()
     try:
         found = find_run(conn, dag_id, run)
     finally:
         conn.close()
-    tries = attempts(dag_id, found.run_id, task_id)
+    tries = log_attempts(dag_id, found.run_id, task_id)
     if not tries:
         raise NotFoundError(
-            f"no log for task {task_id!r} in run {found.run_id!r} of DAG {dag_id!r} (it has not run yet, or the id is wrong)"
+            f"no log for task {task_id!r} in run {found.run_id!r} of DAG {dag_id!r} (it has not "
+            f"run yet, or the id is wrong); looked in {where_looked(dag_id, found.run_id, task_id)}"
         )
     if try_number is not None and try_number not in tries:
         raise click.BadParameter(
@@ -279,9 +281,7 @@ def logs_command(
     for number in selected:
         if len(selected) > 1:
             click.echo(f"--- try {number} ---")
-        click.echo(
-            log_path(dag_id, found.run_id, task_id, number).read_text(encoding="utf-8"), nl=False
-        )
+        click.echo(read_log(dag_id, found.run_id, task_id, number), nl=False)
 
 
 @tasks_group.command("clear")

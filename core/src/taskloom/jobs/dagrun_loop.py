@@ -522,7 +522,10 @@ class DagRunLoop:
 
         log.error("task %s of run %s died: %s; marked %s", task_id, rs.run.run_id, info, new_state)
         try:
-            writer = TaskLogWriter(rs.run.dag_id, rs.run.run_id, task_id, max(try_number, 1))
+            # resume: the try's own log may be only in the remote store (another machine).
+            writer = TaskLogWriter(
+                rs.run.dag_id, rs.run.run_id, task_id, max(try_number, 1), resume=True
+            )
         except OSError as exc:
             log.error("cannot write the log of task %s of run %s: %s", task_id, rs.run.run_id, exc)
             return new_state, when, try_number

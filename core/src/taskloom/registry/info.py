@@ -170,6 +170,9 @@ class ProviderInfo(NamedTuple):
     #: ``requests.auth.AuthBase`` classes that ``HttpHook`` may build from a connection's
     #: ``auth_type`` extra (no other dotted path is imported from a connection).
     http_auth_types: tuple[str, ...] = ()
+    #: URL scheme of ``[logging] remote_base_log_folder`` -> dotted path of the
+    #: :class:`~taskloom.utils.log.TaskLogHandler` subclass that stores task logs there.
+    log_handlers: Mapping[str, str] = _EMPTY
     #: A declarative manifest run by taskloom-declarative, with no Python module.
     manifest_only: bool = False
     #: A manifest-only provider's streams (read from its manifest).
@@ -184,6 +187,7 @@ class ProviderInfo(NamedTuple):
             names.extend((kind, module) for module in getattr(self, kind))
         for kind in ("secrets_backends", "executors", "http_auth_types"):
             names.extend((kind, path) for path in getattr(self, kind))
+        names.extend(("log_handlers", path) for path in self.log_handlers.values())
         return names
 
     def to_dict(self) -> dict[str, Any]:
@@ -201,6 +205,8 @@ class ProviderInfo(NamedTuple):
             data[kind] = list(getattr(self, kind))
         if self.http_auth_types:
             data["http_auth_types"] = list(self.http_auth_types)
+        if self.log_handlers:
+            data["log_handlers"] = dict(self.log_handlers)
         if self.manifest_only:
             data["manifest_only"] = True
             data["streams"] = list(self.streams)
@@ -291,6 +297,7 @@ def build_provider_info(data: Mapping[str, Any]) -> ProviderInfo:
         secrets_backends=tuple(data.get("secrets_backends", ())),
         executors=tuple(data.get("executors", ())),
         http_auth_types=tuple(data.get("http_auth_types", ())),
+        log_handlers=MappingProxyType(dict(data.get("log_handlers", {}))),
         manifest_only=bool(data.get("manifest_only", False)),
         streams=tuple(data.get("streams", ())),
     )

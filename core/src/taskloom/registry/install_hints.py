@@ -24,6 +24,10 @@ KNOWN_CONNECTION_TYPES: Final[Mapping[str, str]] = MappingProxyType(
     }
 )
 
+#: URL schemes of ``[logging] remote_base_log_folder`` that the in-repo providers store task
+#: logs at (their ``log_handlers``), for the same kind of hint.
+KNOWN_LOG_SCHEMES: Final[Mapping[str, str]] = MappingProxyType({"s3": "taskloom-provider-amazon"})
+
 #: Provider ids kept in taskloom's repository (``pip install taskloom-provider-<id>``).
 KNOWN_PROVIDERS: Final[frozenset[str]] = frozenset(
     distribution.removeprefix("taskloom-provider-")

@@ -34,6 +34,7 @@ from taskloom.registry.info import METADATA_FILE
 from taskloom.registry.info import ConnectionTypeInfo
 from taskloom.registry.info import ProviderInfo
 from taskloom.registry.install_hints import KNOWN_CONNECTION_TYPES
+from taskloom.registry.install_hints import KNOWN_LOG_SCHEMES
 from taskloom.registry.locate import PROVIDER_NAMESPACE
 from taskloom.registry.manifest import DECLARATIVE_HOOK
 from taskloom.registry.status import Problem
@@ -74,6 +75,8 @@ class ProviderRegistry:
         self._load_failures: set[str] = set()
         #: package_dir -> its resolved form, for :meth:`provider_for_file`.
         self._real_dirs: dict[str, str] = {}
+        #: URL scheme -> id of the usable provider whose ``log_handlers`` serves it.
+        self._log_schemes: dict[str, str] = {}
 
     # --- building ---------------------------------------------------------------------
 
@@ -136,7 +139,17 @@ class ProviderRegistry:
                         f"URI scheme {scheme!r} of conn_type {conn_info.conn_type!r} ({status.label}) "
                         f"already means conn_type {other_type!r} ({other.label})",
                     )
+        for scheme in info.log_handlers:
+            owner = self._log_schemes.get(scheme)
+            if owner is not None:
+                raise DuplicateProviderError(
+                    info.id,
+                    f"log handler scheme {scheme!r} of {status.label} is already served by "
+                    f"{self._providers[owner].label}",
+                )
         self._providers[info.id] = status
+        for scheme in info.log_handlers:
+            self._log_schemes[scheme] = info.id
         for conn_type, conn_info in info.connection_types.items():
             self._claims.setdefault(conn_type, {})[info.id] = conn_info
             self._resolve(conn_type)
@@ -172,6 +185,9 @@ class ProviderRegistry:
 
     def _withdraw(self, provider_id: str) -> None:
         """Take ``provider_id``'s declarations out (it became unusable) and re-decide their types."""
+        for scheme, owner in list(self._log_schemes.items()):
+            if owner == provider_id:
+                del self._log_schemes[scheme]
         for conn_type, claims in list(self._claims.items()):
             if claims.pop(provider_id, None) is not None:
                 if not claims:
@@ -462,6 +478,54 @@ class ProviderRegistry:
             if status.state is ProviderState.OK and status.info is not None
             for path in status.info.http_auth_types
         )
+
+    def log_handler_class(self, scheme: str) -> type:
+        """Import and return the task log handler class that a usable provider declares for
+        ``scheme`` (``log_handlers`` in its ``provider.json``); imports only that class's module.
+
+        :raises ProviderNotFoundError: if no usable provider declares ``scheme``, naming the
+            distribution to install when it is known.
+        :raises ProviderLoadError: (from the import error) if the class cannot be imported;
+            the provider is then marked ``broken``.
+        """
+        owner = self._log_schemes.get(scheme)
+        if owner is None:
+            raise self._unknown_log_scheme(scheme)
+        info = self.get(owner)
+        path = info.log_handlers[scheme]
+        try:
+            handler = import_string(path)
+            if not isinstance(handler, type):
+                raise TypeError(f"{path} is a {type(handler).__name__}, not a class")
+        except Exception as exc:
+            raise self._load_error(owner, f"log handler {path}", exc) from exc
+        return handler
+
+    def _unknown_log_scheme(self, scheme: str) -> ProviderNotFoundError:
+        for status in self.providers():
+            if status.info is not None and scheme in status.info.log_handlers:
+                message = (
+                    f"remote task logs at {scheme}:// URLs are stored by provider "
+                    f"{status.provider_id!r} ({status.label}), which is {status.state}: {status.reason}"
+                )
+                if status.fix:
+                    message += f"; fix: {status.fix}"
+                return ProviderNotFoundError(status.provider_id, message)
+        known = ", ".join(sorted(self._log_schemes)) or "none"
+        message = (
+            f"no installed provider stores task logs at {scheme}:// URLs (known schemes: {known})"
+        )
+        distribution = KNOWN_LOG_SCHEMES.get(scheme)
+        if distribution is not None:
+            message += f"; install the provider that does: pip install {distribution}"
+            provider_id = distribution.removeprefix("taskloom-provider-")
+        else:
+            message += (
+                "; install the provider distribution that adds it, or fix the setting "
+                "[logging] remote_base_log_folder"
+            )
+            provider_id = scheme
+        return ProviderNotFoundError(provider_id, message)
 
     def hook_class(self, conn_type: str) -> type:
         """Import and return the hook class of ``conn_type``; imports only that hook's module.

@@ -10,12 +10,16 @@ import logging
 import os
 import re
 import time
+from collections.abc import Iterable
 from collections.abc import Iterator
 from pathlib import Path
 
 from taskloom import configuration
+from taskloom.utils.log.remote import RemoteLogCopy
+from taskloom.utils.log.remote import remote_base_url
 
 _FORMAT = "[%(asctime)s] %(levelname)s - %(message)s"
+remote_log = logging.getLogger("taskloom.task")
 _ATTEMPT = re.compile(r"^attempt=(\d+)\.log$")
 
 
@@ -79,17 +83,25 @@ def log_path(dag_id: str, run_id: str, task_id: str, attempt: int) -> Path:
     return Path(_log_file(dag_id, run_id, task_id, attempt))
 
 
+def task_folder(dag_id: str, run_id: str, task_id: str) -> str:
+    """The folder of one task instance's logs, relative to the log root (``/``-separated):
+    the same on every machine, locally and for a remote handler."""
+    return (
+        f"dag_id={encode_component(dag_id)}/run_id={encode_component(run_id)}"
+        f"/task_id={encode_component(task_id)}"
+    )
+
+
+def relative_log_path(dag_id: str, run_id: str, task_id: str, attempt: int) -> str:
+    """The log of try ``attempt`` relative to the log root: ``<task_folder>/attempt=<n>.log``."""
+    return f"{task_folder(dag_id, run_id, task_id)}/attempt={attempt}.log"
+
+
 def _log_file(dag_id: str, run_id: str, task_id: str, attempt: int) -> str:
     root = _base_folder(
         os.environ.get("TASKLOOM_HOME"), os.environ.get("TASKLOOM__LOGGING__BASE_LOG_FOLDER")
     )
-    return os.path.join(
-        root,
-        f"dag_id={encode_component(dag_id)}",
-        f"run_id={encode_component(run_id)}",
-        f"task_id={encode_component(task_id)}",
-        f"attempt={attempt}.log",
-    )
+    return os.path.join(root, *relative_log_path(dag_id, run_id, task_id, attempt).split("/"))
 
 
 def attempts(dag_id: str, run_id: str, task_id: str) -> list[int]:
@@ -97,8 +109,12 @@ def attempts(dag_id: str, run_id: str, task_id: str) -> list[int]:
     folder = log_path(dag_id, run_id, task_id, 1).parent
     if not folder.is_dir():
         return []
-    found = [int(m.group(1)) for p in folder.iterdir() if (m := _ATTEMPT.match(p.name))]
-    return sorted(found)
+    return attempt_numbers(p.name for p in folder.iterdir())
+
+
+def attempt_numbers(names: Iterable[str]) -> list[int]:
+    """The try numbers of the log file names among ``names`` (``attempt=<n>.log``), sorted."""
+    return sorted({int(m.group(1)) for name in names if (m := _ATTEMPT.match(name))})
 
 
 def redact(text: str) -> str:
@@ -168,9 +184,20 @@ class TaskLogWriter:
     The logger is not registered with :mod:`logging`'s manager, so ten thousand task
     tries leave no loggers behind; :meth:`close` releases the file.  Every record passes
     the secrets masker's filter before it is formatted.
+
+    With ``[logging] remote_base_log_folder`` set, the file is also copied through that
+    URL's handler (:mod:`taskloom.utils.log.remote`): in chunks while the try runs, whole
+    on :meth:`close`.  Only the file's bytes are uploaded, so what is masked locally is
+    masked remotely.
+
+    :param resume: add to the try's log instead of starting it (the scheduler's note on a
+        try whose process died): a log that is only in the remote store is fetched first,
+        so the final upload keeps what the task wrote on its own machine.
     """
 
-    def __init__(self, dag_id: str, run_id: str, task_id: str, attempt: int) -> None:
+    def __init__(
+        self, dag_id: str, run_id: str, task_id: str, attempt: int, *, resume: bool = False
+    ) -> None:
         path = _log_file(dag_id, run_id, task_id, attempt)
         folder = os.path.dirname(path)
         try:
@@ -180,6 +207,12 @@ class TaskLogWriter:
         except FileNotFoundError:
             configuration.make_private_dirs(folder)
         self.path = Path(path)
+        self._remote: RemoteLogCopy | None = None
+        remote_problem = None
+        if remote_base_url() is not None:
+            remote_problem = self._start_remote(
+                relative_log_path(dag_id, run_id, task_id, attempt), resume
+            )
         self.logger = logging.Logger(f"taskloom.task.{dag_id}.{task_id}", logging.INFO)
         self._handler = _TaskFileHandler(self.path, encoding="utf-8")
         self._handler.setFormatter(logging.Formatter(_FORMAT))
@@ -188,6 +221,42 @@ class TaskLogWriter:
             self._handler.addFilter(masker)
         self.logger.addHandler(self._handler)
         self.logger.propagate = False
+        if remote_problem is not None:  # no task code runs yet: the line goes to each log once
+            remote_log.error("%s", remote_problem)
+            self.logger.error("%s", remote_problem)
+
+    def _start_remote(self, relative_path: str, resume: bool) -> str | None:
+        """Set up the remote copy; return the line to report if it cannot be."""
+        from taskloom.utils.log.remote import describe_error
+        from taskloom.utils.log.remote import remote_handler
+
+        handler = None
+        try:
+            handler = remote_handler()
+            if handler is None:  # the setting was unset in between
+                return None
+            if resume and not self.path.exists():
+                data = handler.read(relative_path)
+                if data:
+                    self.path.write_bytes(data)
+            self._remote = RemoteLogCopy(
+                handler,
+                relative_path,
+                self.path,
+                flush=self._flush_file,
+                report=lambda line: self.logger.error("%s", line),
+                stream=not resume,
+            )
+        except Exception as exc:  # noqa: BLE001 -- a log store must never change the task's outcome
+            where = handler.location(relative_path) if handler is not None else "remotely"
+            return (
+                f"remote task log: could not store {where} ({describe_error(exc)}); "
+                f"the log stays on this machine at {self.path}"
+            )
+        return None
+
+    def _flush_file(self) -> None:
+        logging.FileHandler.flush(self._handler)
 
     @contextlib.contextmanager
     def capture_logging(self) -> Iterator[None]:
@@ -215,6 +284,10 @@ class TaskLogWriter:
             fh.write(redact(text).rstrip("\n") + "\n")
 
     def close(self) -> None:
-        """Flush and close the file."""
+        """Flush and close the file, then store its final copy remotely (if configured)."""
+        if self._remote is not None:
+            self._remote.stop()
         self.logger.removeHandler(self._handler)
         self._handler.close()
+        if self._remote is not None:
+            self._remote.finish()

@@ -24,6 +24,9 @@ Hooks::
 - :mod:`taskloom.providers.amazon.transfers.local_to_s3` -- ``LocalFilesystemToS3Operator``;
 - :mod:`taskloom.providers.amazon.sensors.s3` -- ``S3KeySensor``;
 - :mod:`taskloom.providers.amazon.secrets.secrets_manager` -- ``SecretsManagerBackend``;
+- :mod:`taskloom.providers.amazon.log.s3_task_handler` -- ``S3TaskLogHandler``: task logs
+  in S3 with ``[logging] remote_base_log_folder = s3://bucket/prefix`` (connection
+  ``[logging] remote_log_conn_id``, default ``aws_default``), read back from any machine;
 - :mod:`taskloom.providers.amazon.example_dags.example_s3` -- a DAG using all of the above.
 
 Configuration
@@ -56,6 +59,8 @@ Environment variables
   ``TASKLOOM__SECRETS__BACKEND_KWARGS`` (JSON: ``connections_prefix``,
   ``variables_prefix``, ``sep``, ``region_name``, ``endpoint_url``, ``profile_name``, keys)
   make connection lookups read Secrets Manager first;
+- ``TASKLOOM__LOGGING__REMOTE_BASE_LOG_FOLDER`` = ``s3://bucket/prefix`` and
+  ``TASKLOOM__LOGGING__REMOTE_LOG_CONN_ID`` (default ``aws_default``): task logs in S3;
 - the ``AWS_*`` variables boto3 reads, when a connection gives no credentials or
   ``aws_conn_id=None`` is passed.
 """
