@@ -240,3 +240,30 @@ def test_a_store_that_fails_changes_no_outcome(
     assert "Not a directory" in lines[0]
     assert "the log stays on this machine at " in lines[0]
     assert "Marked fine as success" in text
+
+
+def test_a_chunk_that_fails_is_reported_once(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A failing chunk upload stops the chunks; the final upload fails too, yet one line is
+    written to the task log and one to the ``taskloom.task`` logger, after the try."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("TASKLOOM__LOGGING__REMOTE_BASE_LOG_FOLDER", f"fixture-dir://{blocker}")
+    monkeypatch.setenv("TASKLOOM__LOGGING__REMOTE_LOG_STREAM_INTERVAL", "1")
+    writer = TaskLogWriter("d", "r", "t", 1)
+    writer.logger.info("a line to upload")
+    deadline = time.monotonic() + 30
+    while "remote task log:" not in log_path("d", "r", "t", 1).read_text():
+        assert time.monotonic() < deadline, "the failed chunk was never reported"
+        time.sleep(0.1)
+    assert not [r for r in caplog.records if r.name == "taskloom.task"], "reported before the end"
+    writer.logger.info("the task goes on")
+    writer.close()
+    text = log_path("d", "r", "t", 1).read_text()
+    assert text.count("remote task log:") == 1, text
+    assert "ERROR - remote task log: could not store fixture-dir://" in text
+    assert "INFO - the task goes on" in text
+    reported = [r.getMessage() for r in caplog.records if r.name == "taskloom.task"]
+    assert len(reported) == 1
+    assert reported[0].startswith("remote task log: could not store")

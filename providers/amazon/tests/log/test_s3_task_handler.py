@@ -237,6 +237,47 @@ def test_refused_credentials_keep_the_task_outcome_and_leak_nothing(
         assert APP_PASSWORD not in text
 
 
+KILLED_DAG = """
+import os
+import signal
+import time
+from datetime import datetime
+
+from taskloom.models.dag import DAG
+from taskloom.operators.python import PythonOperator
+
+
+def die():
+    print("the task's own line before it dies")
+    time.sleep(2.5)  # long enough for a chunk to reach S3
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+with DAG("killed", start_date=datetime(2026, 1, 1), schedule=None):
+    PythonOperator(task_id="die", python_callable=die)
+"""
+
+
+def test_a_killed_try_keeps_its_lines_and_the_note_of_its_death(
+    worker_env: Path, bucket: str, taskloom_home: Path, tmp_path: Path
+) -> None:
+    """A worker killed mid-task: the S3 log holds the task's streamed lines and the
+    scheduler's note, as one final object readable from another machine."""
+    dag_file = tmp_path / "dags" / "killed.py"
+    dag_file.parent.mkdir(exist_ok=True)
+    dag_file.write_text(KILLED_DAG)
+    outcome = run_dags_test(dag_file, "killed", logical_date="2026-01-02", executor="local")
+    assert outcome.returncode != 0, outcome.output
+    assert outcome.task_states() == {"die": "failed"}
+    result = reader(taskloom_home, tmp_path, remote=f"s3://{bucket}/{LOG_PREFIX}")(
+        "tasks", "logs", "killed", "die", outcome.run_id
+    )
+    assert result.returncode == 0, result.stderr
+    assert "the task's own line before it dies" in result.stdout
+    assert "Task died:" in result.stdout
+    assert not [k for k in _keys(bucket) if ".chunks/" in k], "the final log replaces the chunks"
+
+
 # --- the handler on its own ------------------------------------------------------------
 
 
