@@ -148,20 +148,22 @@ def test_a_running_log_is_stored_in_chunks_then_whole(
 
     mask_secret("chunked-s3cret-value")
     writer = TaskLogWriter("d", "r", "t", 1)
-    writer.logger.info("first line with chunked-s3cret-value")
-    relative = relative_log_path("d", "r", "t", 1)
-    chunks = store / (relative + ".chunks")
-    deadline = time.monotonic() + 30
-    while not (chunks.is_dir() and any(chunks.iterdir())) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert chunks.is_dir(), "no chunk reached the store while running"
-    assert any(chunks.iterdir())
-    _another_machine(tmp_path, monkeypatch)
-    assert log_attempts("d", "r", "t") == [1]
-    running = read_log("d", "r", "t", 1)
-    assert running.endswith("INFO - first line with ***\n")
-    writer.logger.info("last line")
-    writer.close()
+    try:
+        writer.logger.info("first line with chunked-s3cret-value")
+        relative = relative_log_path("d", "r", "t", 1)
+        chunks = store / (relative + ".chunks")
+        deadline = time.monotonic() + 30
+        while not (chunks.is_dir() and any(chunks.iterdir())) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert chunks.is_dir(), "no chunk reached the store while running"
+        assert any(chunks.iterdir())
+        _another_machine(tmp_path, monkeypatch)
+        assert log_attempts("d", "r", "t") == [1]
+        running = read_log("d", "r", "t", 1)
+        assert running.endswith("INFO - first line with ***\n")
+        writer.logger.info("last line")
+    finally:
+        writer.close()
     assert not chunks.exists()
     final = read_log("d", "r", "t", 1)
     assert final.startswith(running)
@@ -252,14 +254,16 @@ def test_a_chunk_that_fails_is_reported_once(
     monkeypatch.setenv("TASKLOOM__LOGGING__REMOTE_BASE_LOG_FOLDER", f"fixture-dir://{blocker}")
     monkeypatch.setenv("TASKLOOM__LOGGING__REMOTE_LOG_STREAM_INTERVAL", "1")
     writer = TaskLogWriter("d", "r", "t", 1)
-    writer.logger.info("a line to upload")
-    deadline = time.monotonic() + 30
-    while "remote task log:" not in log_path("d", "r", "t", 1).read_text():
-        assert time.monotonic() < deadline, "the failed chunk was never reported"
-        time.sleep(0.1)
-    assert not [r for r in caplog.records if r.name == "taskloom.task"], "reported before the end"
-    writer.logger.info("the task goes on")
-    writer.close()
+    try:
+        writer.logger.info("a line to upload")
+        deadline = time.monotonic() + 30
+        while "remote task log:" not in log_path("d", "r", "t", 1).read_text():
+            assert time.monotonic() < deadline, "the failed chunk was never reported"
+            time.sleep(0.1)
+        assert not [r for r in caplog.records if r.name == "taskloom.task"], "reported too early"
+        writer.logger.info("the task goes on")
+    finally:
+        writer.close()
     text = log_path("d", "r", "t", 1).read_text()
     assert text.count("remote task log:") == 1, text
     assert "ERROR - remote task log: could not store fixture-dir://" in text

@@ -93,7 +93,7 @@ def reader(
     env = {k: v for k, v in os.environ.items() if not k.startswith("TASKLOOM__LOGGING__")}
     env.update(
         TASKLOOM_HOME=str(other_home),
-        TASKLOOM__DATABASE__PATH=str(taskloom_home / "taskloom.db"),
+        TASKLOOM__DATABASE__URL=f"sqlite:///{taskloom_home / 'taskloom.db'}",
     )
     env.pop("TASKLOOM_CONN_APP_DB", None)
     if remote is not None:

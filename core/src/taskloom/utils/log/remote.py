@@ -19,6 +19,7 @@ the local file is kept, and one line saying what failed is written to it and to 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
@@ -171,6 +172,8 @@ class RemoteLogCopy:
             self.handler.write_chunk(self.relative_path, self._sent, data)
         except Exception as exc:  # noqa: BLE001 -- a log upload must never reach the task
             self._fail(exc, self._report)
+            with contextlib.suppress(OSError, ValueError):
+                self._flush()  # the line is in the file now, not after the task's next record
             return False
         self._sent += len(data)
         return True
