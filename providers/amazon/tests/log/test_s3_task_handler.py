@@ -278,6 +278,32 @@ def test_a_killed_try_keeps_its_lines_and_the_note_of_its_death(
     assert not [k for k in _keys(bucket) if ".chunks/" in k], "the final log replaces the chunks"
 
 
+def test_boto3_is_imported_only_when_s3_logs_are_configured(
+    bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A task log written without the setting imports neither boto3 nor the handler; with it, both."""
+    script = (
+        "import sys\n"
+        "from taskloom.utils.log import TaskLogWriter\n"
+        "writer = TaskLogWriter('d', 'r', 't', 1)\n"
+        "writer.logger.info('hello')\n"
+        "writer.close()\n"
+        "print(sorted(m for m in ('boto3', 'taskloom.providers.amazon.log.s3_task_handler') "
+        "if m in sys.modules))\n"
+    )
+
+    def imported() -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        )
+        return done.stdout.strip()
+
+    assert imported() == "[]"
+    monkeypatch.setenv("TASKLOOM__LOGGING__REMOTE_BASE_LOG_FOLDER", f"s3://{bucket}/{LOG_PREFIX}")
+    assert imported() == "['boto3', 'taskloom.providers.amazon.log.s3_task_handler']"
+    assert _keys(bucket) == [f"{LOG_PREFIX}/dag_id=d/run_id=r/task_id=t/attempt=1.log"]
+
+
 # --- the handler on its own ------------------------------------------------------------
 
 

@@ -19,7 +19,8 @@ from taskloom.utils.log.remote import RemoteLogCopy
 from taskloom.utils.log.remote import remote_base_url
 
 _FORMAT = "[%(asctime)s] %(levelname)s - %(message)s"
-remote_log = logging.getLogger("taskloom.task")
+#: Where a remote copy's failure is told outside the task's own log (the worker's output).
+_log = logging.getLogger("taskloom.task")
 _ATTEMPT = re.compile(r"^attempt=(\d+)\.log$")
 
 
@@ -207,12 +208,8 @@ class TaskLogWriter:
         except FileNotFoundError:
             configuration.make_private_dirs(folder)
         self.path = Path(path)
-        self._remote: RemoteLogCopy | None = None
-        remote_problem = None
-        if remote_base_url() is not None:
-            remote_problem = self._start_remote(
-                relative_log_path(dag_id, run_id, task_id, attempt), resume
-            )
+        # Only a resumed log may need its remote copy fetched: no system call otherwise.
+        fetch = resume and not self.path.exists()
         self.logger = logging.Logger(f"taskloom.task.{dag_id}.{task_id}", logging.INFO)
         self._handler = _TaskFileHandler(self.path, encoding="utf-8")
         self._handler.setFormatter(logging.Formatter(_FORMAT))
@@ -221,11 +218,16 @@ class TaskLogWriter:
             self._handler.addFilter(masker)
         self.logger.addHandler(self._handler)
         self.logger.propagate = False
-        if remote_problem is not None:  # no task code runs yet: the line goes to each log once
-            remote_log.error("%s", remote_problem)
-            self.logger.error("%s", remote_problem)
+        self._remote: RemoteLogCopy | None = None
+        if remote_base_url() is not None:
+            problem = self._start_remote(
+                relative_log_path(dag_id, run_id, task_id, attempt), resume, fetch
+            )
+            if problem is not None:  # no task code runs yet: the line goes to each log once
+                _log.error("%s", problem)
+                self.logger.error("%s", problem)
 
-    def _start_remote(self, relative_path: str, resume: bool) -> str | None:
+    def _start_remote(self, relative_path: str, resume: bool, fetch: bool) -> str | None:
         """Set up the remote copy; return the line to report if it cannot be."""
         from taskloom.utils.log.remote import describe_error
         from taskloom.utils.log.remote import remote_handler
@@ -235,10 +237,13 @@ class TaskLogWriter:
             handler = remote_handler()
             if handler is None:  # the setting was unset in between
                 return None
-            if resume and not self.path.exists():
+            if fetch:
                 data = handler.read(relative_path)
                 if data:
-                    self.path.write_bytes(data)
+                    # Appended through its own descriptor before any record: the file
+                    # handler's descriptor appends (O_APPEND) after it.
+                    with self.path.open("ab") as fh:
+                        fh.write(data)
             self._remote = RemoteLogCopy(
                 handler,
                 relative_path,
