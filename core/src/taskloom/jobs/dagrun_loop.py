@@ -458,7 +458,9 @@ class DagRunLoop:
             if task is None:
                 continue
             try:
-                writer = TaskLogWriter(run.dag_id, run.run_id, task_id, max(try_number, 1))
+                writer = TaskLogWriter(
+                    run.dag_id, run.run_id, task_id, max(try_number, 1), resume=True
+                )
             except OSError as exc:
                 log.error("cannot write the log of task %s of run %s: %s", task_id, run.run_id, exc)
                 continue
@@ -522,7 +524,6 @@ class DagRunLoop:
 
         log.error("task %s of run %s died: %s; marked %s", task_id, rs.run.run_id, info, new_state)
         try:
-            # resume: the try's own log may be only in the remote store (another machine).
             writer = TaskLogWriter(
                 rs.run.dag_id, rs.run.run_id, task_id, max(try_number, 1), resume=True
             )
@@ -677,7 +678,7 @@ def _write_task_log(dag_id: str, run_id: str, task_id: str, message: str) -> Non
     from taskloom.utils.log import TaskLogWriter
 
     try:
-        writer = TaskLogWriter(dag_id, run_id, task_id, 1)
+        writer = TaskLogWriter(dag_id, run_id, task_id, 1, resume=True)
     except OSError as exc:
         log.error("cannot write the log of task %s of run %s: %s", task_id, run_id, exc)
         return

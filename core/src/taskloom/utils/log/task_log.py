@@ -191,9 +191,10 @@ class TaskLogWriter:
     on :meth:`close`.  Only the file's bytes are uploaded, so what is masked locally is
     masked remotely.
 
-    :param resume: add to the try's log instead of starting it (the scheduler's note on a
-        try whose process died): a log that is only in the remote store is fetched first,
-        so the final upload keeps what the task wrote on its own machine.
+    :param resume: add to a try's log instead of starting it: every note the scheduler
+        writes about a try (its process died, its run timed out) passes it.  A log that is
+        only in the remote store (the try ran on another machine) is fetched first, so the
+        final upload keeps what the task wrote there; no chunks are uploaded.
     """
 
     def __init__(
