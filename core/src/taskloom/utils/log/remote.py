@@ -46,6 +46,16 @@ log = logging.getLogger("taskloom.task")
 
 def remote_base_url() -> str | None:
     """The setting ``[logging] remote_base_log_folder``, or ``None`` when it is unset."""
+    return _remote_url(
+        os.environ.get("TASKLOOM_HOME"),
+        os.environ.get("TASKLOOM__LOGGING__REMOTE_BASE_LOG_FOLDER"),
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _remote_url(home: str | None, override: str | None) -> str | None:
+    # Keyed by the environment that decides it, as the log folder is: every try asks, and a
+    # settings lookup costs about a tenth of writing a short log.
     value = configuration.get("logging", "remote_base_log_folder")
     text = str(value).strip() if value else ""
     return text or None
