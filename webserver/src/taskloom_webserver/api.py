@@ -1,0 +1,441 @@
+"""The REST API, ``/api/v1``: JSON in and out, every list paginated (``limit``/``offset``,
+answered with ``items`` and ``total``), described at ``/api/v1/openapi.json``."""
+
+from __future__ import annotations
+
+import time
+from contextlib import closing
+from typing import Annotated
+from typing import Any
+from typing import Literal
+
+from fastapi import APIRouter
+from fastapi import Depends
+from fastapi import HTTPException
+from fastapi import Query
+from fastapi import Request
+from pydantic import BaseModel
+from pydantic import Field
+
+from taskloom.exceptions import DagRunNotFoundError
+from taskloom.exceptions import InvalidConnectionError
+from taskloom.models.connection import Connection
+from taskloom.models.dag import DAG
+from taskloom.models.variable import Variable
+from taskloom.secrets.metastore import MetastoreBackend
+from taskloom_webserver import queries
+from taskloom_webserver import views
+from taskloom_webserver.auth import Role
+from taskloom_webserver.auth import User
+from taskloom_webserver.dags import DagCache
+from taskloom_webserver.security import require
+
+router = APIRouter(prefix="/api/v1")
+
+Viewer = Annotated[User, Depends(require(Role.VIEWER))]
+Operator = Annotated[User, Depends(require(Role.OPERATOR))]
+Admin = Annotated[User, Depends(require(Role.ADMIN))]
+Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page.")]
+Offset = Annotated[int, Query(ge=0, description="Items to skip.")]
+
+
+class DagPatch(BaseModel):
+    is_paused: bool
+
+
+class TriggerBody(BaseModel):
+    conf: dict[str, Any] = Field(
+        default_factory=dict, description="Checked against the DAG's params."
+    )
+    run_id: str | None = None
+
+
+class StatePatch(BaseModel):
+    state: Literal["success", "failed"]
+
+
+class TaskPatch(BaseModel):
+    state: Literal["success", "failed"]
+    downstream: bool = False
+
+
+class ClearBody(BaseModel):
+    downstream: bool = False
+
+
+class ConnectionBody(BaseModel):
+    conn_id: str
+    conn_type: str
+    description: str | None = None
+    host: str | None = None
+    schema_: str | None = Field(default=None, alias="schema")
+    login: str | None = None
+    password: str | None = None
+    port: int | None = None
+    extra: dict[str, Any] | None = None
+
+
+class VariableBody(BaseModel):
+    key: str
+    value: str
+    description: str | None = None
+
+
+def _dags(request: Request) -> DagCache:
+    cache: DagCache = request.app.state.dags
+    return cache
+
+
+def _dag(request: Request, dag_id: str) -> DAG:
+    dag = _dags(request).get(dag_id)
+    if dag is None:
+        raise HTTPException(404, f"no DAG {dag_id!r} in the DAG folder; check its id and file")
+    return dag
+
+
+def _bad(exc: Exception) -> HTTPException:
+    return HTTPException(400, str(exc))
+
+
+# --- health ------------------------------------------------------------------------------
+
+
+@router.get("/health", tags=["health"])
+def health(request: Request) -> dict[str, Any]:
+    """Whether the store answers (no login needed: it reveals nothing else)."""
+    started = time.perf_counter()
+    try:
+        with closing(queries.connect()) as conn:
+            queries.ping(conn)
+        store = {
+            "status": "healthy",
+            "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+        }
+    except Exception as exc:  # noqa: BLE001 -- reported, not raised: this is the health check
+        store = {"status": "unhealthy", "error": type(exc).__name__}
+    return {"store": store}
+
+
+# --- DAGs --------------------------------------------------------------------------------
+
+
+@router.get("/dags", tags=["dags"])
+def list_dags(
+    request: Request,
+    user: Viewer,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    search: str | None = None,
+    tag: str | None = None,
+    paused: bool | None = None,
+) -> dict[str, Any]:
+    with closing(queries.connect()) as conn:
+        states = queries.paused_states(conn)
+        chosen = views.filter_dags(list(_dags(request)), states, search, tag, paused)
+        window = chosen[offset : offset + limit]
+        recent = queries.recent_runs(conn, [d.dag_id for d in window], 5)
+    items = [views.dag_summary(d, states.get(d.dag_id, False), recent[d.dag_id]) for d in window]
+    return {"items": items, "total": len(chosen), "limit": limit, "offset": offset}
+
+
+@router.get("/dags/{dag_id}", tags=["dags"])
+def get_dag(request: Request, user: Viewer, dag_id: str) -> dict[str, Any]:
+    dag = _dag(request, dag_id)
+    with closing(queries.connect()) as conn:
+        paused = queries.paused_states(conn).get(dag_id, False)
+        recent = queries.recent_runs(conn, [dag_id], 5)[dag_id]
+    return {
+        **views.dag_summary(dag, paused, recent),
+        "doc_md": dag.doc_md,
+        "params": views.param_specs(dag),
+        "tasks": [
+            {
+                "task_id": t.task_id,
+                "operator": type(t).__name__,
+                "downstream": sorted(t.downstream_task_ids),
+            }
+            for t in dag.tasks
+        ],
+    }
+
+
+@router.patch("/dags/{dag_id}", tags=["dags"])
+def patch_dag(request: Request, user: Operator, dag_id: str, body: DagPatch) -> dict[str, Any]:
+    """Pause or unpause."""
+    dag = _dag(request, dag_id)
+    with closing(queries.connect()) as conn:
+        queries.set_paused(conn, dag_id, dag.fileloc, body.is_paused)
+    return {"dag_id": dag_id, "is_paused": body.is_paused}
+
+
+# --- DAG runs ----------------------------------------------------------------------------
+
+
+@router.get("/dags/{dag_id}/dagRuns", tags=["dag runs"])
+def list_runs(
+    request: Request,
+    user: Viewer,
+    dag_id: str,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    state: Annotated[list[str] | None, Query()] = None,
+) -> dict[str, Any]:
+    _dag(request, dag_id)
+    with closing(queries.connect()) as conn:
+        total = queries.count_runs(conn, dag_id, state or ())
+        runs = queries.list_runs(conn, dag_id, limit=limit, offset=offset, states=state or ())
+    return {
+        "items": [views.run_record(r) for r in runs],
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+    }
+
+
+@router.post("/dags/{dag_id}/dagRuns", tags=["dag runs"], status_code=201)
+def trigger_run(request: Request, user: Operator, dag_id: str, body: TriggerBody) -> dict[str, Any]:
+    """Queue a manual run; ``conf`` is checked against the DAG's params first."""
+    dag = _dag(request, dag_id)
+    with closing(queries.connect()) as conn:
+        try:
+            run = views.trigger(conn, dag, body.conf, body.run_id)
+        except views.BadRequest as exc:
+            raise _bad(exc) from None
+    return views.run_record(run)
+
+
+def _run(conn: Any, dag_id: str, run_id: str) -> Any:
+    try:
+        return queries.get_run(conn, dag_id, run_id)
+    except DagRunNotFoundError as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+@router.get("/dags/{dag_id}/dagRuns/{run_id}", tags=["dag runs"])
+def get_run(user: Viewer, dag_id: str, run_id: str) -> dict[str, Any]:
+    with closing(queries.connect()) as conn:
+        return views.run_record(_run(conn, dag_id, run_id))
+
+
+@router.patch("/dags/{dag_id}/dagRuns/{run_id}", tags=["dag runs"])
+def mark_run(user: Operator, dag_id: str, run_id: str, body: StatePatch) -> dict[str, Any]:
+    """Mark a run success or failed (its unfinished tasks follow, as in Airflow)."""
+    with closing(queries.connect()) as conn:
+        run = _run(conn, dag_id, run_id)
+        queries.mark_run(conn, run, body.state)
+        return views.run_record(queries.get_run(conn, dag_id, run_id))
+
+
+# --- task instances ----------------------------------------------------------------------
+
+
+@router.get("/dags/{dag_id}/dagRuns/{run_id}/taskInstances", tags=["task instances"])
+def list_task_instances(
+    request: Request, user: Viewer, dag_id: str, run_id: str, limit: Limit = 100, offset: Offset = 0
+) -> dict[str, Any]:
+    dag = _dags(request).get(dag_id)
+    with closing(queries.connect()) as conn:
+        _run(conn, dag_id, run_id)
+        tis = queries.task_instances(conn, dag_id, run_id)
+    return views.page([views.ti_record(ti, dag) for ti in tis], limit, offset)
+
+
+def _ti(conn: Any, dag_id: str, run_id: str, task_id: str) -> Any:
+    ti = queries.task_instance(conn, dag_id, run_id, task_id)
+    if ti is None:
+        raise HTTPException(404, f"run {run_id!r} of DAG {dag_id!r} has no task {task_id!r}")
+    return ti
+
+
+@router.get("/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}", tags=["task instances"])
+def get_task_instance(
+    request: Request, user: Viewer, dag_id: str, run_id: str, task_id: str
+) -> dict[str, Any]:
+    with closing(queries.connect()) as conn:
+        return views.ti_record(_ti(conn, dag_id, run_id, task_id), _dags(request).get(dag_id))
+
+
+@router.patch("/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}", tags=["task instances"])
+def mark_task_instance(
+    request: Request, user: Operator, dag_id: str, run_id: str, task_id: str, body: TaskPatch
+) -> dict[str, Any]:
+    """Mark success or failed (with ``downstream``, its downstream tasks too)."""
+    with closing(queries.connect()) as conn:
+        _ti(conn, dag_id, run_id, task_id)
+        ids = views.tasks_to_change(_dags(request).get(dag_id), task_id, body.downstream)
+        changed = queries.mark_task_instances(conn, dag_id, run_id, ids, body.state)
+    return {"task_ids": ids, "changed": changed}
+
+
+@router.post(
+    "/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/clear", tags=["task instances"]
+)
+def clear_task_instance(
+    request: Request, user: Operator, dag_id: str, run_id: str, task_id: str, body: ClearBody
+) -> dict[str, Any]:
+    """Reset the task (with ``downstream``, its downstream tasks too) so the scheduler runs it again."""
+    with closing(queries.connect()) as conn:
+        _ti(conn, dag_id, run_id, task_id)
+        ids = views.tasks_to_change(_dags(request).get(dag_id), task_id, body.downstream)
+        changed = queries.clear_task_instances(conn, dag_id, run_id, ids)
+    return {"task_ids": ids, "changed": changed}
+
+
+@router.get(
+    "/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}",
+    tags=["task instances"],
+)
+def get_log(
+    user: Viewer,
+    dag_id: str,
+    run_id: str,
+    task_id: str,
+    try_number: int,
+    offset: Annotated[
+        int, Query(ge=0, description="Byte offset to read from (a previous next_offset).")
+    ] = 0,
+) -> dict[str, Any]:
+    """A piece of one try's log, whole lines, from ``offset``; read on from ``next_offset``."""
+    with closing(queries.connect()) as conn:
+        ti = _ti(conn, dag_id, run_id, task_id)
+    try:
+        chunk = views.read_log(dag_id, run_id, task_id, try_number, offset)
+    except views.BadRequest as exc:
+        raise _bad(exc) from None
+    return {**chunk.to_dict(), "task_state": ti.state, "task_try_number": ti.try_number}
+
+
+@router.get(
+    "/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcoms", tags=["task instances"]
+)
+def list_xcoms(
+    user: Viewer, dag_id: str, run_id: str, task_id: str, limit: Limit = 100, offset: Offset = 0
+) -> dict[str, Any]:
+    with closing(queries.connect()) as conn:
+        _ti(conn, dag_id, run_id, task_id)
+        rows = queries.xcoms(conn, dag_id, run_id, task_id)
+    return views.page([{**r, "value": views.masked(r["value"])} for r in rows], limit, offset)
+
+
+# --- connections -------------------------------------------------------------------------
+
+
+def _connections() -> list[Connection]:
+    return list(MetastoreBackend().iter_connections())
+
+
+@router.get("/connections", tags=["connections"])
+def list_connections(user: Operator, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+    """Stored connections; passwords are never returned (``has_password`` says if one is set)."""
+    return views.page([views.connection_record(c) for c in _connections()], limit, offset)
+
+
+@router.get("/connections/{conn_id}", tags=["connections"])
+def get_connection(user: Operator, conn_id: str) -> dict[str, Any]:
+    found = MetastoreBackend().get_connection(conn_id)
+    if found is None:
+        raise HTTPException(404, f"no stored connection {conn_id!r}")
+    return views.connection_record(found)
+
+
+def _store_connection(
+    body: ConnectionBody, *, overwrite: bool, keep_password: str | None
+) -> Connection:
+    try:
+        conn = Connection(
+            conn_id=body.conn_id,
+            conn_type=body.conn_type,
+            description=body.description,
+            host=body.host,
+            schema=body.schema_,
+            login=body.login,
+            password=body.password if body.password is not None else keep_password,
+            port=body.port,
+            extra=body.extra,
+        )
+        stored = MetastoreBackend().set_connection(conn, overwrite=overwrite)
+    except InvalidConnectionError as exc:
+        raise _bad(exc) from None
+    if not stored:
+        raise HTTPException(
+            409, f"connection {body.conn_id!r} exists already; PUT it to replace it"
+        )
+    views.load_known_secrets(force=True)
+    return conn
+
+
+@router.post("/connections", tags=["connections"], status_code=201)
+def create_connection(user: Admin, body: ConnectionBody) -> dict[str, Any]:
+    return views.connection_record(_store_connection(body, overwrite=False, keep_password=None))
+
+
+@router.put("/connections/{conn_id}", tags=["connections"])
+def replace_connection(user: Admin, conn_id: str, body: ConnectionBody) -> dict[str, Any]:
+    """Replace a connection; a body without ``password`` keeps the stored one."""
+    if body.conn_id != conn_id:
+        raise HTTPException(
+            400, f"the body's conn_id {body.conn_id!r} is not the path's {conn_id!r}"
+        )
+    old = MetastoreBackend().get_connection(conn_id)
+    keep = old.password if old is not None else None
+    return views.connection_record(_store_connection(body, overwrite=True, keep_password=keep))
+
+
+@router.delete("/connections/{conn_id}", tags=["connections"], status_code=204)
+def delete_connection(user: Admin, conn_id: str) -> None:
+    if not MetastoreBackend().delete_connection(conn_id):
+        raise HTTPException(404, f"no stored connection {conn_id!r}")
+
+
+# --- variables ---------------------------------------------------------------------------
+
+
+@router.get("/variables", tags=["variables"])
+def list_variables(user: Operator, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+    """Variables; the value of one named like a secret (``*password*``, ``*token*``...) is ``***``."""
+    return views.page([views.variable_record(r) for r in Variable.list()], limit, offset)
+
+
+@router.get("/variables/{key}", tags=["variables"])
+def get_variable(user: Operator, key: str) -> dict[str, Any]:
+    for row in Variable.list():
+        if row["key"] == key:
+            return views.variable_record(row)
+    raise HTTPException(404, f"no stored variable {key!r}")
+
+
+@router.put("/variables/{key}", tags=["variables"])
+def set_variable(user: Admin, key: str, body: VariableBody) -> dict[str, Any]:
+    """Create or replace a variable."""
+    if body.key != key:
+        raise HTTPException(400, f"the body's key {body.key!r} is not the path's {key!r}")
+    Variable.set(key, body.value, description=body.description)
+    views.load_known_secrets(force=True)
+    return get_variable(user, key)
+
+
+@router.delete("/variables/{key}", tags=["variables"], status_code=204)
+def delete_variable(user: Admin, key: str) -> None:
+    if not Variable.delete(key):
+        raise HTTPException(404, f"no stored variable {key!r}")
+
+
+# --- providers ---------------------------------------------------------------------------
+
+
+@router.get("/providers", tags=["providers"])
+def list_providers(user: Viewer, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+    """Installed providers with their maintainers and issue tracker (where to send feedback)."""
+    return views.page(views.providers(), limit, offset)
+
+
+@router.get("/importErrors", tags=["dags"])
+def list_import_errors(
+    request: Request, user: Viewer, limit: Limit = 100, offset: Offset = 0
+) -> dict[str, Any]:
+    """DAG files that could not be loaded, with the error."""
+    errors = [
+        {"filename": name, "error": views.masked(text)}
+        for name, text in sorted(_dags(request).import_errors().items())
+    ]
+    return views.page(errors, limit, offset)

@@ -1,0 +1,451 @@
+"""The pages: server-rendered Jinja2 templates, every value escaped (autoescape on).
+
+Forms post back here with the session's CSRF token; each write needs the role the API
+needs for the same action.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from contextlib import closing
+from pathlib import Path
+from typing import Annotated
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+from fastapi import APIRouter
+from fastapi import Depends
+from fastapi import Form
+from fastapi import HTTPException
+from fastapi import Query
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from taskloom.exceptions import DagRunNotFoundError
+from taskloom.exceptions import InvalidConnectionError
+from taskloom.models.connection import Connection
+from taskloom.models.dag import DAG
+from taskloom.models.variable import Variable
+from taskloom.secrets.metastore import MetastoreBackend
+from taskloom_webserver import auth
+from taskloom_webserver import graph
+from taskloom_webserver import queries
+from taskloom_webserver import views
+from taskloom_webserver.auth import Role
+from taskloom_webserver.auth import User
+from taskloom_webserver.dags import DagCache
+from taskloom_webserver.security import LOGIN_CSRF_COOKIE
+from taskloom_webserver.security import SESSION_COOKIE
+from taskloom_webserver.security import require
+from taskloom_webserver.security import set_session_cookie
+
+router = APIRouter(include_in_schema=False)
+
+Viewer = Annotated[User, Depends(require(Role.VIEWER))]
+Operator = Annotated[User, Depends(require(Role.OPERATOR))]
+Admin = Annotated[User, Depends(require(Role.ADMIN))]
+
+#: Runs shown in a DAG's grid and DAGs per page of the list.
+GRID_RUNS, DAGS_PER_PAGE = 25, 50
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,
+)
+_env.filters["q"] = lambda value: quote(str(value), safe="")
+# Links from provider metadata: only web addresses (never ``javascript:``).
+_env.filters["url"] = lambda value: value if str(value).startswith(("https://", "http://")) else "#"
+
+
+def _render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    user = getattr(request.state, "user", None)
+    html = _env.get_template(template).render(request=request, user=user, Role=Role, **values)
+    return HTMLResponse(html, status_code=status)
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    return _render(request, "error.html", status=status, status_code=status, message=message)
+
+
+def _dags(request: Request) -> DagCache:
+    cache: DagCache = request.app.state.dags
+    return cache
+
+
+def _dag(request: Request, dag_id: str) -> DAG:
+    dag = _dags(request).get(dag_id)
+    if dag is None:
+        raise HTTPException(404, f"no DAG {dag_id!r} in the DAG folder")
+    return dag
+
+
+def _back(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this server (never ``//host`` or ``https://host``): no open redirect."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/"
+
+
+# --- login -------------------------------------------------------------------------------
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/", error: str | None = None) -> Response:
+    token = secrets.token_urlsafe(32)
+    response = _render(request, "login.html", next=_safe_next(next), csrf=token, error=error)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login")
+    return response
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not secrets.compare_digest(expected, csrf_token):
+        raise HTTPException(403, "the login form expired; reload it and log in again")
+    with closing(queries.connect()) as conn:
+        user = auth.authenticate(conn, username, password)
+        if user is None:
+            return _back(f"/login?error=1&next={quote(_safe_next(next), safe='')}")
+        session_id = auth.start_session(conn, user)
+    response = _back(_safe_next(next))
+    set_session_cookie(response, session_id, secure=request.url.scheme == "https")
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, user: Viewer) -> Response:
+    with closing(queries.connect()) as conn:
+        auth.end_session(conn, request.cookies.get(SESSION_COOKIE, ""))
+    response = _back("/login")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+# --- DAGs --------------------------------------------------------------------------------
+
+
+@router.get("/")
+def dag_list(
+    request: Request,
+    user: Viewer,
+    search: str = "",
+    tag: str = "",
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    dags = list(_dags(request))
+    with closing(queries.connect()) as conn:
+        paused = queries.paused_states(conn)
+        chosen = views.filter_dags(dags, paused, search, tag or None, None)
+        window = chosen[(page - 1) * DAGS_PER_PAGE : page * DAGS_PER_PAGE]
+        recent = queries.recent_runs(conn, [d.dag_id for d in window], 5)
+    rows = [views.dag_summary(d, paused.get(d.dag_id, False), recent[d.dag_id]) for d in window]
+    return _render(
+        request,
+        "dags.html",
+        rows=rows,
+        search=search,
+        tag=tag,
+        page=page,
+        pages=max(1, -(-len(chosen) // DAGS_PER_PAGE)),
+        total=len(chosen),
+        import_errors=_dags(request).import_errors(),
+    )
+
+
+@router.get("/dags/{dag_id}")
+def dag_grid(request: Request, user: Viewer, dag_id: str) -> Response:
+    dag = _dag(request, dag_id)
+    with closing(queries.connect()) as conn:
+        paused = queries.paused_states(conn).get(dag_id, False)
+        runs = queries.list_runs(conn, dag_id, limit=GRID_RUNS, offset=0)
+        runs.reverse()  # oldest on the left, as in Airflow's grid
+        states = queries.grid_states(conn, dag_id, [r.run_id for r in runs])
+    return _render(
+        request,
+        "grid.html",
+        dag=dag,
+        paused=paused,
+        runs=runs,
+        tasks=[t.task_id for t in dag.topological_sort()],
+        states=states,
+    )
+
+
+@router.get("/dags/{dag_id}/graph")
+def dag_graph(request: Request, user: Viewer, dag_id: str, run_id: str | None = None) -> Response:
+    dag = _dag(request, dag_id)
+    states: dict[str, str | None] = {}
+    if run_id:
+        with closing(queries.connect()) as conn:
+            states = {t: s for (_, t), s in queries.grid_states(conn, dag_id, [run_id]).items()}
+    return _render(request, "graph.html", dag=dag, layout=graph.layout(dag, states), run_id=run_id)
+
+
+@router.post("/dags/{dag_id}/pause")
+def toggle_pause(
+    request: Request, user: Operator, dag_id: str, paused: Annotated[str, Form()]
+) -> Response:
+    dag = _dag(request, dag_id)
+    with closing(queries.connect()) as conn:
+        queries.set_paused(conn, dag_id, dag.fileloc, paused == "1")
+    return _back(f"/dags/{quote(dag_id, safe='')}")
+
+
+@router.get("/dags/{dag_id}/trigger")
+def trigger_form(
+    request: Request, user: Operator, dag_id: str, error: str | None = None
+) -> Response:
+    dag = _dag(request, dag_id)
+    return _render(
+        request, "trigger.html", dag=dag, params=views.param_specs(dag), error=error, json=json
+    )
+
+
+@router.post("/dags/{dag_id}/trigger")
+async def trigger(request: Request, user: Operator, dag_id: str) -> Response:
+    dag = _dag(request, dag_id)
+    form = await request.form()
+    conf: dict[str, Any] = {}
+    try:
+        for spec in views.param_specs(dag):
+            raw = form.get(f"param.{spec['name']}")
+            if not isinstance(raw, str):
+                continue
+            conf[spec["name"]] = _parse_param(raw, spec["schema"].get("type"), spec["name"])
+
+        def create() -> Any:
+            with closing(queries.connect()) as conn:
+                return views.trigger(conn, dag, conf, None)
+
+        run = await run_in_threadpool(create)
+    except views.BadRequest as exc:
+        return _render(
+            request,
+            "trigger.html",
+            status=400,
+            dag=dag,
+            params=views.param_specs(dag),
+            error=str(exc),
+            json=json,
+        )
+    return _back(f"/dags/{quote(dag_id, safe='')}?triggered={quote(run.run_id, safe='')}")
+
+
+def _parse_param(raw: str, kind: Any, name: str) -> Any:
+    """A form field's text as the param's JSON type (strings stay text)."""
+    if kind == "string" or (
+        kind is None and not raw.strip().startswith(("{", "[", '"')) and not _looks_numeric(raw)
+    ):
+        return raw
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        raise views.BadRequest(
+            f"param {name!r}: {raw!r} is not valid JSON for type {kind}"
+        ) from None
+
+
+def _looks_numeric(raw: str) -> bool:
+    try:
+        float(raw)
+    except ValueError:
+        return raw.strip() in {"true", "false", "null"}
+    return True
+
+
+# --- runs and task instances -------------------------------------------------------------
+
+
+def _run(conn: Any, dag_id: str, run_id: str) -> Any:
+    try:
+        return queries.get_run(conn, dag_id, run_id)
+    except DagRunNotFoundError as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+@router.post("/dags/{dag_id}/runs/{run_id}/mark")
+def mark_run(user: Operator, dag_id: str, run_id: str, state: Annotated[str, Form()]) -> Response:
+    if state not in ("success", "failed"):
+        raise HTTPException(400, "state must be success or failed")
+    with closing(queries.connect()) as conn:
+        queries.mark_run(conn, _run(conn, dag_id, run_id), state)
+    return _back(f"/dags/{quote(dag_id, safe='')}")
+
+
+def _ti_url(dag_id: str, run_id: str, task_id: str) -> str:
+    return f"/dags/{quote(dag_id, safe='')}/runs/{quote(run_id, safe='')}/tasks/{quote(task_id, safe='')}"
+
+
+@router.get("/dags/{dag_id}/runs/{run_id}/tasks/{task_id}")
+def task_instance(
+    request: Request,
+    user: Viewer,
+    dag_id: str,
+    run_id: str,
+    task_id: str,
+    try_number: int | None = None,
+) -> Response:
+    dag = _dags(request).get(dag_id)
+    with closing(queries.connect()) as conn:
+        run = _run(conn, dag_id, run_id)
+        ti = queries.task_instance(conn, dag_id, run_id, task_id)
+        if ti is None:
+            raise HTTPException(404, f"run {run_id!r} has no task {task_id!r}")
+        xcoms = [
+            {**x, "value": views.masked(x["value"])}
+            for x in queries.xcoms(conn, dag_id, run_id, task_id)
+        ]
+        # The context of a template reads the DB (previous runs): render while it is open.
+        rendered = views.rendered_fields(dag, run, ti) if dag is not None else {}
+    record = views.ti_record(ti, dag)
+    tries = record["log_tries"]
+    chosen = try_number or (tries[-1] if tries else None)
+    log = views.read_log(dag_id, run_id, task_id, chosen, 0) if chosen else None
+    provider = views.provider_of_task(dag, task_id) if dag is not None else None
+    task = dag.task_dict.get(task_id) if dag is not None else None
+    return _render(
+        request,
+        "task_instance.html",
+        dag_id=dag_id,
+        run=run,
+        ti=record,
+        task_doc=getattr(task, "doc_md", None),
+        rendered=rendered,
+        xcoms=xcoms,
+        json=json,
+        try_number=chosen,
+        log=log,
+        provider=views.provider_record(provider) if provider is not None else None,
+        url=_ti_url(dag_id, run_id, task_id),
+    )
+
+
+@router.post("/dags/{dag_id}/runs/{run_id}/tasks/{task_id}/clear")
+def clear_task(
+    request: Request,
+    user: Operator,
+    dag_id: str,
+    run_id: str,
+    task_id: str,
+    downstream: Annotated[str, Form()] = "",
+) -> Response:
+    with closing(queries.connect()) as conn:
+        _run(conn, dag_id, run_id)
+        ids = views.tasks_to_change(_dags(request).get(dag_id), task_id, downstream == "1")
+        queries.clear_task_instances(conn, dag_id, run_id, ids)
+    return _back(_ti_url(dag_id, run_id, task_id))
+
+
+@router.post("/dags/{dag_id}/runs/{run_id}/tasks/{task_id}/mark")
+def mark_task(
+    request: Request,
+    user: Operator,
+    dag_id: str,
+    run_id: str,
+    task_id: str,
+    state: Annotated[str, Form()],
+) -> Response:
+    if state not in ("success", "failed"):
+        raise HTTPException(400, "state must be success or failed")
+    with closing(queries.connect()) as conn:
+        _run(conn, dag_id, run_id)
+        queries.mark_task_instances(conn, dag_id, run_id, [task_id], state)
+    return _back(_ti_url(dag_id, run_id, task_id))
+
+
+# --- connections, variables, providers ----------------------------------------------------
+
+
+@router.get("/connections")
+def connections(request: Request, user: Operator, error: str | None = None) -> Response:
+    rows = [views.connection_record(c) for c in MetastoreBackend().iter_connections()]
+    return _render(request, "connections.html", rows=rows, error=error)
+
+
+@router.post("/connections")
+def add_connection(
+    request: Request,
+    user: Admin,
+    conn_id: Annotated[str, Form()],
+    conn_type: Annotated[str, Form()],
+    host: Annotated[str, Form()] = "",
+    login: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    port: Annotated[str, Form()] = "",
+    schema_: Annotated[str, Form(alias="schema")] = "",
+    extra: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        conn = Connection(
+            conn_id=conn_id,
+            conn_type=conn_type,
+            host=host,
+            login=login,
+            password=password,
+            port=port or None,
+            schema=schema_,
+            extra=extra or None,
+        )
+        if not MetastoreBackend().set_connection(conn, overwrite=True):
+            raise InvalidConnectionError("was not stored", conn_id=conn_id)
+    except InvalidConnectionError as exc:
+        return _render(
+            request,
+            "connections.html",
+            status=400,
+            rows=[views.connection_record(c) for c in MetastoreBackend().iter_connections()],
+            error=str(views.masked(str(exc))),
+        )
+    views.load_known_secrets(force=True)
+    return _back("/connections")
+
+
+@router.post("/connections/{conn_id}/delete")
+def delete_connection(user: Admin, conn_id: str) -> Response:
+    MetastoreBackend().delete_connection(conn_id)
+    return _back("/connections")
+
+
+@router.get("/variables")
+def variables(request: Request, user: Operator) -> Response:
+    rows = [views.variable_record(r) for r in Variable.list()]
+    return _render(request, "variables.html", rows=rows)
+
+
+@router.post("/variables")
+def set_variable(
+    user: Admin,
+    key: Annotated[str, Form()],
+    value: Annotated[str, Form()],
+    description: Annotated[str, Form()] = "",
+) -> Response:
+    Variable.set(key, value, description=description or None)
+    views.load_known_secrets(force=True)
+    return _back("/variables")
+
+
+@router.post("/variables/{key}/delete")
+def delete_variable(user: Admin, key: str) -> Response:
+    Variable.delete(key)
+    return _back("/variables")
+
+
+@router.get("/providers")
+def providers(request: Request, user: Viewer) -> Response:
+    return _render(request, "providers.html", rows=views.providers())
