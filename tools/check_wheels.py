@@ -11,7 +11,8 @@ The rules (see CONTRIBUTING.md, "Packaging rules"):
    with the ``extend_path`` line, as does every core package compat adds modules to;
 4. compat ships no ``__init__.py`` inside ``taskloom/`` and nothing under ``taskloom/providers/``;
 5. no wheel ships ``taskloom/providers/__init__.py``;
-6. the declarative runtime ships only ``taskloom/declarative/**``;
+6. the declarative runtime ships only ``taskloom/declarative/**``, the webserver only
+   ``taskloom_webserver/**``;
 7. a manifest-only provider (``"manifest_only": true`` in its provider.json) ships its
    ``manifest.yaml`` and not one ``.py`` file.
 """
@@ -106,6 +107,12 @@ def check(wheels: list[Wheel]) -> list[str]:
                 f"{wheel.path.name}: ships {f}; the declarative runtime ships only taskloom/declarative/"
                 for f in wheel.files
                 if not f.startswith("taskloom/declarative/")
+            ]
+        elif wheel.name == "taskloom-webserver":
+            problems += [
+                f"{wheel.path.name}: ships {f}; the webserver ships only taskloom_webserver/"
+                for f in wheel.files
+                if not f.startswith("taskloom_webserver/")
             ]
     for wheel in wheels:
         if wheel.name == "taskloom-compat":

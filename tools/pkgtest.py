@@ -10,6 +10,7 @@ Environment names (see tox.ini):
 - ``<id>-lowest``           provider ``<id>`` with oldest core and its other direct dependencies at their floors
 - ``compat``                compat with core and every provider
 - ``declarative-core{latest,min}``, ``declarative-lowest``   the declarative runtime, like a provider
+- ``webserver-core{latest,min}``, ``webserver-lowest``       the web UI and REST API, like a provider
 
 A manifest-only provider also gets the declarative runtime's wheel, and a line of a
 ``test-requirements.txt`` that names a distribution of this repository (a test that loads

@@ -28,7 +28,7 @@ class Dist:
 
     #: Distribution name, e.g. ``taskloom-provider-postgres``.
     name: str
-    #: ``core``, ``provider``, ``declarative``, ``compat`` or ``testing``.
+    #: ``core``, ``provider``, ``declarative``, ``webserver``, ``compat`` or ``testing``.
     kind: str
     #: Directory holding its pyproject.toml.
     path: Path
@@ -94,10 +94,13 @@ def core_version_from_text(text: str) -> str:
 
 @functools.cache
 def dists() -> tuple[Dist, ...]:
-    """Every released distribution: core, the declarative runtime, the providers (sorted by id), compat."""
+    """Every released distribution: core, the declarative runtime, the webserver, the providers
+    (sorted by id), compat."""
     found = [Dist("taskloom", "core", ROOT / "core", None)]
     if (ROOT / "declarative" / "pyproject.toml").exists():
         found.append(Dist("taskloom-declarative", "declarative", ROOT / "declarative", None))
+    if (ROOT / "webserver" / "pyproject.toml").exists():
+        found.append(Dist("taskloom-webserver", "webserver", ROOT / "webserver", None))
     for pyproject in sorted((ROOT / "providers").glob("*/pyproject.toml")):
         pid = pyproject.parent.name
         found.append(Dist(f"taskloom-provider-{pid}", "provider", pyproject.parent, pid))

@@ -1,4 +1,5 @@
-"""Install the server programs the tests start (PostgreSQL, Redis, openssl) before they run,
+"""Install the server programs the tests start (PostgreSQL, Redis, openssl) and the browser
+the webserver's tests drive (Chromium) before they run,
 and the image builders (buildah, mmdebstrap) `nox -s images` uses.
 
 Usage: ``python tools/servers.py`` — ``nox -s tests`` calls it first, so the README's test
@@ -40,6 +41,8 @@ PROGRAMS = (
     Program("initdb", "postgresql", search=("/usr/lib/postgresql/*/bin",)),
     Program("redis-server", "redis-server"),
     Program("openssl", "openssl"),
+    # Not a server: the browser the webserver's Playwright tests drive (no browser download).
+    Program("chromium", "chromium"),
     # Not servers: what `nox -s images` builds the base and provider images with.
     Program("buildah", "buildah"),
     Program("mmdebstrap", "mmdebstrap"),

@@ -159,3 +159,18 @@ def test_declarative_runtime_ships_only_its_package(tmp_path: Path) -> None:
         "taskloom_declarative-1.0.0-py3-none-any.whl: ships taskloom/__init__.py; the declarative "
         "runtime ships only taskloom/declarative/"
     ]
+
+
+def test_webserver_ships_only_its_package(tmp_path: Path) -> None:
+    """The webserver's wheel may hold taskloom_webserver/ only (never a file of core's namespace)."""
+    ok = make_wheel(tmp_path, "taskloom-webserver", {"taskloom_webserver/__init__.py": ""})
+    assert problems(core_wheel(tmp_path), ok) == []
+    bad = make_wheel(
+        tmp_path,
+        "taskloom-webserver",
+        {"taskloom_webserver/__init__.py": "", "taskloom/web.py": ""},
+    )
+    assert problems(bad) == [
+        "taskloom_webserver-1.0.0-py3-none-any.whl: ships taskloom/web.py; the webserver ships "
+        "only taskloom_webserver/"
+    ]
