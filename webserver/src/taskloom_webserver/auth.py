@@ -15,7 +15,6 @@ import hashlib
 import hmac
 import re
 import secrets
-import sqlite3
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,8 +22,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError
 from argon2.exceptions import VerificationError
 
+from taskloom import store
+from taskloom.store import web as web_store
 from taskloom.utils.dates import utcnow
-from taskloom_webserver import queries
 
 #: How long a browser session lasts without logging in again.
 SESSION_LIFETIME = timedelta(hours=12)
@@ -79,7 +79,7 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def create_user(conn: sqlite3.Connection, username: str, password: str, role: str) -> User:
+def create_user(conn: store.Connection, username: str, password: str, role: str) -> User:
     """Add a user.
 
     :raises UserError: for a bad name, a short password, an unknown role or a taken name.
@@ -96,17 +96,16 @@ def create_user(conn: sqlite3.Connection, username: str, password: str, role: st
         parsed = Role.parse(role)
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    queries.ensure_schema(conn)
-    if not queries.insert_user(conn, username, hash_password(password), parsed.name.lower()):
+    if not web_store.insert_user(conn, username, hash_password(password), parsed.name.lower()):
         raise UserError(
             f"user {username!r} exists already; delete it first with `taskloom users delete {username}`"
         )
     return User(username, parsed)
 
 
-def authenticate(conn: sqlite3.Connection, username: str, password: str) -> User | None:
+def authenticate(conn: store.Connection, username: str, password: str) -> User | None:
     """The user if the password is right, else ``None`` (the same time either way)."""
-    row = queries.get_user(conn, username)
+    row = web_store.get_user(conn, username)
     # Verify against a dummy hash for unknown names, so timing does not reveal which exist.
     stored = row.password_hash if row is not None else _DUMMY_HASH
     try:
@@ -116,17 +115,17 @@ def authenticate(conn: sqlite3.Connection, username: str, password: str) -> User
     if row is None:
         return None
     if _hasher.check_needs_rehash(stored):
-        queries.update_password_hash(conn, username, hash_password(password))
+        web_store.update_password_hash(conn, username, hash_password(password))
     return User(row.username, Role.parse(row.role))
 
 
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
-def start_session(conn: sqlite3.Connection, user: User) -> str:
+def start_session(conn: store.Connection, user: User) -> str:
     """Create a session for ``user``; return the id to put in the cookie."""
     session_id = secrets.token_urlsafe(32)
-    queries.insert_session(
+    web_store.insert_session(
         conn,
         digest(session_id),
         user.username,
@@ -136,35 +135,34 @@ def start_session(conn: sqlite3.Connection, user: User) -> str:
     return session_id
 
 
-def session_user(conn: sqlite3.Connection, session_id: str) -> User | None:
-    found = queries.session_user(conn, digest(session_id))
+def session_user(conn: store.Connection, session_id: str) -> User | None:
+    found = web_store.session_user(conn, digest(session_id))
     if found is None:
         return None
     row, csrf = found
     return User(row.username, Role.parse(row.role), csrf)
 
 
-def end_session(conn: sqlite3.Connection, session_id: str) -> None:
-    queries.delete_session(conn, digest(session_id))
+def end_session(conn: store.Connection, session_id: str) -> None:
+    web_store.delete_session(conn, digest(session_id))
 
 
-def create_token(conn: sqlite3.Connection, username: str) -> str:
+def create_token(conn: store.Connection, username: str) -> str:
     """A new API token for ``username`` (shown once; only its digest is stored).
 
     :raises UserError: if there is no such user.
     """
-    queries.ensure_schema(conn)
-    if queries.get_user(conn, username) is None:
+    if web_store.get_user(conn, username) is None:
         raise UserError(
             f"there is no user {username!r}; create it with `taskloom users create {username} ...`"
         )
     token = secrets.token_urlsafe(32)
-    queries.insert_token(conn, digest(token), username)
+    web_store.insert_token(conn, digest(token), username)
     return token
 
 
-def token_user(conn: sqlite3.Connection, token: str) -> User | None:
-    row = queries.token_user(conn, digest(token))
+def token_user(conn: store.Connection, token: str) -> User | None:
+    row = web_store.token_user(conn, digest(token))
     return User(row.username, Role.parse(row.role)) if row is not None else None
 
 

@@ -26,11 +26,11 @@ def webserver_command(host: str, port: int, workers: int) -> None:
     """Serve the web UI and the REST API (/api/v1) of this deployment's metadata DB."""
     import uvicorn
 
-    from taskloom_webserver import queries
+    from taskloom import store
+    from taskloom.store import web as web_store
 
-    with closing(queries.connect()) as conn:
-        queries.ensure_schema(conn)
-        has_users = bool(queries.list_users(conn))
+    with closing(store.connect()) as conn:
+        has_users = bool(web_store.list_users(conn))
     if not has_users:
         click.echo(
             "warning: no users yet, so nobody can log in; add one with "
@@ -75,8 +75,8 @@ def users_group() -> None:
 )
 def create_command(username: str, role: str, password_stdin: bool) -> None:
     """Add USERNAME with ROLE; the password is hashed with Argon2id."""
+    from taskloom import store
     from taskloom_webserver import auth
-    from taskloom_webserver import queries
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -84,7 +84,7 @@ def create_command(username: str, role: str, password_stdin: bool) -> None:
         password = os.environ[PASSWORD_ENV]
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with closing(queries.connect()) as conn:
+    with closing(store.connect()) as conn:
         try:
             auth.create_user(conn, username, password, role)
         except auth.UserError as exc:
@@ -95,11 +95,11 @@ def create_command(username: str, role: str, password_stdin: bool) -> None:
 @users_group.command("list")
 def list_command() -> None:
     """List the users and their roles."""
-    from taskloom_webserver import queries
+    from taskloom import store
+    from taskloom.store import web as web_store
 
-    with closing(queries.connect()) as conn:
-        queries.ensure_schema(conn)
-        rows = queries.list_users(conn)
+    with closing(store.connect()) as conn:
+        rows = web_store.list_users(conn)
     if not rows:
         click.echo("No users; add one with `taskloom users create NAME --role admin`.")
         return
@@ -112,11 +112,11 @@ def list_command() -> None:
 @click.argument("username")
 def delete_command(username: str) -> None:
     """Delete USERNAME, their sessions and their API tokens."""
-    from taskloom_webserver import queries
+    from taskloom import store
+    from taskloom.store import web as web_store
 
-    with closing(queries.connect()) as conn:
-        queries.ensure_schema(conn)
-        if not queries.delete_user(conn, username):
+    with closing(store.connect()) as conn:
+        if not web_store.delete_user(conn, username):
             raise click.ClickException(f"there is no user {username!r}; see `taskloom users list`")
     click.echo(f"User {username} deleted.")
 
@@ -125,10 +125,10 @@ def delete_command(username: str) -> None:
 @click.argument("username")
 def token_command(username: str) -> None:
     """Print a new API token for USERNAME (send it as 'Authorization: Bearer <token>')."""
+    from taskloom import store
     from taskloom_webserver import auth
-    from taskloom_webserver import queries
 
-    with closing(queries.connect()) as conn:
+    with closing(store.connect()) as conn:
         try:
             token = auth.create_token(conn, username)
         except auth.UserError as exc:

@@ -15,8 +15,8 @@ from fastapi import HTTPException
 from fastapi import Request
 from starlette.responses import Response
 
+from taskloom import store
 from taskloom_webserver import auth
-from taskloom_webserver import queries
 from taskloom_webserver.auth import Role
 from taskloom_webserver.auth import User
 
@@ -54,7 +54,7 @@ def identify(request: Request) -> User | None:
         return cached  # type: ignore[no-any-return]
     found: User | None = None
     header = request.headers.get("authorization", "")
-    with closing(queries.connect()) as conn:
+    with closing(store.connect()) as conn:
         if header.lower().startswith("bearer "):
             found = auth.token_user(conn, header[7:].strip())
         elif request.cookies.get(SESSION_COOKIE):

@@ -26,15 +26,18 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from taskloom import store
 from taskloom.exceptions import DagRunNotFoundError
 from taskloom.exceptions import InvalidConnectionError
+from taskloom.models import dagrun as dagrun_model
+from taskloom.models import taskinstance as ti_model
 from taskloom.models.connection import Connection
 from taskloom.models.dag import DAG
 from taskloom.models.variable import Variable
 from taskloom.secrets.metastore import MetastoreBackend
+from taskloom.store import web as web_store
 from taskloom_webserver import auth
 from taskloom_webserver import graph
-from taskloom_webserver import queries
 from taskloom_webserver import views
 from taskloom_webserver.auth import Role
 from taskloom_webserver.auth import User
@@ -117,7 +120,7 @@ def login(
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not secrets.compare_digest(expected, csrf_token):
         raise HTTPException(403, "the login form expired; reload it and log in again")
-    with closing(queries.connect()) as conn:
+    with closing(store.connect()) as conn:
         user = auth.authenticate(conn, username, password)
         if user is None:
             return _back(f"/login?error=1&next={quote(_safe_next(next), safe='')}")
@@ -130,7 +133,7 @@ def login(
 
 @router.post("/logout")
 def logout(request: Request, user: Viewer) -> Response:
-    with closing(queries.connect()) as conn:
+    with closing(store.connect()) as conn:
         auth.end_session(conn, request.cookies.get(SESSION_COOKIE, ""))
     response = _back("/login")
     response.delete_cookie(SESSION_COOKIE, path="/")
@@ -149,11 +152,11 @@ def dag_list(
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
     dags = list(_dags(request))
-    with closing(queries.connect()) as conn:
-        paused = queries.paused_states(conn)
+    with closing(store.connect()) as conn:
+        paused = web_store.paused_states(conn)
         chosen = views.filter_dags(dags, paused, search, tag or None, None)
         window = chosen[(page - 1) * DAGS_PER_PAGE : page * DAGS_PER_PAGE]
-        recent = queries.recent_runs(conn, [d.dag_id for d in window], 5)
+        recent = views.recent_runs(conn, [d.dag_id for d in window], 5)
     rows = [views.dag_summary(d, paused.get(d.dag_id, False), recent[d.dag_id]) for d in window]
     return _render(
         request,
@@ -171,11 +174,11 @@ def dag_list(
 @router.get("/dags/{dag_id}")
 def dag_grid(request: Request, user: Viewer, dag_id: str) -> Response:
     dag = _dag(request, dag_id)
-    with closing(queries.connect()) as conn:
-        paused = queries.paused_states(conn).get(dag_id, False)
-        runs = queries.list_runs(conn, dag_id, limit=GRID_RUNS, offset=0)
+    with closing(store.connect()) as conn:
+        paused = web_store.paused_states(conn).get(dag_id, False)
+        runs = views.list_runs(conn, dag_id, limit=GRID_RUNS, offset=0)
         runs.reverse()  # oldest on the left, as in Airflow's grid
-        states = queries.grid_states(conn, dag_id, [r.run_id for r in runs])
+        states = web_store.grid_states(conn, dag_id, [r.run_id for r in runs])
     return _render(
         request,
         "grid.html",
@@ -192,8 +195,8 @@ def dag_graph(request: Request, user: Viewer, dag_id: str, run_id: str | None = 
     dag = _dag(request, dag_id)
     states: dict[str, str | None] = {}
     if run_id:
-        with closing(queries.connect()) as conn:
-            states = {t: s for (_, t), s in queries.grid_states(conn, dag_id, [run_id]).items()}
+        with closing(store.connect()) as conn:
+            states = {t: s for (_, t), s in web_store.grid_states(conn, dag_id, [run_id]).items()}
     return _render(request, "graph.html", dag=dag, layout=graph.layout(dag, states), run_id=run_id)
 
 
@@ -202,8 +205,8 @@ def toggle_pause(
     request: Request, user: Operator, dag_id: str, paused: Annotated[str, Form()]
 ) -> Response:
     dag = _dag(request, dag_id)
-    with closing(queries.connect()) as conn:
-        queries.set_paused(conn, dag_id, dag.fileloc, paused == "1")
+    with closing(store.connect()) as conn:
+        web_store.set_paused(conn, dag_id, dag.fileloc, paused == "1")
     return _back(f"/dags/{quote(dag_id, safe='')}")
 
 
@@ -230,7 +233,7 @@ async def trigger(request: Request, user: Operator, dag_id: str) -> Response:
             conf[spec["name"]] = _parse_param(raw, spec["schema"].get("type"), spec["name"])
 
         def create() -> Any:
-            with closing(queries.connect()) as conn:
+            with closing(store.connect()) as conn:
                 return views.trigger(conn, dag, conf, None)
 
         run = await run_in_threadpool(create)
@@ -274,7 +277,7 @@ def _looks_numeric(raw: str) -> bool:
 
 def _run(conn: Any, dag_id: str, run_id: str) -> Any:
     try:
-        return queries.get_run(conn, dag_id, run_id)
+        return dagrun_model.get(conn, dag_id, run_id)
     except DagRunNotFoundError as exc:
         raise HTTPException(404, str(exc)) from None
 
@@ -283,8 +286,9 @@ def _run(conn: Any, dag_id: str, run_id: str) -> Any:
 def mark_run(user: Operator, dag_id: str, run_id: str, state: Annotated[str, Form()]) -> Response:
     if state not in ("success", "failed"):
         raise HTTPException(400, "state must be success or failed")
-    with closing(queries.connect()) as conn:
-        queries.mark_run(conn, _run(conn, dag_id, run_id), state)
+    with closing(store.connect()) as conn:
+        _run(conn, dag_id, run_id)
+        web_store.mark_run(conn, dag_id, run_id, state)
     return _back(f"/dags/{quote(dag_id, safe='')}")
 
 
@@ -302,14 +306,14 @@ def task_instance(
     try_number: int | None = None,
 ) -> Response:
     dag = _dags(request).get(dag_id)
-    with closing(queries.connect()) as conn:
+    with closing(store.connect()) as conn:
         run = _run(conn, dag_id, run_id)
-        ti = queries.task_instance(conn, dag_id, run_id, task_id)
+        ti = ti_model.get(conn, dag_id, run_id, task_id)
         if ti is None:
             raise HTTPException(404, f"run {run_id!r} has no task {task_id!r}")
         xcoms = [
             {**x, "value": views.masked(x["value"])}
-            for x in queries.xcoms(conn, dag_id, run_id, task_id)
+            for x in web_store.xcoms(conn, dag_id, run_id, task_id)
         ]
         # The context of a template reads the DB (previous runs): render while it is open.
         rendered = views.rendered_fields(dag, run, ti) if dag is not None else {}
@@ -345,10 +349,10 @@ def clear_task(
     task_id: str,
     downstream: Annotated[str, Form()] = "",
 ) -> Response:
-    with closing(queries.connect()) as conn:
+    with closing(store.connect()) as conn:
         _run(conn, dag_id, run_id)
         ids = views.tasks_to_change(_dags(request).get(dag_id), task_id, downstream == "1")
-        queries.clear_task_instances(conn, dag_id, run_id, ids)
+        web_store.clear_task_instances(conn, dag_id, run_id, ids)
     return _back(_ti_url(dag_id, run_id, task_id))
 
 
@@ -363,9 +367,9 @@ def mark_task(
 ) -> Response:
     if state not in ("success", "failed"):
         raise HTTPException(400, "state must be success or failed")
-    with closing(queries.connect()) as conn:
+    with closing(store.connect()) as conn:
         _run(conn, dag_id, run_id)
-        queries.mark_task_instances(conn, dag_id, run_id, [task_id], state)
+        web_store.mark_task_instances(conn, dag_id, run_id, [task_id], state)
     return _back(_ti_url(dag_id, run_id, task_id))
 
 
@@ -444,6 +448,25 @@ def set_variable(
 def delete_variable(user: Admin, key: str) -> Response:
     Variable.delete(key)
     return _back("/variables")
+
+
+@router.get("/pools")
+def pools(request: Request, user: Viewer) -> Response:
+    with closing(store.connect()) as conn:
+        rows = web_store.pools(conn)
+    return _render(request, "pools.html", rows=rows)
+
+
+@router.post("/pools")
+def set_pool(
+    user: Admin,
+    name: Annotated[str, Form(min_length=1)],
+    slots: Annotated[int, Form(ge=0)],
+    description: Annotated[str, Form()] = "",
+) -> Response:
+    with closing(store.connect()) as conn:
+        web_store.set_pool(conn, name, slots, description or None)
+    return _back("/pools")
 
 
 @router.get("/providers")

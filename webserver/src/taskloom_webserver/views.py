@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from taskloom import store
 from taskloom.exceptions import ParamValidationError
 from taskloom.exceptions import ProviderNotFoundError
 from taskloom.models.connection import Connection
@@ -25,6 +25,7 @@ from taskloom.models.param import NOTSET
 from taskloom.models.taskinstance import TaskInstance
 from taskloom.models.variable import Variable
 from taskloom.registry.status import ProviderStatus
+from taskloom.store import web as web_store
 from taskloom.utils.dates import utcnow
 from taskloom.utils.log import task_log
 from taskloom.utils.secrets_masker import REDACTED
@@ -80,6 +81,22 @@ def masked(value: Any) -> Any:
 
 
 # --- DAGs --------------------------------------------------------------------------------
+
+
+def recent_runs(
+    conn: store.Connection, dag_ids: Sequence[str], per_dag: int
+) -> dict[str, list[DagRun]]:
+    """The ``per_dag`` newest runs of each DAG, newest first."""
+    found = web_store.recent_runs(conn, dag_ids, per_dag)
+    return {dag_id: [DagRun.from_row(row) for row in rows] for dag_id, rows in found.items()}
+
+
+def list_runs(
+    conn: store.Connection, dag_id: str, *, limit: int, offset: int, states: Sequence[str] = ()
+) -> list[DagRun]:
+    """Runs of one DAG, newest first."""
+    rows = web_store.list_runs(conn, dag_id, limit=limit, offset=offset, states=states)
+    return [DagRun.from_row(row) for row in rows]
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -186,7 +203,7 @@ def validate_conf(dag: DAG, conf: Any) -> dict[str, Any]:
     return conf
 
 
-def trigger(conn: sqlite3.Connection, dag: DAG, conf: Any, run_id: str | None) -> DagRun:
+def trigger(conn: store.Connection, dag: DAG, conf: Any, run_id: str | None) -> DagRun:
     """Queue a manual run (the scheduler runs it), as ``taskloom dags trigger`` does."""
     from taskloom.models import dagrun
 
