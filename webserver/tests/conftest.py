@@ -129,31 +129,18 @@ def run_id_of(output: str) -> str:
     return found[-1]
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def deployment(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Deployment]:
-    """The deployment every API and security test reads, once with the embedded SQLite
-    metadata DB and once with a PostgreSQL server started for the session (tests that
-    change state make their own runs)."""
-    home = tmp_path_factory.mktemp(f"web-{request.param}") / "home"
+def make_deployment(root: Path, backend: str, database_url: str | None) -> Deployment:
+    """A home under ``root`` with the test DAGs, a connection and variables, one run of each
+    of three DAGs made by ``taskloom dags test``, a user (and API token) per role, and the
+    webserver serving it.  Stop it with :func:`stop` on ``.process``."""
+    home = root / "home"
     shutil.copytree(DAGS, home / "dags")
-    database_url = None
-    if request.param == "postgresql":
-        server: PostgresServer = request.getfixturevalue("postgres_server")
-        database_url = server.uri
     env = home_env(home, database_url)
-    placeholder = Deployment("", request.param, home, env, {}, None, home / "server.log")  # type: ignore[arg-type]
+    placeholder = Deployment("", backend, home, env, {}, None, home / "server.log")  # type: ignore[arg-type]
     # Core's metastore backend still writes connections with SQLite-only SQL (INSERT OR
     # IGNORE) on main, so on PostgreSQL the DAG reads its connection from the environment.
     if database_url is None:
-        placeholder.cli(
-            "connections",
-            "add",
-            "web_secret_db",
-            "--conn-uri",
-            SECRET_URI,
-        )
+        placeholder.cli("connections", "add", "web_secret_db", "--conn-uri", SECRET_URI)
     placeholder.cli("variables", "set", *SECRET_VARIABLE)
     placeholder.cli("variables", "set", "region", "eu-west-1")
     runs = {}
@@ -167,20 +154,29 @@ def deployment(
         )
         tokens[role] = placeholder.cli("users", "token", role).stdout.strip()
     process, port = start_server(env, home / "server.log")
-    deployment = Deployment(
-        f"http://127.0.0.1:{port}",
-        request.param,
-        home,
-        env,
-        tokens,
-        process,
-        home / "server.log",
-        runs,
+    return Deployment(
+        f"http://127.0.0.1:{port}", backend, home, env, tokens, process, home / "server.log", runs
+    )
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def deployment(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Deployment]:
+    """The deployment every API and security test reads, once with the embedded SQLite
+    metadata DB and once with a PostgreSQL server started for the session (tests that
+    change state make their own runs)."""
+    database_url = None
+    if request.param == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        database_url = server.uri
+    made = make_deployment(
+        tmp_path_factory.mktemp(f"web-{request.param}"), request.param, database_url
     )
     try:
-        yield deployment
+        yield made
     finally:
-        stop(process)
+        stop(made.process)
 
 
 @pytest.fixture
