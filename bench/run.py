@@ -215,7 +215,9 @@ class Bench:
                 self.make_env("airbyte-cdk", [AIRBYTE_CDK])
         if only is None or "store_choice" in only:
             self.make_env("store-choice", [whl["core"], *STORE_CHOICE_REQUIREMENTS])
-        if only is not None and only <= {"declarative", "store_choice"}:
+        if only is None or "webserver" in only:
+            self.make_env("webserver", [whl["core"], whl["webserver"]])
+        if only is not None and only <= {"declarative", "store_choice", "webserver"}:
             return
         providers = [
             whl[d.provider_id] for d in repo.providers() if d.provider_id and not d.manifest_only
@@ -1057,6 +1059,59 @@ class Bench:
             ),
         ]
 
+    def webserver(self) -> None:
+        """Scenario 9: the webserver's pages with 1,000 DAGs and 100 runs of a 200-task DAG in
+        the store: the server's own time (p50/p99 over 200 requests) and its memory."""
+        n_dags, n_runs, n_requests = (100, 10, 50) if self.quick else (1000, 100, 200)
+        env = self.envs["webserver"]
+        home = WORK / "homes" / "webserver-data"
+        shutil.rmtree(home, ignore_errors=True)
+        cmd = [
+            env.python,
+            str(PROBES / "webserver.py"),
+            str(home),
+            str(n_dags),
+            str(n_runs),
+            str(n_requests),
+        ]
+        _, _, out = harness.run_once(cmd, env.env)
+        result = json.loads(out)
+        name = f"webserver ({n_dags:,} DAGs, {n_runs} runs x 200 tasks)"
+        labels = {
+            "dag_list": "DAG list page",
+            "grid": "grid page (25 runs x 200 tasks)",
+            "task_log": "task log page",
+        }
+        for page, label in labels.items():
+            timing = result["pages"][page]
+            self.rows.append(
+                Row(
+                    name,
+                    f"{label}: server time p99 (p50 and client time in detail)",
+                    "ms",
+                    round(timing["server_p99_ms"], 1),
+                    None,
+                    f"< 200 ms over {n_requests} requests",
+                    timing["server_p99_ms"] < 200,
+                    {k: round(v, 1) for k, v in timing.items()},
+                )
+            )
+        self.rows.append(
+            Row(
+                name,
+                "server process RSS after the requests (peak in detail)",
+                "MiB",
+                round(result["rss_mib"], 1),
+                None,
+                "< 150 MiB",
+                result["peak_rss_mib"] < 150,
+                {
+                    "peak_rss_mib": round(result["peak_rss_mib"], 1),
+                    "fill_s": round(result["fill_s"], 1),
+                },
+            )
+        )
+
     def write(self, started: float) -> None:
         RESULTS.mkdir(parents=True, exist_ok=True)
         machine = {
@@ -1223,6 +1278,7 @@ def main(argv: list[str]) -> int:
             "store_choice",
             "declarative",
             "schedulers",
+            "webserver",
         ],
         help="run only these scenarios (repeatable); results go to results/<names>.{json,md}",
     )
@@ -1246,6 +1302,7 @@ def main(argv: list[str]) -> int:
         bench.store_choice,
         bench.declarative,
         bench.schedulers,
+        bench.webserver,
     ]
     if only:
         steps = [s for s in steps if s.__name__ in only]
