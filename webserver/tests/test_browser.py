@@ -123,7 +123,7 @@ def test_clear_a_failed_task_and_watch_the_scheduler_rerun_it(
     page.screenshot(path=screenshots / "dag-list.png", full_page=True)
 
     page.click("text=web_flaky")
-    failed = page.locator("a.cell[data-state=failed][data-task=flaky]")
+    failed = page.locator("tr[data-task=flaky] a.cell[data-state=failed]")
     expect(failed).to_have_count(1)
     page.screenshot(path=screenshots / "grid.png", full_page=True)
     failed.click()

@@ -276,7 +276,7 @@ def test_passwords_are_stored_as_argon2id_hashes(
         users = web_store.list_users(conn)
     assert [u.username for u in users] == ["admin", "operator", "viewer"]
     for user in users:
-        assert user.password_hash.startswith("$argon2id$")
+        assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
         assert PASSWORD not in user.password_hash
     if deployment.backend == "sqlite":
         assert os.stat(deployment.home / "taskloom.db").st_mode & 0o077 == 0

@@ -23,6 +23,8 @@ from fastapi import Query
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.responses import RedirectResponse
+from markupsafe import Markup
+from markupsafe import escape
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -179,15 +181,39 @@ def dag_grid(request: Request, user: Viewer, dag_id: str) -> Response:
         runs = views.list_runs(conn, dag_id, limit=GRID_RUNS, offset=0)
         runs.reverse()  # oldest on the left, as in Airflow's grid
         states = web_store.grid_states(conn, dag_id, [r.run_id for r in runs])
+    tasks = [t.task_id for t in dag.topological_sort()]
     return _render(
         request,
         "grid.html",
         dag=dag,
         paused=paused,
         runs=runs,
-        tasks=[t.task_id for t in dag.topological_sort()],
-        states=states,
+        rows=_grid_rows(dag_id, runs, tasks, states),
     )
+
+
+def _grid_rows(
+    dag_id: str, runs: list[Any], tasks: list[str], states: dict[tuple[str, str], str | None]
+) -> list[tuple[str, Markup]]:
+    """Each task's id and its row of cells, built here rather than in the template: a grid
+    holds up to 25 x (tasks) cells, and each id is quoted and escaped once, not once a cell."""
+    base = f"/dags/{quote(dag_id, safe='')}/runs/"
+    run_urls = [(run.run_id, base + quote(run.run_id, safe="")) for run in runs]
+    state_class: dict[str | None, str] = {}
+    rows = []
+    for task_id in tasks:
+        tail = "/tasks/" + quote(task_id, safe="")
+        cells = []
+        for run_id, url in run_urls:
+            state = states.get((run_id, task_id))
+            css = state_class.get(state)
+            if css is None:
+                css = state_class[state] = str(escape(state or "none"))
+            cells.append(
+                f'<td><a class="cell state-{css}" data-state="{css}" href="{url}{tail}"></a></td>'
+            )
+        rows.append((task_id, Markup("".join(cells))))
+    return rows
 
 
 @router.get("/dags/{dag_id}/graph")
