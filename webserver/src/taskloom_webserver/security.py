@@ -49,9 +49,9 @@ def set_session_cookie(response: Response, session_id: str, *, secure: bool) -> 
 
 def identify(request: Request) -> User | None:
     """The user a request comes from, or ``None`` (cached on the request)."""
-    cached = getattr(request.state, "user", _UNKNOWN)
-    if cached is not _UNKNOWN:
-        return cached  # type: ignore[no-any-return]
+    cached: User | None | object = getattr(request.state, "user", _UNKNOWN)
+    if cached is None or isinstance(cached, User):
+        return cached
     found: User | None = None
     header = request.headers.get("authorization", "")
     with closing(store.connect()) as conn:
