@@ -49,7 +49,7 @@ def set_session_cookie(response: Response, session_id: str, *, secure: bool) -> 
 
 def identify(request: Request) -> User | None:
     """The user a request comes from, or ``None`` (cached on the request)."""
-    cached: User | None | object = getattr(request.state, "user", _UNKNOWN)
+    cached: object = getattr(request.state, "user", _UNKNOWN)
     if cached is None or isinstance(cached, User):
         return cached
     found: User | None = None
