@@ -12,6 +12,8 @@ f. core wheel + editable provider, and editable core + provider wheel
 g. ``pip install "taskloom[<id>]"``, the extra resolved from a local index of the wheels
 h. a manifest-only provider from a local index: it pulls ``taskloom-declarative`` in, is
    listed with its streams, its manifest reads; uninstalling it leaves core and the runtime
+i. ``taskloom-webserver`` from a local index: it pulls core in, adds ``taskloom webserver``
+   and ``taskloom users`` (a user is created and listed); uninstalling it leaves core whole
 
 Each environment runs ``tools/probe.py`` (imports, entry points, compat shims, RECORD
 files still on disk, the console script).  Usage::
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -161,9 +164,45 @@ def scenarios(dist_dir: Path, a: str, b: str) -> dict[str, Callable[[str], bool]
         env.uninstall(dist.name)
         return env.probe(absent=[pid]) and ok
 
-    extra = {
-        "h a manifest-only provider (and its runtime) from a local index": manifest_only_provider
-    }
+    def webserver(inst: str) -> bool:
+        env = Env("i-webserver", inst)
+        env.install("--find-links", str(dist_dir), "taskloom-webserver")
+        ok = env.probe()
+        home = env.path / "home"
+        cli_env = {
+            **os.environ,
+            "TASKLOOM_HOME": str(home),
+            "TASKLOOM_WEBSERVER_PASSWORD": "matrix-password-1",
+        }
+        taskloom = [env.python, "-m", "taskloom"]
+        created = subprocess.run(
+            [*taskloom, "users", "create", "ann", "--role", "viewer"],
+            env=cli_env,
+            capture_output=True,
+            text=True,
+        )
+        listed = subprocess.run(
+            [*taskloom, "users", "list"], env=cli_env, capture_output=True, text=True
+        )
+        helped = subprocess.run(
+            [*taskloom, "webserver", "--help"], env=cli_env, capture_output=True, text=True
+        )
+        works = created.returncode == 0 and "ann" in listed.stdout and "127.0.0.1" in helped.stdout
+        print(f"  (i) taskloom users create/list and webserver --help: {works}")
+        env.uninstall("taskloom-webserver")
+        gone = subprocess.run(
+            [*taskloom, "users", "list"], env=cli_env, capture_output=True, text=True
+        )
+        print(f"  (i) after uninstalling, `taskloom users` is gone: {gone.returncode != 0}")
+        return env.probe() and works and gone.returncode != 0 and ok
+
+    extra: dict[str, Callable[[str], bool]] = {}
+    if manifest_only:
+        extra["h a manifest-only provider (and its runtime) from a local index"] = (
+            manifest_only_provider
+        )
+    if any(d.kind == "webserver" for d in repo.dists()):
+        extra["i taskloom-webserver from a local index"] = webserver
     return {
         "a core alone": core_alone,
         "b+c two providers, then one uninstalled": two_providers_then_uninstall,
@@ -171,7 +210,7 @@ def scenarios(dist_dir: Path, a: str, b: str) -> dict[str, Callable[[str], bool]
         "e all editable": all_editable,
         "f core wheel + editable provider and the reverse": mixed_editable,
         f"g taskloom[{a}] from a local index": extra_from_index,
-        **(extra if manifest_only else {}),
+        **extra,
     }
 
 
