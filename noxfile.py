@@ -225,6 +225,8 @@ def tests(session: nox.Session) -> None:
         os.environ.update(NO_COLOR="1", UV_NO_PROGRESS="1", PY_COLORS="0", TERM="dumb")
     tox = str(Path(TOOLS_PYTHON).parent / "tox")
     parallel = os.environ.get("TASKLOOM_TOX_PARALLEL", "2")
+    # Files tests leave for people to look at (the webserver's browser screenshots).
+    os.environ.setdefault("TASKLOOM_ARTEFACTS", str(wheels.CACHE / "artefacts"))
     shutil.rmtree(wheels.CACHE / "junit", ignore_errors=True)
     # The images (mostly waiting on Debian's mirror, PyPI and disk copies) build and test
     # alongside the tox matrix; their output is printed once the other checks are done.
