@@ -10,8 +10,10 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
@@ -23,7 +25,6 @@ import pytest
 from taskloom_testing.postgres import PostgresServer
 from taskloom_testing.postgres import postgres_server  # noqa: F401  (fixture)
 from taskloom_testing.servers import free_port
-from taskloom_testing.servers import wait_for_port
 
 DAGS = Path(__file__).parent / "dags"
 #: The password of the connection the failing DAG reads: it must appear in no response.
@@ -105,12 +106,20 @@ def start_server(
             stdout=handle,
             stderr=subprocess.STDOUT,
         )
-    try:
-        wait_for_port(port, timeout=60)
-    except BaseException:
-        process.kill()
-        raise
-    return process, port
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            pytest.fail(
+                f"taskloom webserver exited with {process.returncode}:\n{log.read_text()[-3000:]}"
+            )
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return process, port
+        except OSError:
+            if time.monotonic() > deadline:
+                stop(process)
+                pytest.fail(f"taskloom webserver did not answer on port {port} within 60 s")
+            time.sleep(0.05)
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

@@ -14,6 +14,7 @@ from fastapi import Depends
 from fastapi import HTTPException
 from fastapi import Query
 from fastapi import Request
+from fastapi import Response
 from pydantic import BaseModel
 from pydantic import Field
 
@@ -402,9 +403,10 @@ def replace_connection(user: Admin, conn_id: str, body: ConnectionBody) -> dict[
 
 
 @router.delete("/connections/{conn_id}", tags=["connections"], status_code=204)
-def delete_connection(user: Admin, conn_id: str) -> None:
+def delete_connection(user: Admin, conn_id: str) -> Response:
     if not MetastoreBackend().delete_connection(conn_id):
         raise HTTPException(404, f"no stored connection {conn_id!r}")
+    return Response(status_code=204)
 
 
 # --- variables ---------------------------------------------------------------------------
@@ -435,9 +437,10 @@ def set_variable(user: Admin, key: str, body: VariableBody) -> dict[str, Any]:
 
 
 @router.delete("/variables/{key}", tags=["variables"], status_code=204)
-def delete_variable(user: Admin, key: str) -> None:
+def delete_variable(user: Admin, key: str) -> Response:
     if not Variable.delete(key):
         raise HTTPException(404, f"no stored variable {key!r}")
+    return Response(status_code=204)
 
 
 # --- pools -------------------------------------------------------------------------------
@@ -467,7 +470,7 @@ def set_pool(user: Admin, name: str, body: PoolBody) -> dict[str, Any]:
 
 
 @router.delete("/pools/{name}", tags=["pools"], status_code=204)
-def delete_pool(user: Admin, name: str) -> None:
+def delete_pool(user: Admin, name: str) -> Response:
     if name == "default_pool":
         raise HTTPException(
             400, "default_pool holds every task that names no pool; it cannot be deleted"
@@ -475,6 +478,7 @@ def delete_pool(user: Admin, name: str) -> None:
     with closing(store.connect()) as conn:
         if not web_store.delete_pool(conn, name):
             raise HTTPException(404, f"no pool {name!r}")
+    return Response(status_code=204)
 
 
 # --- providers ---------------------------------------------------------------------------

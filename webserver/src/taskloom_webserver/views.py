@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Any
 from taskloom import store
 from taskloom.exceptions import ParamValidationError
 from taskloom.exceptions import ProviderNotFoundError
+from taskloom.exceptions import TaskloomError
 from taskloom.models.connection import Connection
 from taskloom.models.connection import secret_extra_keys
 from taskloom.models.dag import DAG
@@ -32,6 +34,8 @@ from taskloom.utils.secrets_masker import REDACTED
 from taskloom.utils.secrets_masker import is_sensitive_key
 from taskloom.utils.secrets_masker import mask_secret
 from taskloom.utils.secrets_masker import redact
+
+log = logging.getLogger(__name__)
 
 #: Largest piece of a log one request returns; a client reads on from ``next_offset``.
 LOG_CHUNK_BYTES = 256 * 1024
@@ -64,14 +68,19 @@ def load_known_secrets(*, force: bool = False) -> None:
     _secrets_loaded_at = now
     from taskloom.secrets.metastore import MetastoreBackend
 
-    for conn in MetastoreBackend().iter_connections():
-        mask_secret(conn.password, name=f"password of connection {conn.conn_id!r}")
-        extra = conn.extra_dejson
-        for key in secret_extra_keys(conn.conn_type, extra):
-            mask_secret(str(extra[key]), name=f"extra {key!r} of connection {conn.conn_id!r}")
-    for row in Variable.list():
-        if is_sensitive_key(row["key"]):
-            mask_secret(row["val"], name=f"variable {row['key']!r}")
+    try:
+        for conn in MetastoreBackend().iter_connections():
+            mask_secret(conn.password, name=f"password of connection {conn.conn_id!r}")
+            extra = conn.extra_dejson
+            for key in secret_extra_keys(conn.conn_type, extra):
+                mask_secret(str(extra[key]), name=f"extra {key!r} of connection {conn.conn_id!r}")
+        for row in Variable.list():
+            if is_sensitive_key(row["key"]):
+                mask_secret(row["val"], name=f"variable {row['key']!r}")
+    except TaskloomError as exc:
+        # A secret this server cannot decrypt (another [core] fernet_key) cannot be shown
+        # either: the pages still work, with what core masked when the task wrote its log.
+        log.warning("cannot read the stored secrets to mask them: %s", exc)
 
 
 def masked(value: Any) -> Any:
