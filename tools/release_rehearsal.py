@@ -5,7 +5,9 @@
 3. put the third-party wheels those distributions need beside them (the index must be
    hermetic: no fallback to any other index);
 4. in a fresh environment whose pip sees no configuration and only that index, install
-   core, two providers and compat *by name*, and run an example DAG and a legacy DAG.
+   core, two providers, compat and the webserver *by name*, and run an example DAG and a
+   legacy DAG;
+5. create a webserver user, start ``taskloom webserver`` and read the DAGs through its API.
 
 Usage: ``python tools/release_rehearsal.py DIST_DIR PROVIDER_A PROVIDER_B``
 """
@@ -53,6 +55,9 @@ def main(argv: list[str]) -> int:
     names = ["taskloom", f"taskloom-provider-{provider_a}", f"taskloom-provider-{provider_b}"]
     if any(d.kind == "compat" for d in repo.dists()):
         names.append("taskloom-compat")
+    has_webserver = any(d.kind == "webserver" for d in repo.dists())
+    if has_webserver:
+        names.append("taskloom-webserver")
 
     # Third-party dependencies, resolved the way a user's pip would, from the wheels built here.
     deps = WORK / "deps"
@@ -146,11 +151,61 @@ def main(argv: list[str]) -> int:
         )
         run([python, str(repo.ROOT / "tools" / "probe.py"), "--expect", provider_a, provider_b])
         run_dags(venv_dir, clean)
+        if has_webserver:
+            serve_dags(venv_dir, clean)
     finally:
         server.terminate()
         server.wait(timeout=10)
     print("release rehearsal: uploaded, installed by name from the local index, DAGs ran")
     return 0
+
+
+def serve_dags(venv_dir: Path, env: dict[str, str]) -> None:
+    """``taskloom users create``, ``taskloom webserver``: the example DAGs are listed by its API."""
+    import json
+
+    taskloom = str(venv_dir / "bin" / "taskloom")
+    with tempfile.TemporaryDirectory() as home:
+        web_env = {**env, "TASKLOOM_HOME": home, "TASKLOOM_DAGS_FOLDER": str(EXAMPLES)}
+        run(
+            [taskloom, "users", "create", "release", "--role", "viewer", "--password-stdin"],
+            env=web_env,
+            input="release-rehearsal-password\n",
+        )
+        token = run(
+            [taskloom, "users", "token", "release"], env=web_env, capture_output=True
+        ).stdout.strip()
+        port = free_port()
+        server = subprocess.Popen(
+            [taskloom, "webserver", "--port", str(port)],
+            env=web_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/v1/dags", headers={"Authorization": f"Bearer {token}"}
+            )
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(request, timeout=30) as response:
+                        listed = [d["dag_id"] for d in json.load(response)["items"]]
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise SystemExit("taskloom webserver did not answer") from None
+                    time.sleep(0.2)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    has_compat = any(d.kind == "compat" for d in repo.dists())
+    expected = sorted(
+        p.stem for p in EXAMPLES.glob("*.py") if has_compat or not p.stem.startswith("legacy")
+    )
+    if not set(expected) <= set(listed):
+        raise SystemExit(f"taskloom webserver lists {listed}, expected the example DAGs {expected}")
+    print(f"taskloom webserver listed the example DAGs: {listed}")
 
 
 def run_dags(venv_dir: Path, env: dict[str, str]) -> None:
