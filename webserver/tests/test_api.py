@@ -85,11 +85,11 @@ def test_dag_list_is_paginated_and_filtered(admin: httpx.Client) -> None:
     """limit/offset pages through the DAGs; total counts all; search and tag filter."""
     everything = admin.get("/api/v1/dags").json()
     ids = [d["dag_id"] for d in everything["items"]]
-    assert ids == ["web_failing", "web_flaky", "web_params", "web_scheduled"]
-    assert everything["total"] == 4
+    assert ids == ["web_chatty", "web_failing", "web_flaky", "web_params", "web_scheduled"]
+    assert everything["total"] == 5
     page = admin.get("/api/v1/dags", params={"limit": 2, "offset": 1}).json()
     assert [d["dag_id"] for d in page["items"]] == ids[1:3]
-    assert page["total"] == 4
+    assert page["total"] == 5
     assert [
         d["dag_id"] for d in admin.get("/api/v1/dags", params={"tag": "nightly"}).json()["items"]
     ] == ["web_scheduled"]
@@ -149,6 +149,30 @@ def test_log_per_try_with_offsets(deployment: Deployment, admin: httpx.Client) -
     ).json()
     assert missing["exists"] is False
     assert admin.get(path, params={"offset": -1}).status_code == 400
+
+
+def test_a_long_log_comes_in_pieces_of_whole_lines(
+    deployment: Deployment, admin: httpx.Client
+) -> None:
+    """A log of about 800 KB is read in pieces that each end at a line end, and add up to the file."""
+    run_id = run_id_of(deployment.cli("dags", "test", "web_chatty").stdout)
+    path = _ti_path("web_chatty", run_id, "chatter") + "/logs/1"
+    pieces, offset = [], 0
+    while True:
+        chunk = admin.get(path, params={"offset": offset}).json()
+        assert chunk["offset"] == offset
+        pieces.append(chunk["content"])
+        offset = chunk["next_offset"]
+        if chunk["at_end"]:
+            break
+        assert chunk["content"].endswith("\n")
+    assert len(pieces) == -(-offset // (256 * 1024))  # 256 KiB pieces, cut at line ends
+    text = "".join(pieces)
+    assert len(text.encode()) == offset
+    printed = [line.split(" - ", 1)[1] for line in text.splitlines() if " - line " in line]
+    assert printed == [f"line {i:05d} " + "x" * 90 for i in range(6000)]
+    assert "the last line of the log" in text
+    assert text.endswith("Marked chatter as success\n")
 
 
 def test_log_masks_the_connection_password(deployment: Deployment, admin: httpx.Client) -> None:

@@ -21,6 +21,7 @@ import pytest
 from conftest import PASSWORD
 from conftest import Deployment
 from conftest import make_deployment
+from conftest import run_id_of
 from conftest import stop
 from playwright.sync_api import Browser
 from playwright.sync_api import Page
@@ -203,3 +204,15 @@ def test_graph_pages_and_escaping_in_the_browser(
     shots = sorted(p.name for p in screenshots.iterdir())
     assert {"graph.png", "providers.png"} <= set(shots)
     assert all((screenshots / name).stat().st_size > 5000 for name in shots)
+
+
+def test_a_long_log_is_shown_whole(page: Page, ui_deployment: Deployment) -> None:
+    """A finished task's log longer than one piece is read to its end by the page."""
+    out = ui_deployment.cli("dags", "test", "web_chatty").stdout
+    run_id = run_id_of(out)
+    log_in(page, "viewer")
+    page.goto(f"/dags/web_chatty/runs/{quote(run_id, safe='')}/tasks/chatter")
+    expect(page.locator("#log")).to_contain_text("the last line of the log")
+    expect(page.locator("#log")).to_contain_text("Marked chatter as success")
+    text = page.locator("#log").text_content() or ""
+    assert text.count(" - line ") == 6000

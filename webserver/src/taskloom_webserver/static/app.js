@@ -33,15 +33,21 @@ function tailLog(pre) {
           badge.textContent = state;
           badge.className = `badge state-${state}`;
         }
-        // Keep reading while the task runs, and until the finished file is read to its end.
+        // Keep reading while the task runs, and until the finished file is read to its end
+        // (a long log comes in pieces: read the next one at once).
         if (FINISHED.has(state) && chunk.at_end) return;
+        if (!chunk.at_end) {
+          setTimeout(poll, 0);
+          return;
+        }
       }
     } catch (error) {
       // The server may be restarting: try again at the next tick.
     }
     setTimeout(poll, POLL_MS);
   }
-  if (!FINISHED.has(state)) setTimeout(poll, POLL_MS);
+  if (pre.dataset.atEnd !== "true") setTimeout(poll, 0);
+  else if (!FINISHED.has(state)) setTimeout(poll, POLL_MS);
 }
 
 document.addEventListener("DOMContentLoaded", () => {
