@@ -160,6 +160,11 @@ def test_trigger_a_run_with_a_param_from_the_form(
     page.fill("input[name='param.n']", "0")
     page.click("#trigger-form button[type=submit]")
     expect(page.locator("#trigger-error")).to_contain_text("param 'n'")
+    page.fill("input[name='param.n']", "many")
+    page.click("#trigger-form button[type=submit]")
+    expect(page.locator("#trigger-error")).to_contain_text(
+        "'many' is not a JSON value of type integer"
+    )
 
     page.fill("input[name='param.n']", "21")
     page.select_option("select[name='param.mode']", "slow")

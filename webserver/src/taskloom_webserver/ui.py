@@ -256,7 +256,7 @@ async def trigger(request: Request, user: Operator, dag_id: str) -> Response:
             raw = form.get(f"param.{spec['name']}")
             if not isinstance(raw, str):
                 continue
-            conf[spec["name"]] = _parse_param(raw, spec["schema"].get("type"), spec["name"])
+            conf[spec["name"]] = _parse_param(raw, spec)
 
         def create() -> Any:
             with closing(store.connect()) as conn:
@@ -276,26 +276,21 @@ async def trigger(request: Request, user: Operator, dag_id: str) -> Response:
     return _back(f"/dags/{quote(dag_id, safe='')}?triggered={quote(run.run_id, safe='')}")
 
 
-def _parse_param(raw: str, kind: Any, name: str) -> Any:
-    """A form field's text as the param's JSON type (strings stay text)."""
+def _parse_param(raw: str, spec: dict[str, Any]) -> Any:
+    """A form field's text as the param's value: text for a string param (by its schema
+    type, or by its default when it has no type), else JSON (``3``, ``true``, ``[1, 2]``)."""
+    kind = spec["schema"].get("type")
     if kind == "string" or (
-        kind is None and not raw.strip().startswith(("{", "[", '"')) and not _looks_numeric(raw)
+        kind is None and (isinstance(spec["default"], str) or not spec["has_default"])
     ):
         return raw
     try:
         return json.loads(raw)
     except json.JSONDecodeError:
         raise views.BadRequest(
-            f"param {name!r}: {raw!r} is not valid JSON for type {kind}"
+            f"param {spec['name']!r}: {raw!r} is not a JSON value of type {kind or 'the default'}; "
+            "write numbers as 3, booleans as true, lists as [1, 2]"
         ) from None
-
-
-def _looks_numeric(raw: str) -> bool:
-    try:
-        float(raw)
-    except ValueError:
-        return raw.strip() in {"true", "false", "null"}
-    return True
 
 
 # --- runs and task instances -------------------------------------------------------------
