@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
+from conftest import csrf_of
 from conftest import home_env
 from conftest import start_server
 from conftest import stop
@@ -127,3 +129,41 @@ def test_webserver_binds_loopback_by_default_and_warns_without_users(tmp_path: P
     text = log.read_text()
     assert "no users yet, so nobody can log in" in text
     assert f"http://127.0.0.1:{port}" in text
+
+
+def test_cookie_secure_setting_marks_the_cookies_secure(tmp_path: Path) -> None:
+    """Behind an HTTPS proxy the server sees HTTP: [webserver] cookie_secure adds Secure."""
+    home = tmp_path / "home"
+    taskloom(
+        home,
+        "users",
+        "create",
+        "ann",
+        "--role",
+        "viewer",
+        "--password-stdin",
+        stdin="long-enough-pw\n",
+    )
+    env = {**home_env(home), "TASKLOOM__WEBSERVER__COOKIE_SECURE": "true"}
+    process, port = start_server(env, tmp_path / "server.log")
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            form = client.get("/login")
+            assert "; secure" in form.headers["set-cookie"].lower()
+            # A client sends Secure cookies over HTTPS only: the proxy's side, here by hand.
+            login_cookie = form.headers["set-cookie"].split(";")[0]
+            response = client.post(
+                "/login",
+                data={
+                    "username": "ann",
+                    "password": "long-enough-pw",
+                    "csrf_token": csrf_of(form.text),
+                },
+                headers={"Cookie": login_cookie},
+            )
+        session = next(
+            c for c in response.headers.get_list("set-cookie") if c.startswith("taskloom_session=")
+        )
+        assert "; secure" in session.lower()
+    finally:
+        stop(process)

@@ -35,6 +35,17 @@ class LoginRequired(Exception):
     """No valid session or token: pages redirect to the login form, the API answers 401."""
 
 
+def cookies_secure(request: Request) -> bool:
+    """Whether cookies get the ``Secure`` flag: over HTTPS, and always with the setting
+    ``[webserver] cookie_secure`` (``TASKLOOM__WEBSERVER__COOKIE_SECURE``), which a server
+    behind an HTTPS reverse proxy needs, as it sees plain HTTP itself."""
+    from taskloom import configuration
+
+    return request.url.scheme == "https" or configuration.get_bool(
+        "webserver", "cookie_secure", False
+    )
+
+
 def set_session_cookie(response: Response, session_id: str, *, secure: bool) -> None:
     response.set_cookie(
         SESSION_COOKIE,

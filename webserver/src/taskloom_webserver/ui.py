@@ -46,6 +46,7 @@ from taskloom_webserver.auth import User
 from taskloom_webserver.dags import DagCache
 from taskloom_webserver.security import LOGIN_CSRF_COOKIE
 from taskloom_webserver.security import SESSION_COOKIE
+from taskloom_webserver.security import cookies_secure
 from taskloom_webserver.security import require
 from taskloom_webserver.security import set_session_cookie
 
@@ -107,7 +108,14 @@ def _safe_next(target: str | None) -> str:
 def login_form(request: Request, next: str = "/", error: str | None = None) -> Response:
     token = secrets.token_urlsafe(32)
     response = _render(request, "login.html", next=_safe_next(next), csrf=token, error=error)
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login")
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=cookies_secure(request),
+        path="/login",
+    )
     return response
 
 
@@ -128,7 +136,7 @@ def login(
             return _back(f"/login?error=1&next={quote(_safe_next(next), safe='')}")
         session_id = auth.start_session(conn, user)
     response = _back(_safe_next(next))
-    set_session_cookie(response, session_id, secure=request.url.scheme == "https")
+    set_session_cookie(response, session_id, secure=cookies_secure(request))
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
