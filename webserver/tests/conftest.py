@@ -90,7 +90,6 @@ def home_env(home: Path, database_url: str | None = None) -> dict[str, str]:
     )
     if database_url is not None:
         env["TASKLOOM__DATABASE__URL"] = database_url
-        env["TASKLOOM_CONN_WEB_SECRET_DB"] = SECRET_URI
     return env
 
 
@@ -146,10 +145,7 @@ def make_deployment(root: Path, backend: str, database_url: str | None) -> Deplo
     shutil.copytree(DAGS, home / "dags")
     env = home_env(home, database_url)
     placeholder = Deployment("", backend, home, env, {}, None, home / "server.log")  # type: ignore[arg-type]
-    # Core's metastore backend still writes connections with SQLite-only SQL (INSERT OR
-    # IGNORE) on main, so on PostgreSQL the DAG reads its connection from the environment.
-    if database_url is None:
-        placeholder.cli("connections", "add", "web_secret_db", "--conn-uri", SECRET_URI)
+    placeholder.cli("connections", "add", "web_secret_db", "--conn-uri", SECRET_URI)
     placeholder.cli("variables", "set", *SECRET_VARIABLE)
     placeholder.cli("variables", "set", "region", "eu-west-1")
     runs = {}

@@ -28,6 +28,8 @@ from taskloom.models.connection import Connection
 from taskloom.models.dag import DAG
 from taskloom.models.variable import Variable
 from taskloom.secrets.metastore import MetastoreBackend
+from taskloom.store import dags as dag_store
+from taskloom.store import pools as pool_store
 from taskloom.store import web as web_store
 from taskloom.utils.dates import utcnow
 from taskloom_webserver import views
@@ -151,7 +153,7 @@ def list_dags(
     paused: bool | None = None,
 ) -> dict[str, Any]:
     with closing(store.connect()) as conn:
-        states = web_store.paused_states(conn)
+        states = dag_store.paused(conn)
         chosen = views.filter_dags(list(_dags(request)), states, search, tag, paused)
         window = chosen[offset : offset + limit]
         recent = views.recent_runs(conn, [d.dag_id for d in window], 5)
@@ -163,7 +165,7 @@ def list_dags(
 def get_dag(request: Request, user: Viewer, dag_id: str) -> dict[str, Any]:
     dag = _dag(request, dag_id)
     with closing(store.connect()) as conn:
-        paused = web_store.paused_states(conn).get(dag_id, False)
+        paused = dag_store.paused(conn).get(dag_id, False)
         recent = views.recent_runs(conn, [dag_id], 5)[dag_id]
     return {
         **views.dag_summary(dag, paused, recent),
@@ -185,7 +187,7 @@ def patch_dag(request: Request, user: Operator, dag_id: str, body: DagPatch) -> 
     """Pause or unpause."""
     dag = _dag(request, dag_id)
     with closing(store.connect()) as conn:
-        web_store.set_paused(conn, dag_id, dag.fileloc, body.is_paused)
+        views.set_paused(conn, dag, body.is_paused)
     return {"dag_id": dag_id, "is_paused": body.is_paused}
 
 
@@ -298,8 +300,8 @@ def clear_task_instance(
     with closing(store.connect()) as conn:
         _ti(conn, dag_id, run_id, task_id)
         ids = views.tasks_to_change(_dags(request).get(dag_id), task_id, body.downstream)
-        changed = web_store.clear_task_instances(conn, dag_id, run_id, ids)
-    return {"task_ids": ids, "changed": changed}
+        cleared = views.clear(conn, dag_id, run_id, ids)
+    return {"task_ids": cleared}
 
 
 @router.get(
@@ -334,8 +336,8 @@ def list_xcoms(
 ) -> dict[str, Any]:
     with closing(store.connect()) as conn:
         _ti(conn, dag_id, run_id, task_id)
-        rows = web_store.xcoms(conn, dag_id, run_id, task_id)
-    return views.page([{**r, "value": views.masked(r["value"])} for r in rows], limit, offset)
+        rows = views.xcoms(conn, dag_id, run_id, task_id)
+    return views.page(rows, limit, offset)
 
 
 # --- connections -------------------------------------------------------------------------
@@ -447,37 +449,42 @@ def delete_variable(user: Admin, key: str) -> Response:
 
 
 class PoolBody(BaseModel):
-    name: str = Field(min_length=1, max_length=256)
-    slots: int = Field(ge=0)
+    pool: str
+    slots: int
     description: str | None = None
 
 
 @router.get("/pools", tags=["pools"])
 def list_pools(user: Viewer, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
-    """Pools with their slots and the slots running and queued tasks take."""
+    """Pools with their slots and the slots their queued and running tasks occupy."""
     with closing(store.connect()) as conn:
-        return views.page(web_store.pools(conn), limit, offset)
+        return views.page(pool_store.list_pools(conn), limit, offset)
 
 
 @router.put("/pools/{name}", tags=["pools"])
 def set_pool(user: Admin, name: str, body: PoolBody) -> dict[str, Any]:
-    """Create or change a pool."""
-    if body.name != name:
-        raise HTTPException(400, f"the body's name {body.name!r} is not the path's {name!r}")
+    """Create or change a pool (as ``taskloom pools set`` does)."""
+    if body.pool != name:
+        raise HTTPException(400, f"the body's pool {body.pool!r} is not the path's {name!r}")
     with closing(store.connect()) as conn:
-        web_store.set_pool(conn, name, body.slots, body.description)
-        return next(p for p in web_store.pools(conn) if p["name"] == name)
+        try:
+            pool_store.set_pool(conn, name, body.slots, body.description)
+        except ValueError as exc:
+            raise _bad(exc) from None
+        found = pool_store.get_pool(conn, name)
+    assert found is not None
+    return found
 
 
 @router.delete("/pools/{name}", tags=["pools"], status_code=204)
 def delete_pool(user: Admin, name: str) -> Response:
-    if name == "default_pool":
-        raise HTTPException(
-            400, "default_pool holds every task that names no pool; it cannot be deleted"
-        )
     with closing(store.connect()) as conn:
-        if not web_store.delete_pool(conn, name):
-            raise HTTPException(404, f"no pool {name!r}")
+        try:
+            deleted = pool_store.delete_pool(conn, name)
+        except ValueError as exc:
+            raise _bad(exc) from None
+    if not deleted:
+        raise HTTPException(404, f"no pool {name!r}")
     return Response(status_code=204)
 
 

@@ -37,6 +37,8 @@ from taskloom.models.connection import Connection
 from taskloom.models.dag import DAG
 from taskloom.models.variable import Variable
 from taskloom.secrets.metastore import MetastoreBackend
+from taskloom.store import dags as dag_store
+from taskloom.store import pools as pool_store
 from taskloom.store import web as web_store
 from taskloom_webserver import auth
 from taskloom_webserver import graph
@@ -163,7 +165,7 @@ def dag_list(
 ) -> Response:
     dags = list(_dags(request))
     with closing(store.connect()) as conn:
-        paused = web_store.paused_states(conn)
+        paused = dag_store.paused(conn)
         chosen = views.filter_dags(dags, paused, search, tag or None, None)
         window = chosen[(page - 1) * DAGS_PER_PAGE : page * DAGS_PER_PAGE]
         recent = views.recent_runs(conn, [d.dag_id for d in window], 5)
@@ -185,7 +187,7 @@ def dag_list(
 def dag_grid(request: Request, user: Viewer, dag_id: str) -> Response:
     dag = _dag(request, dag_id)
     with closing(store.connect()) as conn:
-        paused = web_store.paused_states(conn).get(dag_id, False)
+        paused = dag_store.paused(conn).get(dag_id, False)
         runs = views.list_runs(conn, dag_id, limit=GRID_RUNS, offset=0)
         runs.reverse()  # oldest on the left, as in Airflow's grid
         states = web_store.grid_states(conn, dag_id, [r.run_id for r in runs])
@@ -240,7 +242,7 @@ def toggle_pause(
 ) -> Response:
     dag = _dag(request, dag_id)
     with closing(store.connect()) as conn:
-        web_store.set_paused(conn, dag_id, dag.fileloc, paused == "1")
+        views.set_paused(conn, dag, paused == "1")
     return _back(f"/dags/{quote(dag_id, safe='')}")
 
 
@@ -340,10 +342,7 @@ def task_instance(
         ti = ti_model.get(conn, dag_id, run_id, task_id)
         if ti is None:
             raise HTTPException(404, f"run {run_id!r} has no task {task_id!r}")
-        xcoms = [
-            {**x, "value": views.masked(x["value"])}
-            for x in web_store.xcoms(conn, dag_id, run_id, task_id)
-        ]
+        xcoms = views.xcoms(conn, dag_id, run_id, task_id)
         # The context of a template reads the DB (previous runs): render while it is open.
         rendered = views.rendered_fields(dag, run, ti) if dag is not None else {}
     record = views.ti_record(ti, dag)
@@ -381,7 +380,7 @@ def clear_task(
     with closing(store.connect()) as conn:
         _run(conn, dag_id, run_id)
         ids = views.tasks_to_change(_dags(request).get(dag_id), task_id, downstream == "1")
-        web_store.clear_task_instances(conn, dag_id, run_id, ids)
+        views.clear(conn, dag_id, run_id, ids)
     return _back(_ti_url(dag_id, run_id, task_id))
 
 
@@ -482,19 +481,25 @@ def delete_variable(user: Admin, key: str) -> Response:
 @router.get("/pools")
 def pools(request: Request, user: Viewer) -> Response:
     with closing(store.connect()) as conn:
-        rows = web_store.pools(conn)
-    return _render(request, "pools.html", rows=rows)
+        rows = pool_store.list_pools(conn)
+    return _render(request, "pools.html", rows=rows, error=None)
 
 
 @router.post("/pools")
 def set_pool(
+    request: Request,
     user: Admin,
-    name: Annotated[str, Form(min_length=1)],
-    slots: Annotated[int, Form(ge=0)],
+    pool: Annotated[str, Form()],
+    slots: Annotated[int, Form()],
     description: Annotated[str, Form()] = "",
 ) -> Response:
     with closing(store.connect()) as conn:
-        web_store.set_pool(conn, name, slots, description or None)
+        try:
+            pool_store.set_pool(conn, pool, slots, description or None)
+        except ValueError as exc:
+            return _render(
+                request, "pools.html", status=400, rows=pool_store.list_pools(conn), error=str(exc)
+            )
     return _back("/pools")
 
 

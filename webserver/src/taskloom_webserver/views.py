@@ -257,6 +257,45 @@ def ti_record(ti: TaskInstance, dag: DAG | None = None) -> dict[str, Any]:
     }
 
 
+def set_paused(conn: store.Connection, dag: DAG, paused: bool) -> None:
+    """Pause or unpause, recording the DAG first (as ``taskloom dags pause`` does) if no
+    scheduler has yet."""
+    from taskloom.store import dags as dag_store
+    from taskloom.store import scheduling
+
+    with conn.transaction():
+        if not dag_store.exists(conn, dag.dag_id):
+            scheduling.sync_dags(
+                conn, [(dag.dag_id, dag.fileloc, int(paused), utcnow().isoformat())]
+            )
+        dag_store.set_paused(conn, dag.dag_id, paused)
+
+
+def clear(conn: store.Connection, dag_id: str, run_id: str, task_ids: Sequence[str]) -> list[str]:
+    """Reset these task instances of one run so the scheduler runs them again, and queue
+    their run if it had finished, as ``taskloom tasks clear`` does; return the ids cleared."""
+    from taskloom.store import dag_runs
+    from taskloom.store import task_instances
+
+    existing = task_instances.states(conn, dag_id, run_id)
+    cleared = [task_id for task_id in task_ids if task_id in existing]
+    with conn.transaction():
+        task_instances.clear(conn, dag_id, [(run_id, task_id) for task_id in cleared])
+        dag_runs.requeue_finished(conn, dag_id, [run_id])
+    return cleared
+
+
+def xcoms(conn: store.Connection, dag_id: str, run_id: str, task_id: str) -> list[dict[str, Any]]:
+    """The XComs one task instance pushed (``key``, ``value``), secrets masked."""
+    from taskloom.models import xcom
+
+    return [
+        {"key": row["key"], "value": masked(row["value"])}
+        for row in xcom.list_for_run(conn, dag_id, run_id)
+        if row["task_id"] == task_id
+    ]
+
+
 def tasks_to_change(dag: DAG | None, task_id: str, downstream: bool) -> list[str]:
     ids = {task_id}
     if downstream and dag is not None and task_id in dag.task_dict:

@@ -22,13 +22,11 @@ with DAG(
     tags=["web", "failing"],
     doc_md="Loads the warehouse. <script>document.title='pwned-doc'</script>",
 ) as dag:
-    # No XComs: core's XCom write is SQLite-only on main, and this DAG also runs on PostgreSQL.
     extract = BashOperator(
         task_id="extract",
         bash_command="echo extracted {{ params.rows }}",
         params={"rows": 10},
-        do_xcom_push=False,
     )
     load = PythonOperator(task_id="load", python_callable=fail)
-    report = BashOperator(task_id="report", bash_command="echo report", do_xcom_push=False)
+    report = BashOperator(task_id="report", bash_command="echo report")
     extract >> load >> report

@@ -1,21 +1,23 @@
-"""What taskloom-webserver reads and writes: its users, sessions and API tokens, and the
-views of runs, task instances, pools and scheduler health its pages and REST API show.
+"""What taskloom-webserver reads and writes that no other store module offers: its users,
+sessions and API tokens (migration 0004: ``web_user``, ``web_session``, ``web_api_token``),
+paged lists of runs, the grid's states, marking runs and tasks, and the newest scheduler
+heartbeat.
 
-The webserver sends no SQL of its own (the store's rule); it calls these functions, and
-core's model functions (:mod:`taskloom.models.dagrun`, :mod:`taskloom.models.taskinstance`,
-the metastore secrets backend, :class:`~taskloom.models.variable.Variable`) for the rest.
-The tables ``web_user``, ``web_session`` and ``web_api_token`` are migration 0004.
+The webserver sends no SQL of its own (the store's rule): for the rest it calls the other
+store modules (:mod:`.dags`, :mod:`.pools`, :mod:`.task_instances`, :mod:`.dag_runs`) and
+core's models (:mod:`taskloom.models.dagrun`, :mod:`taskloom.models.xcom`, the metastore
+secrets backend, :class:`~taskloom.models.variable.Variable`).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from typing import NamedTuple
 
+from taskloom.store import dag_runs
 from taskloom.store.connection import Connection
 from taskloom.store.connection import Row
 from taskloom.utils.dates import parse_datetime
@@ -132,20 +134,6 @@ def ping(conn: Connection) -> None:
     conn.execute("SELECT 1").fetchone()
 
 
-def paused_states(conn: Connection) -> dict[str, bool]:
-    """``dag_id -> is_paused`` for every DAG the scheduler (or a CLI command) has recorded."""
-    return {row[0]: bool(row[1]) for row in conn.execute("SELECT dag_id, is_paused FROM dag")}
-
-
-def set_paused(conn: Connection, dag_id: str, fileloc: str | None, paused: bool) -> None:
-    """Pause or unpause a DAG, recording it first if no scheduler has yet."""
-    conn.execute(
-        "INSERT INTO dag(dag_id, fileloc, is_paused, last_parsed) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (dag_id) DO UPDATE SET is_paused = excluded.is_paused",
-        (dag_id, fileloc, int(paused), utcnow().isoformat()),
-    )
-
-
 def recent_runs(conn: Connection, dag_ids: Sequence[str], per_dag: int) -> dict[str, list[Row]]:
     """The ``per_dag`` newest ``dag_run`` rows of each DAG, newest first (one query a page)."""
     found: dict[str, list[Row]] = {dag_id: [] for dag_id in dag_ids}
@@ -238,31 +226,6 @@ def grid_states(
     return {(row[0], row[1]): row[2] for row in rows}
 
 
-def _requeue_run(conn: Connection, dag_id: str, run_id: str) -> None:
-    """A finished run goes back to queued, for a scheduler to take and settle again."""
-    conn.execute(
-        "UPDATE dag_run SET state = 'queued', end_date = NULL, job_id = NULL "
-        "WHERE dag_id = ? AND run_id = ? AND state IN ('success', 'failed')",
-        (dag_id, run_id),
-    )
-
-
-def clear_task_instances(
-    conn: Connection, dag_id: str, run_id: str, task_ids: Iterable[str]
-) -> int:
-    """Reset task instances so they run again, as ``taskloom tasks clear`` does; return how many."""
-    ids = sorted(set(task_ids))
-    with conn.transaction():
-        changed = conn.execute(
-            "UPDATE task_instance SET state = NULL, next_try_at = NULL, end_date = NULL "
-            f"WHERE dag_id = ? AND run_id = ? AND task_id IN ({_in(ids)})",
-            (dag_id, run_id, *ids),
-        ).rowcount
-        if changed:
-            _requeue_run(conn, dag_id, run_id)
-    return int(changed)
-
-
 def mark_task_instances(
     conn: Connection, dag_id: str, run_id: str, task_ids: Iterable[str], state: str
 ) -> int:
@@ -277,65 +240,11 @@ def mark_task_instances(
             (state, utcnow().isoformat(), dag_id, run_id, *ids),
         ).rowcount
         if changed:
-            _requeue_run(conn, dag_id, run_id)
+            dag_runs.requeue_finished(conn, dag_id, [run_id])
     return int(changed)
 
 
-def xcoms(conn: Connection, dag_id: str, run_id: str, task_id: str) -> list[dict[str, Any]]:
-    """The XComs one task instance pushed, by key, values decoded."""
-    rows = conn.execute(
-        "SELECT key, value, timestamp FROM xcom WHERE dag_id = ? AND run_id = ? AND task_id = ? "
-        "ORDER BY key",
-        (dag_id, run_id, task_id),
-    ).fetchall()
-    return [
-        {
-            "key": row[0],
-            "value": json.loads(row[1]) if row[1] is not None else None,
-            "timestamp": row[2],
-        }
-        for row in rows
-    ]
-
-
-# --- pools and scheduler health ----------------------------------------------------------
-
-
-def pools(conn: Connection) -> list[dict[str, Any]]:
-    """Each pool with its slots and the slots its running and queued tasks take."""
-    rows = conn.execute(
-        "SELECT p.pool, p.slots, p.description, "
-        "coalesce(sum(CASE WHEN ti.state = 'running' THEN ti.pool_slots END), 0), "
-        "coalesce(sum(CASE WHEN ti.state = 'queued' THEN ti.pool_slots END), 0) "
-        "FROM slot_pool p LEFT JOIN task_instance ti ON ti.pool = p.pool "
-        "AND ti.state IN ('running', 'queued') "
-        "GROUP BY p.pool, p.slots, p.description ORDER BY p.pool"
-    ).fetchall()
-    return [
-        {
-            "name": row[0],
-            "slots": int(row[1]),
-            "description": row[2],
-            "running_slots": int(row[3]),
-            "queued_slots": int(row[4]),
-            "open_slots": int(row[1]) - int(row[3]) - int(row[4]),
-        }
-        for row in rows
-    ]
-
-
-def set_pool(conn: Connection, name: str, slots: int, description: str | None) -> None:
-    """Create or change a pool."""
-    conn.execute(
-        "INSERT INTO slot_pool(pool, slots, description) VALUES (?, ?, ?) "
-        "ON CONFLICT (pool) DO UPDATE SET slots = excluded.slots, description = excluded.description",
-        (name, slots, description),
-    )
-
-
-def delete_pool(conn: Connection, name: str) -> bool:
-    """Delete a pool; return whether it existed."""
-    return conn.execute("DELETE FROM slot_pool WHERE pool = ?", (name,)).rowcount > 0
+# --- scheduler health --------------------------------------------------------------------
 
 
 def latest_scheduler_heartbeat(conn: Connection) -> datetime | None:
