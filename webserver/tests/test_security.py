@@ -234,7 +234,8 @@ def test_session_cookie_flags_and_security_headers(deployment: Deployment) -> No
 
 
 def test_script_in_doc_md_and_log_is_shown_as_text(deployment: Deployment) -> None:
-    """What a DAG author controls is escaped: a <script> in doc_md or a log line is text."""
+    """What a DAG author controls is escaped: a <script> in doc_md or a log line, and markup
+    in an XCom value and a rendered templated field, are text."""
     run = _q(deployment.runs["web_failing"])
     with login(deployment, "admin") as client:
         grid = client.get("/dags/web_failing").text
@@ -244,6 +245,10 @@ def test_script_in_doc_md_and_log_is_shown_as_text(deployment: Deployment) -> No
         ti = client.get(f"/dags/web_failing/runs/{run}/tasks/load").text
         assert "<script>document.title" not in ti
         assert "&lt;script&gt;document.title=&#39;pwned-log&#39;&lt;/script&gt;" in ti
+        extract = client.get(f"/dags/web_failing/runs/{run}/tasks/extract").text
+        assert "<img src=x" not in extract
+        # In the XCom, the rendered bash_command and the log: always as text.
+        assert extract.count("&lt;img src=x onerror=alert(1)&gt;") >= 3
 
 
 def test_secrets_appear_in_no_response_body(deployment: Deployment) -> None:

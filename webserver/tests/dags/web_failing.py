@@ -24,7 +24,8 @@ with DAG(
 ) as dag:
     extract = BashOperator(
         task_id="extract",
-        bash_command="echo extracted {{ params.rows }}",
+        # The last line is the XCom: markup a page must show as text.
+        bash_command="echo '<img src=x onerror=alert(1)> extracted {{ params.rows }}'",
         params={"rows": 10},
     )
     load = PythonOperator(task_id="load", python_callable=fail)
