@@ -167,3 +167,42 @@ def test_cookie_secure_setting_marks_the_cookies_secure(tmp_path: Path) -> None:
         assert "; secure" in session.lower()
     finally:
         stop(process)
+
+
+def test_repeated_wrong_passwords_are_throttled(tmp_path: Path) -> None:
+    """After 5 wrong passwords for one name, even the right one is refused (429) for a while;
+    another user name is not held back."""
+    home = tmp_path / "home"
+    for name in ("ann", "bob"):
+        taskloom(
+            home,
+            "users",
+            "create",
+            name,
+            "--role",
+            "viewer",
+            "--password-stdin",
+            stdin="long-enough-pw\n",
+        )
+    process, port = start_server(home_env(home), tmp_path / "server.log")
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            token = csrf_of(client.get("/login").text)
+
+            def attempt(name: str, password: str) -> httpx.Response:
+                return client.post(
+                    "/login", data={"username": name, "password": password, "csrf_token": token}
+                )
+
+            for _ in range(5):
+                assert (
+                    attempt("ann", "wrong-password-0")
+                    .headers["location"]
+                    .startswith("/login?error=1")
+                )
+            held = attempt("ann", "long-enough-pw")
+            assert held.status_code == 429
+            assert "too many wrong passwords for &#39;ann&#39;; try again in" in held.text
+            assert attempt("bob", "long-enough-pw").headers["location"] == "/"
+    finally:
+        stop(process)

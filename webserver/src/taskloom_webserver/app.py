@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 from taskloom import store
 from taskloom_webserver.dags import DagCache
 from taskloom_webserver.security import LoginRequired
+from taskloom_webserver.throttle import LoginThrottle
 
 #: Sent with every response: scripts and styles only from this server (no inline script,
 #: so text a DAG author controls can never run even if it escaped escaping), no framing.
@@ -50,6 +51,7 @@ def create_app(dags_folder: Path | None = None) -> FastAPI:
     # Open the store once: it is created and migrated now, not on the first request.
     store.connect().close()
     app.state.dags = DagCache(dags_folder)
+    app.state.login_throttle = LoginThrottle()
     app.include_router(api.router)
     app.include_router(ui.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

@@ -51,6 +51,7 @@ from taskloom_webserver.security import SESSION_COOKIE
 from taskloom_webserver.security import cookies_secure
 from taskloom_webserver.security import require
 from taskloom_webserver.security import set_session_cookie
+from taskloom_webserver.throttle import LoginThrottle
 
 router = APIRouter(include_in_schema=False)
 
@@ -132,10 +133,19 @@ def login(
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not secrets.compare_digest(expected, csrf_token):
         raise HTTPException(403, "the login form expired; reload it and log in again")
+    throttle: LoginThrottle = request.app.state.login_throttle
+    address = request.client.host if request.client is not None else ""
+    wait = throttle.wait_seconds(address, username)
+    if wait > 0:
+        raise HTTPException(
+            429, f"too many wrong passwords for {username!r}; try again in {wait:.0f} seconds"
+        )
     with closing(store.connect()) as conn:
         user = auth.authenticate(conn, username, password)
         if user is None:
+            throttle.failed(address, username)
             return _back(f"/login?error=1&next={quote(_safe_next(next), safe='')}")
+        throttle.succeeded(address, username)
         session_id = auth.start_session(conn, user)
     response = _back(_safe_next(next))
     set_session_cookie(response, session_id, secure=cookies_secure(request))
