@@ -61,8 +61,7 @@ def tables(dialect: Dialect) -> list[str]:
 
 def current_version(conn: Connection) -> int:
     """The schema version of the open DB (0 for an empty one)."""
-    version: int = backends.of(conn.url).schema_version(conn)
-    return version
+    return int(backends.of(conn.url).schema_version(conn))
 
 
 def statements(sql: str) -> list[str]:

@@ -1,7 +1,7 @@
 """The ``task_instance`` table: one row per task of a DAG run.
 
-The scheduler's claims and a try's start and finish live in :mod:`.scheduling` and
-:mod:`taskloom.execution.task_runner`'s store calls; this module holds the rest.
+The scheduler's claims and admissions live in :mod:`.scheduling`, a try's start, finish
+and heartbeat in :mod:`.tries`; this module holds the rest.
 """
 
 from __future__ import annotations
