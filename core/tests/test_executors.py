@@ -14,12 +14,15 @@ from runtime_helpers import run_cli
 from runtime_helpers import task_states
 
 from taskloom import configuration
+from taskloom import providers_manager
 from taskloom.exceptions import ConfigurationError
 from taskloom.exceptions import ExecutorLoadError
 from taskloom.executors import load_executor
 from taskloom.executors.base import BaseExecutor
 from taskloom.executors.local import LocalExecutor
 from taskloom.executors.sequential import SequentialExecutor
+from taskloom.providers_manager import ProviderInfo
+from taskloom.providers_manager import ProviderRegistry
 from taskloom.utils.log import log_path
 
 CONTROL = str(DAGS / "control.py")
@@ -44,9 +47,44 @@ def test_load_by_name_setting_and_path(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_load_errors_name_the_setting() -> None:
     """An unknown executor or a class that is not an executor is refused with the fix."""
     with pytest.raises(ExecutorLoadError, match=r"set \[core\] executor"):
-        load_executor("kubernetes")
+        load_executor("taskloom.executors.kubernetes.KubernetesExecutor")
     with pytest.raises(ExecutorLoadError, match="not a BaseExecutor subclass"):
         load_executor("collections.OrderedDict")
+
+
+def test_short_name_no_provider_declares_names_the_distribution(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A provider executor's short name that nothing installed declares says what to install."""
+    monkeypatch.setattr(providers_manager, "_registry", ProviderRegistry.for_testing())
+    monkeypatch.setenv("TASKLOOM__CORE__EXECUTOR", "celery")
+    with pytest.raises(ExecutorLoadError) as raised:
+        load_executor()
+    assert str(raised.value) == (
+        "no installed provider declares the executor 'celery' ([core] executor / "
+        "TASKLOOM__CORE__EXECUTOR); install it: pip install taskloom-provider-celery  "
+        '(or: pip install "taskloom[celery]"); core\'s own are sequential, local'
+    )
+    with pytest.raises(ExecutorLoadError, match=r"'kubernetes'.*use the dotted path of its class"):
+        load_executor("kubernetes")
+
+
+def test_short_name_declared_by_a_provider_loads_its_class(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A short name a provider declares in provider.json selects the class it names."""
+    info = ProviderInfo(
+        id="acme",
+        name="Acme",
+        description="Acme executor.",
+        executors=("test_executors.ProviderStyleExecutor",),
+        executor_names={"acme": "test_executors.ProviderStyleExecutor"},
+    )
+    monkeypatch.setattr(providers_manager, "_registry", ProviderRegistry.for_testing(info))
+    monkeypatch.setenv("TASKLOOM__CORE__EXECUTOR", "acme")
+    assert isinstance(load_executor(), ProviderStyleExecutor)
+    # Core's own names win: a provider cannot take them over.
+    assert isinstance(load_executor("local", parallelism=1), LocalExecutor)
 
 
 def test_default_parallelism_is_cpu_count() -> None:

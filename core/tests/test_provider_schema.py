@@ -246,7 +246,21 @@ _document = st.fixed_dictionaries(
         ),
         "issue_tracker": st.sampled_from(["https://x", "ftp://x"]),
         "hooks": st.lists(st.sampled_from(["a.b", "nodots", "a.b"]), max_size=3),
-        "executors": st.lists(st.sampled_from(["a.B", "A"]), max_size=2),
+        "executors": st.lists(
+            st.sampled_from(
+                [
+                    "a.B",
+                    "A",
+                    {"name": "celery", "class": "a.B"},
+                    {"name": "local", "class": "a.B"},
+                    {"name": "Bad Name", "class": "a.B"},
+                    {"name": "x"},
+                    {"name": "x", "class": "a.B", "queue": "q"},
+                ]
+            ),
+            max_size=2,
+        ),
+        "queue": st.sampled_from(["default", "manifest-only", "bad queue", ""]),
         "http_auth_types": st.lists(st.sampled_from(["a.Auth", "a.Auth", "x"]), max_size=2),
         "homepage": _json,
     },

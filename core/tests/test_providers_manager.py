@@ -22,6 +22,7 @@ from provider_envs import install_into_site
 from provider_envs import provider_site
 
 from taskloom import providers_manager
+from taskloom._version import __version__
 from taskloom.exceptions import ConfigurationError
 from taskloom.exceptions import DuplicateProviderError
 from taskloom.exceptions import ProviderLoadError
@@ -69,6 +70,42 @@ def test_discovery_reads_metadata_without_importing_provider_modules(site: Path)
     assert status.package_dir == os.path.realpath(site / "taskloom" / "providers" / "fixture_good")
     assert registry.connection_type("fixture_good").hook_class == f"{GOOD_HOOK_MODULE}.GoodHook"
     assert _fixture_modules() == []
+
+
+def test_executor_short_name_resolves_through_the_registry_without_importing(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A provider's executor is found by its short name from provider.json; only choosing it imports it."""
+    from taskloom.executors import load_executor
+
+    registry = _install(site, "good")
+    path = "taskloom.providers.fixture_good.executors.good.GoodExecutor"
+    assert registry.executor_class_path("fixture-good") == path
+    assert registry.executor_class_path("celery") is None
+    assert registry.get("fixture_good").to_dict()["executors"] == [
+        {"name": "fixture-good", "class": path}
+    ]
+    assert _fixture_modules() == []
+    monkeypatch.setattr(providers_manager, "_registry", registry)
+    executor = load_executor("fixture-good")
+    assert f"{type(executor).__module__}.{type(executor).__name__}" == path
+    assert _fixture_modules() == [
+        "taskloom.providers.fixture_good",
+        "taskloom.providers.fixture_good.executors",
+        "taskloom.providers.fixture_good.executors.good",
+    ]
+
+
+def test_default_queue_is_the_queue_of_the_operator_s_provider(site: Path) -> None:
+    """An operator module of a provider that declares a queue defaults to it; other modules to none."""
+    registry = _install(site, "good")
+    assert (
+        registry.default_queue("taskloom.providers.fixture_good.operators.good") == "fixture-queue"
+    )
+    assert registry.default_queue("taskloom.providers.fixture_good") == "fixture-queue"
+    assert registry.default_queue("taskloom.providers.absent.operators.x") is None
+    assert registry.default_queue("taskloom.operators.bash") is None
+    assert registry.default_queue("dags.my_operators") is None
 
 
 def test_hook_class_imports_only_that_hook_module(site: Path) -> None:
@@ -143,7 +180,7 @@ def test_provider_requiring_newer_core_is_incompatible(site: Path) -> None:
     registry = _install(site, "newcore")
     status = registry.status("fixture_newcore")
     assert status.state is ProviderState.INCOMPATIBLE
-    assert status.reason == "it requires taskloom>=9, this is taskloom 2.0.0"
+    assert status.reason == f"it requires taskloom>=9, this is taskloom {__version__}"
     assert 'pip install "taskloom>=9"' in status.fix
     assert 'pip install "taskloom-provider-fixture-newcore<1.0.0"' in status.fix
     with pytest.raises(ProviderNotFoundError, match="which is incompatible"):
@@ -482,7 +519,8 @@ def test_core_too_new_for_a_provider_suggests_upgrading_the_provider() -> None:
         "taskloom-provider-x", "1.2.0", SpecifierSet(">=1.0,<2")
     )
     assert fix.startswith(
-        'install a newer release of the provider that supports taskloom 2.0.0: pip install --upgrade "taskloom-provider-x>1.2.0"'
+        f"install a newer release of the provider that supports taskloom {__version__}: "
+        'pip install --upgrade "taskloom-provider-x>1.2.0"'
     )
     assert 'pip install "taskloom<2,>=1.0"' in fix
 

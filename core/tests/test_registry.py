@@ -692,8 +692,11 @@ def test_core_range_reads_past_other_requirements(lines: list[str], expected: st
 
 
 @pytest.mark.parametrize("spec", [">2.5", "==3.0", "~=3.0", "===3.0.0", "==3.*", ">=2.1"])
-def test_a_floor_above_core_asks_to_upgrade_core(spec: str) -> None:
-    """Any lower bound above the running core (2.0.0) makes the fix an upgrade of core."""
+def test_a_floor_above_core_asks_to_upgrade_core(
+    spec: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any lower bound above the running core (2.0.0 here) makes the fix an upgrade of core."""
+    monkeypatch.setattr(compatibility, "__version__", "2.0.0")
     fix = compatibility.incompatibility_fix("taskloom-provider-x", "1.2.0", SpecifierSet(spec))
     assert fix == (
         f'upgrade core: pip install "taskloom{SpecifierSet(spec)}", or go back to a release of the '
@@ -701,8 +704,11 @@ def test_a_floor_above_core_asks_to_upgrade_core(spec: str) -> None:
     )
 
 
-def test_a_floor_equal_to_core_does_not_ask_to_upgrade_core() -> None:
+def test_a_floor_equal_to_core_does_not_ask_to_upgrade_core(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """A range whose floor is core's own version but that still excludes it points at the provider."""
+    monkeypatch.setattr(compatibility, "__version__", "2.0.0")
     fix = compatibility.incompatibility_fix(
         "taskloom-provider-x", "1.2.0", SpecifierSet(">=2.0.0,<1.5")
     )

@@ -358,8 +358,9 @@ class PythonProviderConformance(ProviderConformance):
     @staticmethod
     def _declared(provider_json: dict[str, Any]) -> Iterator[tuple[str, str]]:
         for kind in ("hooks", "operators", "sensors", "secrets_backends", "executors"):
-            for name in provider_json.get(kind, []):
-                yield kind, name
+            for item in provider_json.get(kind, []):
+                # An executor may be {"name": short name, "class": dotted path}.
+                yield kind, item if isinstance(item, str) else item["class"]
 
 
 class ManifestOnlyConformance(ProviderConformance):

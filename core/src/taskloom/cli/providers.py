@@ -96,6 +96,10 @@ def info_command(provider_id: str, output: str) -> None:
             record["maintainers"] = ", ".join(
                 f"{m.name} ({m.github})" if m.github else m.name for m in status.info.maintainers
             )
+            record["executors"] = [
+                item if isinstance(item, str) else f"{item['name']} ({item['class']})"
+                for item in record["executors"]
+            ]
             for key in ("hooks", "operators", "sensors", "secrets_backends", "executors"):
                 record[key] = ", ".join(record[key]) or "-"
             if "log_handlers" in record:

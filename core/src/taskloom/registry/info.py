@@ -177,6 +177,11 @@ class ProviderInfo(NamedTuple):
     manifest_only: bool = False
     #: A manifest-only provider's streams (read from its manifest).
     streams: tuple[str, ...] = ()
+    #: Short executor name (``[core] executor``) -> dotted class path, for the executors
+    #: :attr:`executors` declares with a name.
+    executor_names: Mapping[str, str] = _EMPTY
+    #: The executor queue this provider's tasks go to unless an operator sets ``queue=``.
+    queue: str | None = None
 
     def declared_imports(self) -> list[tuple[str, str]]:
         """Every module and class the metadata names, as ``(kind, dotted name)`` pairs."""
@@ -201,8 +206,15 @@ class ProviderInfo(NamedTuple):
         data["connection_types"] = {
             name: info.to_dict() for name, info in self.connection_types.items()
         }
-        for kind in ("hooks", "operators", "sensors", "secrets_backends", "executors"):
+        for kind in ("hooks", "operators", "sensors", "secrets_backends"):
             data[kind] = list(getattr(self, kind))
+        named = {path: name for name, path in self.executor_names.items()}
+        data["executors"] = [
+            {"name": named[path], "class": path} if path in named else path
+            for path in self.executors
+        ]
+        if self.queue is not None:
+            data["queue"] = self.queue
         if self.http_auth_types:
             data["http_auth_types"] = list(self.http_auth_types)
         if self.log_handlers:
@@ -295,11 +307,21 @@ def build_provider_info(data: Mapping[str, Any]) -> ProviderInfo:
         operators=tuple(data.get("operators", ())),
         sensors=tuple(data.get("sensors", ())),
         secrets_backends=tuple(data.get("secrets_backends", ())),
-        executors=tuple(data.get("executors", ())),
+        executors=tuple(
+            item if isinstance(item, str) else item["class"] for item in data.get("executors", ())
+        ),
         http_auth_types=tuple(data.get("http_auth_types", ())),
         log_handlers=MappingProxyType(dict(data.get("log_handlers", {}))),
         manifest_only=bool(data.get("manifest_only", False)),
         streams=tuple(data.get("streams", ())),
+        executor_names=MappingProxyType(
+            {
+                item["name"]: item["class"]
+                for item in data.get("executors", ())
+                if not isinstance(item, str)
+            }
+        ),
+        queue=data.get("queue"),
     )
 
 

@@ -28,10 +28,18 @@ KNOWN_CONNECTION_TYPES: Final[Mapping[str, str]] = MappingProxyType(
 #: logs at (their ``log_handlers``), for the same kind of hint.
 KNOWN_LOG_SCHEMES: Final[Mapping[str, str]] = MappingProxyType({"s3": "taskloom-provider-amazon"})
 
+#: Executor short names (``[core] executor``) of the providers kept in taskloom's
+#: repository, so that choosing one that is not installed names the distribution.
+KNOWN_EXECUTORS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "celery": "taskloom-provider-celery",
+    }
+)
+
 #: Provider ids kept in taskloom's repository (``pip install taskloom-provider-<id>``).
 KNOWN_PROVIDERS: Final[frozenset[str]] = frozenset(
     distribution.removeprefix("taskloom-provider-")
-    for distribution in KNOWN_CONNECTION_TYPES.values()
+    for distribution in (*KNOWN_CONNECTION_TYPES.values(), *KNOWN_EXECUTORS.values())
 )
 _SUFFIXES: Final = ("_operator", "_hook", "_sensor")
 
@@ -55,3 +63,12 @@ def module_install_hint(module: str) -> str:
     if system in KNOWN_PROVIDERS:
         return f'pip install taskloom-provider-{system}  (or: pip install "taskloom[{system}]")'
     return f"no provider for {system} yet"
+
+
+def executor_install_hint(name: str) -> str:
+    """How to get the executor ``name`` that no installed provider declares."""
+    distribution = KNOWN_EXECUTORS.get(name)
+    if distribution is None:
+        return "install the provider that declares it, or use the dotted path of its class"
+    provider = distribution.removeprefix("taskloom-provider-")
+    return f'install it: pip install {distribution}  (or: pip install "taskloom[{provider}]")'

@@ -527,6 +527,28 @@ class ProviderRegistry:
             provider_id = scheme
         return ProviderNotFoundError(provider_id, message)
 
+    def executor_class_path(self, name: str) -> str | None:
+        """The class path of the executor a usable provider declares under the short ``name``
+        (``celery``), or ``None``; imports nothing."""
+        for status in self.providers():
+            if status.state is ProviderState.OK and status.info is not None:
+                path = status.info.executor_names.get(name)
+                if path is not None:
+                    return path
+        return None
+
+    def default_queue(self, module: str) -> str | None:
+        """The queue a provider declares for its tasks (``"queue"`` in ``provider.json``),
+        for an operator defined in ``module``; ``None`` outside a usable provider that
+        declares one."""
+        parts = module.split(".", 3)
+        if parts[:2] != ["taskloom", "providers"] or len(parts) < 3:
+            return None
+        status = self._providers.get(parts[2])
+        if status is None or status.state is not ProviderState.OK or status.info is None:
+            return None
+        return status.info.queue
+
     def hook_class(self, conn_type: str) -> type:
         """Import and return the hook class of ``conn_type``; imports only that hook's module.
 
