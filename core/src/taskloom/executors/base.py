@@ -29,6 +29,7 @@ from taskloom.execution.workload import Workload as Workload
 from taskloom.models.taskinstance import TaskInstanceKey
 
 if TYPE_CHECKING:
+    from taskloom.models.baseoperator import BaseOperator
     from taskloom.models.dag import DAG
 
 
@@ -75,3 +76,26 @@ class BaseExecutor:
 
     def end(self, terminate: bool = False) -> None:
         """Stop: wait for running workloads (or kill them, with ``terminate``) and release resources."""
+
+
+#: The queue of an operator that did not set ``queue=`` (``BaseOperator``'s default).
+UNSET_QUEUE = "default"
+
+
+def task_queue(task: BaseOperator, default: str) -> str:
+    """The queue ``task`` goes to, for executors with queues.
+
+    Its operator's ``queue=``; else the ``"queue"`` its provider declares in
+    ``provider.json`` (the provider of the operator's module, or the manifest-only provider
+    a declarative operator reads, named by its ``provider`` attribute); else ``default``.
+    """
+    if task.queue != UNSET_QUEUE:
+        return task.queue
+    from taskloom.providers_manager import get_registry
+
+    registry = get_registry()
+    queue = registry.default_queue(type(task).__module__)
+    provider = getattr(task, "provider", None)
+    if queue is None and isinstance(provider, str):
+        queue = registry.default_queue(f"taskloom.providers.{provider}")
+    return queue or default
