@@ -24,6 +24,7 @@ A message that cannot be published (broker down) stays here and is sent again on
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import uuid
@@ -84,6 +85,15 @@ class _InFlight:
     started: bool = False
     #: When the DB was first seen holding an outcome with no result in the backend.
     ended_without_result_at: float | None = None
+
+
+def _unreachable_errors() -> tuple[type[BaseException], ...]:
+    """What the broker or result backend raise while they are down or restarting."""
+    from celery.exceptions import BackendError
+    from kombu.exceptions import OperationalError
+    from redis.exceptions import RedisError
+
+    return (OperationalError, BackendError, RedisError, OSError)
 
 
 def _result(payload: Any) -> TaskRunResult:
@@ -163,8 +173,6 @@ class CeleryExecutor(BaseExecutor):
     def _publish(self) -> None:
         if not self._unsent:
             return
-        from kombu.exceptions import OperationalError
-
         from taskloom.execution.remote import task_statuses
 
         keys = [key for key in self._unsent if key in self._flights]
@@ -187,7 +195,7 @@ class CeleryExecutor(BaseExecutor):
                     expires=self.settings.queued_timeout,
                     retry=False,
                 )
-            except OperationalError as exc:
+            except _unreachable_errors() as exc:
                 if not self._broker_down_logged:
                     log.warning(
                         "cannot reach the broker %s (%s); %d workload(s) wait here and are "
@@ -219,17 +227,16 @@ class CeleryExecutor(BaseExecutor):
         return {i: meta for i, meta in metas.items() if meta.get("status") != "PENDING"}
 
     def _poll(self) -> list[Event]:
-        from celery.exceptions import BackendError
-        from kombu.exceptions import OperationalError
-
         published = {f.message_id: key for key, f in self._flights.items() if f.message_id}
         if not published:
             return []
         try:
             metas = self._metas(list(published))
-        except (OperationalError, BackendError, ConnectionError, OSError) as exc:
+        except _unreachable_errors() as exc:
             log.warning(
-                "cannot read results from %s: %s", redacted(self.settings.result_backend), exc
+                "cannot read results from %s (%s); trying again",
+                redacted(self.settings.result_backend),
+                exc,
             )
             return []
         events = []
@@ -249,8 +256,17 @@ class CeleryExecutor(BaseExecutor):
             else:
                 continue
             self._finish(key)
-            self.app.backend.forget(mid)
+            self._forget(mid)
         return events
+
+    def _forget(self, message: str) -> None:
+        """Drop a consumed result (a reschedule's next poke reuses the message id)."""
+        try:
+            self.app.backend.forget(message)
+        except _unreachable_errors() as exc:
+            # It expires after result_expires; a poke that finds it reports it again, and
+            # the scheduler keeps the DB's state for a try that is not queued or running.
+            log.warning("cannot forget result %s: %s", message, exc)
 
     @staticmethod
     def _failure_text(exc: Any) -> str:
@@ -308,13 +324,16 @@ class CeleryExecutor(BaseExecutor):
                 and not flight.started
                 and now - flight.queued_at > self.settings.queued_timeout
             ):
+                # The message expires on its own (it was sent with expires=queued_timeout);
+                # the revoke tells workers that are up now, best effort.
                 if flight.message_id is not None:
-                    self.app.control.revoke(flight.message_id)
+                    with contextlib.suppress(*_unreachable_errors()):
+                        self.app.control.revoke(flight.message_id)
                 events.append(Event(key, None, self._not_taken_text(flight)))
             else:
                 continue
             if flight.message_id is not None:
-                self.app.backend.forget(flight.message_id)
+                self._forget(flight.message_id)
             self._finish(key)
         return events
 
