@@ -1,7 +1,7 @@
 """Check core's lists of in-repo providers against the providers' own ``provider.json``.
 
 Core names its in-repo providers in a few places that cannot read metadata at run time:
-the install hints for a missing connection type, the extras of its ``pyproject.toml``,
+the install hints for a missing connection type or executor, the extras of its ``pyproject.toml``,
 the default email backend, and tox's environment list (CODEOWNERS is generated, see
 ``codeowners.py``). Each list is checked here so a new provider, connection type or
 rename is caught by ``tools/tests`` instead of drifting.
@@ -74,6 +74,23 @@ def check_install_hints(meta: dict[str, dict], source: str) -> list[str]:
         if found != want:
             problems.append(f"{INSTALL_HINTS}: {name} is {found}, the providers declare {want}")
     return problems
+
+
+def expected_executors(meta: dict[str, dict]) -> dict[str, str]:
+    return {
+        item["name"]: f"taskloom-provider-{pid}"
+        for pid, doc in meta.items()
+        for item in doc.get("executors", [])
+        if isinstance(item, dict)
+    }
+
+
+def check_executor_hints(meta: dict[str, dict], source: str) -> list[str]:
+    found = _assigned(source, "KNOWN_EXECUTORS")
+    want = expected_executors(meta)
+    if found != want:
+        return [f"{INSTALL_HINTS}: KNOWN_EXECUTORS is {found}, the providers declare {want}"]
+    return []
 
 
 def check_extras(meta: dict[str, dict], pyproject: str) -> list[str]:
@@ -153,6 +170,7 @@ def problems() -> list[str]:
     root = repo.ROOT
     return [
         *check_install_hints(meta, (root / INSTALL_HINTS).read_text()),
+        *check_executor_hints(meta, (root / INSTALL_HINTS).read_text()),
         *check_extras(meta, (root / "core/pyproject.toml").read_text()),
         *check_email_backend(meta, (root / EMAIL).read_text()),
         *check_tox(meta, (root / "tox.ini").read_text()),

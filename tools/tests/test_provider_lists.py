@@ -68,3 +68,13 @@ def test_an_install_hint_for_the_wrong_provider_fails() -> None:
         "pip install taskloom-provider-smtp", "pip install taskloom-provider-mail"
     )
     assert provider_lists.check_email_backend(meta, source)
+
+
+def test_an_executor_name_without_an_install_hint_fails() -> None:
+    meta = provider_lists.metadata()
+    source = _text(provider_lists.INSTALL_HINTS)
+    assert provider_lists.check_executor_hints(meta, source) == []
+    meta["celery"]["executors"].append({"name": "dask", "class": "a.DaskExecutor"})
+    problems = provider_lists.check_executor_hints(meta, source)
+    assert len(problems) == 1
+    assert "'dask': 'taskloom-provider-celery'" in problems[0]

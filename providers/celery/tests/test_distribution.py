@@ -1,4 +1,4 @@
-"""A DAG across two queues, run by two workers with homes of their own (as on two machines)."""
+"""A DAG of 200 tasks across two queues, run by two workers with homes of their own (as on two machines)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from conftest import Deployment
 
 
 def test_every_task_runs_once_on_a_worker_serving_its_queue(deployment: Deployment) -> None:
-    """42 tasks on alpha, beta and default: each runs exactly once, on a worker serving its queue."""
+    """200 tasks on alpha, beta and default: each runs exactly once, on a worker serving its queue."""
     first = deployment.worker("first", queues="alpha,default")
     second = deployment.worker("second", queues="beta")
     outcome = deployment.dags_test("two_queues")
     assert outcome.returncode == 0, outcome.output
     states = outcome.task_states()
-    assert len(states) == 42
+    assert len(states) == 200
     assert set(states.values()) == {"success"}
     records = deployment.records()
     assert Counter(task_id for task_id, *_ in records) == dict.fromkeys(states, 1)

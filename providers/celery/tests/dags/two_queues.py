@@ -1,4 +1,4 @@
-"""start -> 20 tasks on queue alpha and 20 on queue beta -> end (default queue)."""
+"""200 tasks: start -> 99 tasks on queue alpha and 99 on queue beta -> end (default queue)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ with DAG("two_queues", start_date=datetime(2026, 1, 1), schedule=None) as dag:
     start = PythonOperator(task_id="start", python_callable=record)
     end = PythonOperator(task_id="end", python_callable=record)
     for queue in ("alpha", "beta"):
-        for i in range(20):
+        for i in range(99):
             (
                 start
                 >> PythonOperator(task_id=f"{queue}_{i}", python_callable=record, queue=queue)
