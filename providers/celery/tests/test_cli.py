@@ -70,6 +70,5 @@ def test_the_executor_is_chosen_by_its_short_name(deployment: Deployment) -> Non
     done = _taskloom(deployment.env(deployment.home), "providers", "info", "celery")
     assert done.returncode == 0, done.stderr
     assert (
-        "celery (taskloom.providers.celery.executors.celery_executor.CeleryExecutor)"
-        in done.stdout
+        "celery (taskloom.providers.celery.executors.celery_executor.CeleryExecutor)" in done.stdout
     )

@@ -2,4 +2,4 @@
 
 from taskloom_testing.conformance import conformance_suite
 
-TestConformance = conformance_suite("celery")
+TestConformance = conformance_suite("celery", has_connection_types=False)

@@ -109,6 +109,11 @@ def taskloom_command() -> list[str]:
     return [sys.executable, "-m", "taskloom"]
 
 
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()]
+
+
 class Worker:
     """A ``taskloom celery worker`` process (see the module docstring)."""
 
@@ -158,9 +163,9 @@ class Worker:
         return self.log_path.read_text(errors="replace")
 
     def task_process_ids(self) -> list[int]:
-        """The PIDs of the worker's task (pool) processes."""
-        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(pid) for pid in path.read_text().split()]
+        """The PIDs of the worker's task (pool) processes: the children of the Celery worker
+        process, which ``taskloom celery worker`` supervises."""
+        return [pid for celery in _children(self.process.pid) for pid in _children(celery)]
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
         """Send ``sig`` to the whole worker (its process group) and reap it."""

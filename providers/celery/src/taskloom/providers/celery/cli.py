@@ -5,13 +5,21 @@ Added to the ``taskloom`` command line through the ``taskloom.cli`` entry point.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
 import socket
+import time
+from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
 from taskloom.providers.celery.settings import CelerySettings
 from taskloom.providers.celery.settings import redacted
+
+if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
 
 
 @click.group("celery")
@@ -60,26 +68,79 @@ def worker_command(
     the providers of the tasks it runs; it reads each task's DAG file from the path the
     scheduler recorded.
     """
-    from taskloom.providers.celery.app import create_app
-
     settings = CelerySettings.from_config()
     served = _queues(queues) or [settings.default_queue]
-    app = create_app(settings)
     click.echo(
         f"taskloom celery worker: queues {', '.join(served)}, broker {redacted(settings.broker_url)}",
         err=True,
     )
-    app.worker_main(
-        [
-            "worker",
-            f"--queues={','.join(served)}",
-            f"--concurrency={concurrency or settings.worker_concurrency}",
-            f"--hostname={name or f'taskloom-{os.getpid()}@{socket.gethostname()}'}",
-            f"--loglevel={loglevel}",
-            "--without-gossip",
-            "--without-mingle",
-        ]
-    )
+    argv = [
+        "worker",
+        f"--queues={','.join(served)}",
+        f"--concurrency={concurrency or settings.worker_concurrency}",
+        f"--hostname={name or f'taskloom-{os.getpid()}@{socket.gethostname()}'}",
+        f"--loglevel={loglevel}",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    raise SystemExit(_supervise(argv, settings))
+
+
+#: A Celery worker that stops on an error after running this long is started again.
+_MIN_UPTIME_SECONDS = 10.0
+
+
+def _celery_worker(argv: list[str], settings: CelerySettings) -> None:
+    """Body of the supervised process: the Celery worker itself."""
+    from taskloom.providers.celery.app import create_app
+
+    code = create_app(settings).start(argv)
+    os._exit(int(code or 0))
+
+
+def _supervise(argv: list[str], settings: CelerySettings) -> int:
+    """Run the Celery worker in a child process; start it again when it stops on an error.
+
+    Celery's worker exits on some broker connection errors it does not survive (kombu's
+    Redis transport can fail while it restores unacknowledged messages after the broker
+    restarted); a worker that had been running is then started again, as a service
+    manager's ``Restart=on-failure`` would. SIGTERM, SIGINT and SIGQUIT go to the worker
+    (SIGTERM: a warm shutdown, running tasks finish) and stop the supervision.
+    """
+    context = multiprocessing.get_context("fork")
+    stopping: list[int] = []
+    child: BaseProcess | None = None
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        stopping.append(signum)
+        if child is not None and child.pid is not None and child.is_alive():
+            # Ctrl-C reached the worker too (same process group): a second SIGINT would
+            # be Celery's cold shutdown, so the worker gets a SIGTERM (warm) instead.
+            os.kill(child.pid, signal.SIGTERM if signum == signal.SIGINT else signum)
+
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
+        signal.signal(sig, forward)
+    while True:
+        started = time.monotonic()
+        child = context.Process(target=_celery_worker, args=(argv, settings), name="celery")
+        child.start()
+        child.join()
+        code = child.exitcode if child.exitcode is not None else 1
+        if stopping or code == 0:
+            return code if code >= 0 else 128 - code
+        if time.monotonic() - started < _MIN_UPTIME_SECONDS:
+            click.echo(
+                f"the Celery worker stopped with status {code} within "
+                f"{_MIN_UPTIME_SECONDS:g} s of starting (see its log above); not starting it again",
+                err=True,
+            )
+            return code if code > 0 else 1
+        click.echo(
+            f"the Celery worker stopped with status {code} after "
+            f"{time.monotonic() - started:.0f} s; starting it again",
+            err=True,
+        )
+        time.sleep(1.0)
 
 
 @celery_group.command("status")

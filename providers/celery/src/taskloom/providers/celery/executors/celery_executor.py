@@ -81,6 +81,8 @@ class _InFlight:
     queued_at: float
     #: Celery task id, once published.
     message_id: str | None = None
+    #: When it was last published (monotonic seconds).
+    sent_at: float = 0.0
     #: A worker took it (``STARTED`` seen, or the task instance left ``queued``).
     started: bool = False
     #: When the DB was first seen holding an outcome with no result in the backend.
@@ -186,13 +188,15 @@ class CeleryExecutor(BaseExecutor):
                 continue
             flight.message_id = message_id(key, status.try_number)
             w = flight.workload
+            # Expires when the queued timeout fails it, so no worker runs it afterwards.
+            expires = self.settings.queued_timeout - (time.monotonic() - flight.queued_at)
             try:
                 self.app.send_task(
                     TASK_NAME,
                     args=[w.dag_id, w.run_id, w.task_id, w.fileloc],
                     task_id=flight.message_id,
                     queue=flight.queue,
-                    expires=self.settings.queued_timeout,
+                    expires=max(expires, 1.0),
                     retry=False,
                 )
             except _unreachable_errors() as exc:
@@ -207,6 +211,7 @@ class CeleryExecutor(BaseExecutor):
                     self._broker_down_logged = True
                 return
             self._broker_down_logged = False
+            flight.sent_at = time.monotonic()
             self._unsent.popleft()
 
     # --- outcomes --------------------------------------------------------------------------
@@ -304,6 +309,7 @@ class CeleryExecutor(BaseExecutor):
             return []
         statuses = task_statuses(self._db(), self._flights)
         events = []
+        resent = 0
         for key, flight in list(self._flights.items()):
             status = statuses.get(key)
             if status is None:
@@ -319,11 +325,19 @@ class CeleryExecutor(BaseExecutor):
                 if now - flight.ended_without_result_at < _RESULT_GRACE_SECONDS:
                     continue
                 events.append(Event(key, status.as_result()))
-            elif (
-                status.state == "queued"
-                and not flight.started
-                and now - flight.queued_at > self.settings.queued_timeout
+            elif status.state != "queued" or flight.started or flight.message_id is None:
+                continue
+            elif now - flight.sent_at > self._resend_seconds and (
+                now - flight.queued_at < self.settings.queued_timeout
             ):
+                # Still waiting: the broker may have lost the message (Redis pops a message
+                # before the worker records it as taken, so a broker killed in between loses
+                # it). Send it again under the same id: if the first copy is still there, a
+                # worker runs whichever comes first and ignores the other.
+                self._unsent.append(key)
+                resent += 1
+                continue
+            elif now - flight.queued_at > self.settings.queued_timeout:
                 # The message expires on its own (it was sent with expires=queued_timeout);
                 # the revoke tells workers that are up now, best effort.
                 if flight.message_id is not None:
@@ -335,7 +349,18 @@ class CeleryExecutor(BaseExecutor):
             if flight.message_id is not None:
                 self._forget(flight.message_id)
             self._finish(key)
+        if resent:
+            log.info(
+                "sending %d workload(s) again that no worker started within %g s",
+                resent,
+                self._resend_seconds,
+            )
         return events
+
+    @property
+    def _resend_seconds(self) -> float:
+        """How long a queued workload waits before it is sent again (see :meth:`_check_db`)."""
+        return min(self.settings.visibility_timeout, self.settings.queued_timeout / 2)
 
     def end(self, terminate: bool = False) -> None:
         """Stop tracking. Tasks on the workers run on; the next scheduler adopts their runs."""
