@@ -22,6 +22,10 @@ from taskloom_testing.dagrun import DagRunOutcome
 from taskloom_testing.dagrun import WhileRunning
 from taskloom_testing.dagrun import run_dags_test
 
+# The deployment these tests build is the one the provider is for: several machines
+# sharing a PostgreSQL metadata DB (a schema per test, on one server per session).
+os.environ.setdefault("TASKLOOM_TEST_DATABASE", "postgresql")
+
 pytest_plugins = ["taskloom_testing.home"]
 
 DAGS = Path(__file__).parent / "dags"
@@ -39,12 +43,15 @@ class Deployment:
         #: A copy of the test DAGs; tasks append one line per try to ``record.txt`` here.
         self.dags = root / "dags"
         shutil.copytree(DAGS, self.dags)
-        self.database = home / "taskloom.db"
+        #: The metadata DB every process shares: the test's PostgreSQL schema (or SQLite file).
+        self.database_url = os.environ.get("TASKLOOM__DATABASE__URL") or (
+            f"sqlite:///{home / 'taskloom.db'}"
+        )
 
     def env(self, home: Path) -> dict[str, str]:
         """The environment of a process whose home is ``home``."""
         return deployment_env(
-            broker=self.broker, database=self.database, home=home, extra=self.settings
+            broker=self.broker, database_url=self.database_url, home=home, extra=self.settings
         )
 
     def worker(self, name: str, queues: str = "default", concurrency: int = 2) -> Worker:

@@ -4,7 +4,8 @@
   write, so it can be killed and restarted on the same port without losing a message
   (``restart()``), as a production broker is configured.
 - :class:`Worker`: ``taskloom celery worker`` in its own process group, with its own
-  ``TASKLOOM_HOME`` (as on another machine) and the shared metadata DB; ``kill()`` sends a
+  ``TASKLOOM_HOME`` (as on another machine) and the shared metadata DB (SQLite file or
+  PostgreSQL, by URL); ``kill()`` sends a
   signal to the whole worker, ``kill_task_process()`` to one of its task processes.
 - :func:`deployment_env`: the environment every process of a deployment shares.
 
@@ -89,13 +90,18 @@ class Broker:
 
 
 def deployment_env(
-    *, broker: Broker, database: Path, home: Path, extra: Mapping[str, str] | None = None
+    *, broker: Broker, database_url: str, home: Path, extra: Mapping[str, str] | None = None
 ) -> dict[str, str]:
-    """The environment of one process of a deployment: its own home, the shared DB and broker."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TASKLOOM")}
+    """The environment of one process of a deployment: its own home, the shared metadata
+    DB (``[database] url``) and the broker."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("TASKLOOM") or k.startswith("TASKLOOM_TEST_")
+    }
     env.update(
         TASKLOOM_HOME=str(home),
-        TASKLOOM__DATABASE__PATH=str(database),
+        TASKLOOM__DATABASE__URL=database_url,
         TASKLOOM__CORE__EXECUTOR="celery",
         TASKLOOM__CELERY__BROKER_URL=broker.url,
         PYTHONUNBUFFERED="1",

@@ -5,8 +5,8 @@ worker runs it the way every taskloom executor does, through
 :func:`taskloom.execution.worker.execute_workload`, and returns the outcome the task
 runner already committed to the metadata DB.  The worker starts the try only if the
 task instance is still ``queued`` (one conditional update), so a message delivered twice
-(broker restart, a re-sent workload after a scheduler restart) never runs a try twice:
-the extra delivery is ignored and stores no result.
+(broker restart, a re-sent workload) never runs a try twice: the extra delivery is
+ignored and stores no result.
 """
 
 from __future__ import annotations
@@ -43,17 +43,22 @@ def _execute(dag_id: str, run_id: str, task_id: str, fileloc: str) -> dict[str, 
     """Body of :data:`TASK_NAME`, in a worker's task process."""
     from celery.exceptions import Ignore
 
-    from taskloom.exceptions import TaskNotQueuedError
     from taskloom.execution.worker import execute_workload
+    from taskloom.execution.worker import process_connection
     from taskloom.execution.workload import Workload
+    from taskloom.store import tries
 
     workload = Workload(dag_id, run_id, task_id, fileloc)
-    try:
-        result = execute_workload(workload, _DAGS, cache_runs=True, only_if_queued=True)
-    except TaskNotQueuedError:
-        # Delivered again, or re-sent by a scheduler that adopted the run: another delivery
-        # runs (or ran) this try, and its result is the one the executor waits for.
-        raise Ignore() from None
+    # Only a queued task instance is this message's to start: a copy delivered after its
+    # try ran, failed or was retried (a broker restart, a re-sent workload) is ignored.
+    # The runner's start is fenced too: of two copies that both see it queued, one starts.
+    found = tries.current(process_connection(), (dag_id, run_id, task_id))
+    if found is None or found[0] != "queued":
+        raise Ignore()
+    result = execute_workload(workload, _DAGS, cache_runs=True)
+    if result.state == "running":
+        # Another delivery started this try first; its result is the one the executor reads.
+        raise Ignore()
     return outcome(result)
 
 

@@ -45,9 +45,9 @@ from taskloom.providers.celery.settings import CelerySettings
 from taskloom.providers.celery.settings import redacted
 
 if TYPE_CHECKING:
-    import sqlite3
-
     from celery import Celery
+
+    from taskloom import store
 
 log = logging.getLogger("taskloom.executors.celery")
 
@@ -117,7 +117,7 @@ class CeleryExecutor(BaseExecutor):
         #: The ``[celery]`` settings, read when the executor is made.
         self.settings = CelerySettings.from_config()
         self._app: Celery | None = None
-        self._conn: sqlite3.Connection | None = None
+        self._conn: store.Connection | None = None
         self._flights: dict[TaskInstanceKey, _InFlight] = {}
         #: Queued, not yet published (published on the next ``sync()``).
         self._unsent: deque[TaskInstanceKey] = deque()
@@ -293,11 +293,11 @@ class CeleryExecutor(BaseExecutor):
 
     # --- the metadata DB's view ------------------------------------------------------------
 
-    def _db(self) -> sqlite3.Connection:
+    def _db(self) -> store.Connection:
         if self._conn is None:
-            from taskloom import db
+            from taskloom import store
 
-            self._conn = db.connect()
+            self._conn = store.connect()
         return self._conn
 
     def _check_db(self) -> list[Event]:
@@ -316,8 +316,15 @@ class CeleryExecutor(BaseExecutor):
                 continue
             if status.state != "queued":
                 flight.started = True
-            if status.owner_dead:
-                events.append(Event(key, None, "the process running it on a Celery worker died"))
+            if status.dead:
+                events.append(
+                    Event(
+                        key,
+                        None,
+                        "its process on a Celery worker died or stopped heartbeating "
+                        "(killed, out of memory, or its machine went away)",
+                    )
+                )
             elif status.ended:
                 if flight.ended_without_result_at is None:
                     flight.ended_without_result_at = now
@@ -361,6 +368,16 @@ class CeleryExecutor(BaseExecutor):
     def _resend_seconds(self) -> float:
         """How long a queued workload waits before it is sent again (see :meth:`_check_db`)."""
         return min(self.settings.visibility_timeout, self.settings.queued_timeout / 2)
+
+    def terminate(self, key: TaskInstanceKey, reason: str) -> None:
+        """Stop tracking ``key`` (its run timed out; the scheduler recorded the outcome) and
+        revoke its message, so a worker that has not started it does not. A try already
+        running on a worker runs on and cannot record an outcome (its start is fenced)."""
+        flight = self._flights.pop(key, None)
+        self.running.pop(key, None)
+        if flight is not None and flight.message_id is not None:
+            with contextlib.suppress(*_unreachable_errors()):
+                self.app.control.revoke(flight.message_id)
 
     def end(self, terminate: bool = False) -> None:
         """Stop tracking. Tasks on the workers run on; the next scheduler adopts their runs."""
