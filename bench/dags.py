@@ -116,3 +116,39 @@ def write_recorded(folder: Path, shape: str, n: int, width: int = 1) -> str:
     wiring = RECORDED_WIRING[shape].format(width=width)
     (folder / f"{did}.py").write_text(RECORDED_BODY.format(dag_id=did, n=n, wiring=wiring))
     return did
+
+
+RECORDING_BODY = """import datetime
+import os
+
+
+def record(ti):
+    fd = os.open({record!r}, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, (ti.task_id + "\\n").encode())
+    finally:
+        os.close(fd)
+
+
+with DAG(
+    dag_id="{dag_id}",
+    schedule=None,
+    start_date=datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc),
+    catchup=False,
+    max_active_tasks={n},
+):
+    tasks = [PythonOperator(task_id=f"t{{i}}", python_callable=record) for i in range({n})]
+    tasks[0] >> tasks[1:-1]
+    for t in tasks[1:-1]:
+        t >> tasks[-1]
+"""
+
+
+def write_recording_fan(folder: Path, n: int, record: Path) -> str:
+    """A taskloom ``fan`` DAG of ``n`` tasks that each append their task id to ``record``
+    (to count executions: lost and duplicated tasks); return its dag_id."""
+    folder.mkdir(parents=True, exist_ok=True)
+    did = f"bench_recorded_fan_{n}"
+    text = HEADERS["taskloom"] + RECORDING_BODY.format(dag_id=did, n=n, record=str(record))
+    (folder / f"{did}.py").write_text(text)
+    return did

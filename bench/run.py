@@ -228,6 +228,11 @@ class Bench:
             self.make_env("core-pgdb", [f"taskloom[postgres-db] @ {core_uri}"])
         if only is not None and only <= {"schedulers"}:
             return
+        if only is None or "celery" in only:
+            testing = str(wheels.build_dist(repo.testing_dist(), built))
+            self.make_env(
+                "celery", [f"{whl['core']}[postgres-db]", whl["celery"], testing, "pytest"]
+            )
         self.make_env("core-postgres", [whl["core"], whl["postgres"]])
         self.make_env("legacy", [whl["core"], *providers, whl["compat"]])
         for n in (1, 10, 100):
@@ -829,6 +834,66 @@ class Bench:
             ]
             if points:
                 self.curves.setdefault("schedulers", {})[f"{shape}, PostgreSQL (tasks/s)"] = points
+
+    def celery(self) -> None:
+        """The recorded fan DAG (10,000 tasks; 1,000 in a quick run) through the celery
+        executor with 1 and 2 workers (Redis broker, PostgreSQL metadata DB, both started by
+        ``probes/celery_cluster.py``), beside the local executor on the same server in the
+        same run: tasks per second, queue-to-start latency p50/p99, and tasks lost or run
+        twice (counted by the tasks themselves)."""
+        env = self.envs["celery"]
+        n = 1_000 if self.quick else 10_000
+        work = WORK / "celery"
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        record = work / "record.txt"
+        folder = work / "dags"
+        did = dags.write_recording_fan(folder, n, record)
+        results = env.json(
+            str(PROBES / "celery_cluster.py"), str(work), str(folder), did, str(record)
+        )
+        for name, label in (
+            ("local", "local executor"),
+            ("celery-1", "celery, 1 worker"),
+            ("celery-2", "celery, 2 workers"),
+        ):
+            result = results[name]
+            target = ">= 300 tasks/s" if name == "celery-2" else ""
+            self.rows.append(
+                Row(
+                    "celery",
+                    f"{n}-task DAG, {label}",
+                    "tasks/s",
+                    round(result["tasks_per_s"], 1),
+                    None,
+                    target,
+                    result["tasks_per_s"] >= 300 if target else None,
+                    result,
+                )
+            )
+            for q in ("p50", "p99"):
+                self.rows.append(
+                    Row(
+                        "celery",
+                        f"queue-to-start latency {q}, {label}",
+                        "ms",
+                        round(result[f"latency_{q}_ms"], 1),
+                    )
+                )
+            lost_or_twice = result["lost"] + result["duplicated"]
+            self.rows.append(
+                Row(
+                    "celery",
+                    f"tasks lost or run twice, {label}",
+                    "count",
+                    lost_or_twice,
+                    None,
+                    "0",
+                    lost_or_twice == 0,
+                    {"lost": result["lost"], "duplicated": result["duplicated"]},
+                    timed=False,
+                )
+            )
 
     def legacy_imports(self) -> None:
         """Old path vs new path: the import statement's time in a fresh interpreter.

@@ -1,21 +1,22 @@
-"""What remote executors rely on: starting a try only from ``queued``, in-flight statuses
-(taskloom.execution.remote) and routing a task to its queue (executors.base.task_queue)."""
+"""What remote executors rely on: in-flight statuses (taskloom.execution.remote) and routing
+a task to its queue (executors.base.task_queue)."""
 
 from __future__ import annotations
 
-import os
-import sqlite3
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from taskloom import db
 from taskloom import providers_manager
-from taskloom.exceptions import TaskNotQueuedError
+from taskloom import store
+from taskloom.execution import heartbeat
+from taskloom.execution.liveness import current_owner
 from taskloom.execution.remote import task_statuses
 from taskloom.execution.worker import execute_workload
 from taskloom.execution.workload import Workload
@@ -27,6 +28,7 @@ from taskloom.models.taskinstance import TaskInstanceKey
 from taskloom.operators.python import PythonOperator
 from taskloom.providers_manager import ProviderInfo
 from taskloom.providers_manager import ProviderRegistry
+from taskloom.utils.dates import utcnow
 
 
 def _value() -> int:
@@ -43,43 +45,29 @@ def dag() -> DAG:
 
 
 @pytest.fixture
-def conn(taskloom_home: Path) -> Iterator[sqlite3.Connection]:
-    connection = db.connect()
+def conn(taskloom_home: Path) -> Iterator[store.Connection]:
+    connection = store.connect()
     yield connection
     connection.close()
 
 
-def _set(conn: sqlite3.Connection, task_id: str, state: str, owner: str | None = None) -> None:
-    with conn:
+def _set(
+    conn: store.Connection,
+    task_id: str,
+    state: str,
+    owner: str | None = None,
+    heartbeat_at: str | None = None,
+) -> None:
+    with conn.transaction():
         conn.execute(
-            "UPDATE task_instance SET state = ?, owner = ? WHERE task_id = ?",
-            (state, owner, task_id),
+            "UPDATE task_instance SET state = ?, owner = ?, last_heartbeat = ? WHERE task_id = ?",
+            (state, owner, heartbeat_at, task_id),
         )
 
 
-def test_a_try_starts_only_from_queued(dag: DAG, conn: sqlite3.Connection) -> None:
-    """With only_if_queued, a queued task runs once; a second delivery is refused, nothing changes."""
-    run = dagrun.create(conn, dag, logical_date=datetime(2026, 1, 2), run_type="manual")
-    workload = Workload("remote", run.run_id, "one", __file__)
-    with pytest.raises(TaskNotQueuedError) as refused:
-        execute_workload(workload, {"remote": dag}, only_if_queued=True)
-    assert refused.value.state is None
-    _set(conn, "one", "queued")
-    result = execute_workload(workload, {"remote": dag}, only_if_queued=True)
-    assert (result.state, result.try_number) == ("success", 1)
-    with pytest.raises(
-        TaskNotQueuedError, match=r"'one' of run .* is success, not queued"
-    ) as again:
-        execute_workload(workload, {"remote": dag}, only_if_queued=True)
-    assert again.value.state == "success"
-    row = conn.execute(
-        "SELECT state, try_number FROM task_instance WHERE task_id = 'one'"
-    ).fetchone()
-    assert tuple(row) == ("success", 1)
-
-
-def test_statuses_say_what_ended_and_whose_process_died(dag: DAG, conn: sqlite3.Connection) -> None:
-    """Ended tries carry their outcome; a running try of a dead process is marked dead."""
+def test_statuses_say_what_ended_and_which_tries_are_dead(dag: DAG, conn: store.Connection) -> None:
+    """Ended tries carry their outcome; a running try is dead when its process is gone from
+    this host or it stopped heartbeating (core's rule), alive otherwise."""
     run = dagrun.create(conn, dag, logical_date=datetime(2026, 1, 2), run_type="manual")
     _set(conn, "one", "queued")
     execute_workload(Workload("remote", run.run_id, "one", __file__), {"remote": dag})
@@ -89,23 +77,25 @@ def test_statuses_say_what_ended_and_whose_process_died(dag: DAG, conn: sqlite3.
         capture_output=True,
         text=True,
     )
-    dead_owner = f"{os.uname().nodename}:{gone.stdout.strip()}:1"
-    _set(conn, "two", "running", dead_owner)
+    now = utcnow().isoformat()
+    _set(conn, "two", "running", f"{socket.gethostname()}:{gone.stdout.strip()}:1", now)
     keys = [TaskInstanceKey("remote", run.run_id, t) for t in ("one", "two", "absent")]
     statuses = task_statuses(conn, keys)
     assert set(statuses) == set(keys[:2])
     one, two = statuses[keys[0]], statuses[keys[1]]
-    assert (one.ended, one.owner_dead, one.as_result().state, one.as_result().try_number) == (
+    assert (one.ended, one.dead, one.as_result().state, one.as_result().try_number) == (
         True,
         False,
         "success",
         1,
     )
-    assert (two.ended, two.owner_dead) == (False, True)
-    from taskloom.execution.liveness import current_owner
-
-    _set(conn, "two", "running", current_owner())
-    assert task_statuses(conn, keys[1:2])[keys[1]].owner_dead is False
+    assert (two.ended, two.dead) == (False, True)
+    _set(conn, "two", "running", current_owner(), now)
+    assert task_statuses(conn, keys[1:2])[keys[1]].dead is False
+    # Alive here, but silent for longer than [scheduler] task_heartbeat_timeout: dead.
+    stale = (utcnow() - timedelta(seconds=heartbeat.timeout() + 5)).isoformat()
+    _set(conn, "two", "running", current_owner(), stale)
+    assert task_statuses(conn, keys[1:2])[keys[1]].dead is True
 
 
 def test_task_queue_prefers_the_operator_then_the_provider(
