@@ -47,7 +47,13 @@ def demo(session: nox.Session) -> None:
     Installs core and the DuckDB provider into a fresh environment, keeps all state in
     ``.cache/demo/home`` (SQLite metadata DB, task logs, the DuckDB file) and runs the
     provider's example DAG with ``taskloom dags test``.
+
+    ``-- --distributed``: PostgreSQL, Redis, two Celery workers and a scheduler, each in
+    its own process and home folder, run 200 tasks on two queues (tools/demo_distributed.py).
     """
+    if "--distributed" in session.posargs:
+        _demo_distributed(session)
+        return
     work = wheels.CACHE / "demo"
     shutil.rmtree(work, ignore_errors=True)
     built = [wheels.build_dist(repo.by_key(key), work / "wheels") for key in ("core", "duckdb")]
@@ -89,6 +95,32 @@ def demo(session: nox.Session) -> None:
         taskloom, "tasks", "logs", "example_duckdb_etl", "summarize", env=env, external=True
     )
     session.log(f"demo state (metadata DB, logs, DuckDB file) is in {home}")
+
+
+def _demo_distributed(session: nox.Session) -> None:
+    work = wheels.CACHE / "demo-distributed"
+    shutil.rmtree(work, ignore_errors=True)
+    built = [wheels.build_dist(repo.by_key(key), work / "wheels") for key in ("core", "celery")]
+    # taskloom-testing starts the servers and workers (the celery provider's tests do the same).
+    testing = wheels.build_dist(repo.testing_dist(), work / "wheels")
+    venv_dir = work / "venv"
+    session.run(
+        wheels.uv(), "venv", "--quiet", "--python", TOOLS_PYTHON, str(venv_dir), external=True
+    )
+    python = str(venv_dir / "bin" / "python")
+    session.run(
+        wheels.uv(),
+        "pip",
+        "install",
+        "--quiet",
+        "--python",
+        python,
+        f"{built[0]}[postgres-db]",
+        str(built[1]),
+        str(testing),
+        external=True,
+    )
+    session.run(python, str(ROOT / "tools" / "demo_distributed.py"), str(work), external=True)
 
 
 @nox.session(python=False)

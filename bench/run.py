@@ -215,9 +215,14 @@ class Bench:
                 self.make_env("airbyte-cdk", [AIRBYTE_CDK])
         if only is None or "store_choice" in only:
             self.make_env("store-choice", [whl["core"], *STORE_CHOICE_REQUIREMENTS])
+        if only is None or "celery" in only:
+            testing = str(wheels.build_dist(repo.testing_dist(), built))
+            self.make_env(
+                "celery", [f"{whl['core']}[postgres-db]", whl["celery"], testing, "pytest"]
+            )
         if only is None or "webserver" in only:
             self.make_env("webserver", [whl["core"], whl["webserver"]])
-        if only is not None and only <= {"declarative", "store_choice", "webserver"}:
+        if only is not None and only <= {"declarative", "store_choice", "webserver", "celery"}:
             return
         providers = [
             whl[d.provider_id] for d in repo.providers() if d.provider_id and not d.manifest_only
@@ -228,11 +233,12 @@ class Bench:
             self.make_env("core-pgdb", [f"taskloom[postgres-db] @ {core_uri}"])
         if only is not None and only <= {"schedulers"}:
             return
-        if only is None or "celery" in only:
-            testing = str(wheels.build_dist(repo.testing_dist(), built))
-            self.make_env(
-                "celery", [f"{whl['core']}[postgres-db]", whl["celery"], testing, "pytest"]
-            )
+        if only is not None and only <= {"declarative", "store_choice", "celery"}:
+            return
+        providers = [
+            whl[d.provider_id] for d in repo.providers() if d.provider_id and not d.manifest_only
+        ]
+        self.make_env("core", [whl["core"]])
         self.make_env("core-postgres", [whl["core"], whl["postgres"]])
         self.make_env("legacy", [whl["core"], *providers, whl["compat"]])
         for n in (1, 10, 100):
@@ -1344,6 +1350,7 @@ def main(argv: list[str]) -> int:
             "declarative",
             "schedulers",
             "webserver",
+            "celery",
         ],
         help="run only these scenarios (repeatable); results go to results/<names>.{json,md}",
     )
@@ -1368,6 +1375,7 @@ def main(argv: list[str]) -> int:
         bench.declarative,
         bench.schedulers,
         bench.webserver,
+        bench.celery,
     ]
     if only:
         steps = [s for s in steps if s.__name__ in only]
