@@ -30,7 +30,8 @@ work, folder, dag_id, record = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.
 probe = str(Path(__file__).with_name("executor_run.py"))
 results = {}
 with running_server() as server:
-    broker = Broker(work / "broker")
+    # As in production: the append-only file synced every second, not on every write.
+    broker = Broker(work / "broker", appendfsync="everysec")
     broker.start()
     try:
         for workers in (0, 1, 2):

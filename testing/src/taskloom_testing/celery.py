@@ -35,8 +35,11 @@ HOST = "127.0.0.1"
 class Broker:
     """A restartable, persistent ``redis-server`` (see the module docstring)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, appendfsync: str = "always") -> None:
         self.directory = directory
+        #: ``always``: nothing acknowledged is lost, even to ``kill -9``; ``everysec``:
+        #: what production setups use, up to a second of writes lost to a crash.
+        self.appendfsync = appendfsync
         self.port = free_port()
         self._binary = require_binary("redis-server", debian_package="redis-server")
         self._process: subprocess.Popen[bytes] | None = None
@@ -61,7 +64,7 @@ class Broker:
                 "--appendonly",
                 "yes",
                 "--appendfsync",
-                "always",
+                self.appendfsync,
                 "--dir",
                 str(self.directory),
                 "--logfile",

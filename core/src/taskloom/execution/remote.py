@@ -22,7 +22,7 @@ from taskloom.execution import heartbeat
 from taskloom.execution.liveness import is_known_dead
 from taskloom.execution.task_runner import TaskRunResult
 from taskloom.models.taskinstance import TaskInstanceKey
-from taskloom.store import tries
+from taskloom.store import celery as remote_tries
 from taskloom.utils.dates import parse_datetime
 from taskloom.utils.dates import utcnow
 
@@ -54,22 +54,30 @@ class TaskInstanceStatus:
 def task_statuses(
     conn: store.Connection, keys: Iterable[TaskInstanceKey]
 ) -> dict[TaskInstanceKey, TaskInstanceStatus]:
-    """The status of each task instance in ``keys`` that exists."""
+    """The status of each task instance in ``keys`` that exists (one query per DAG run)."""
     cutoff = (utcnow() - timedelta(seconds=heartbeat.timeout())).isoformat()
-    found: dict[TaskInstanceKey, TaskInstanceStatus] = {}
+    by_run: dict[tuple[str, str], set[str]] = {}
     for key in keys:
-        # (state, try_number, owner, last_heartbeat, next_try_at)
-        row = tries.current(conn, (key.dag_id, key.run_id, key.task_id))
-        if row is None:
-            continue
-        state, try_number, owner, last_heartbeat, next_try = row
-        dead = state == "running" and (
-            last_heartbeat is None or str(last_heartbeat) < cutoff or is_known_dead(owner)
-        )
-        found[key] = TaskInstanceStatus(
+        by_run.setdefault((key.dag_id, key.run_id), set()).add(key.task_id)
+    found: dict[TaskInstanceKey, TaskInstanceStatus] = {}
+    for (dag_id, run_id), task_ids in by_run.items():
+        for (
+            task_id,
             state,
-            int(try_number),
-            parse_datetime(str(next_try)) if next_try else None,
-            dead,
-        )
+            try_number,
+            owner,
+            last_heartbeat,
+            next_try,
+        ) in remote_tries.tries_of_run(conn, dag_id, run_id):
+            if task_id not in task_ids:
+                continue
+            dead = state == "running" and (
+                last_heartbeat is None or str(last_heartbeat) < cutoff or is_known_dead(owner)
+            )
+            found[TaskInstanceKey(dag_id, run_id, task_id)] = TaskInstanceStatus(
+                state,
+                int(try_number),
+                parse_datetime(str(next_try)) if next_try else None,
+                dead,
+            )
     return found

@@ -75,11 +75,11 @@ def create_app(settings: CelerySettings) -> Celery:
         # leaves no message to run it again; the scheduler sees the try's process dead and
         # retries or fails it, as its retries say.
         task_acks_late=False,
-        # STARTED tells the executor a worker took the task (the queued timeout stops).
-        task_track_started=True,
-        # One message reserved per task process: a worker that dies strands few, and busy
-        # workers leave queued work to idle ones.
-        worker_prefetch_multiplier=1,
+        # No STARTED state: the metadata DB says when a try started (one write less per task).
+        task_track_started=False,
+        # Celery's default: a few messages reserved per task process keep them busy; what a
+        # dying worker had reserved is delivered again after visibility_timeout, or re-sent.
+        worker_prefetch_multiplier=4,
         worker_concurrency=settings.worker_concurrency,
         broker_transport_options=transport,
         result_backend_transport_options=transport,

@@ -83,7 +83,7 @@ class _InFlight:
     message_id: str | None = None
     #: When it was last published (monotonic seconds).
     sent_at: float = 0.0
-    #: A worker took it (``STARTED`` seen, or the task instance left ``queued``).
+    #: A worker took it (the task instance left ``queued``).
     started: bool = False
     #: When the DB was first seen holding an outcome with no result in the backend.
     ended_without_result_at: float | None = None
@@ -245,12 +245,10 @@ class CeleryExecutor(BaseExecutor):
             )
             return []
         events = []
+        consumed: list[str] = []
         for mid, meta in metas.items():
             key = published[mid]
             status = meta.get("status")
-            if status == "STARTED":
-                self._flights[key].started = True
-                continue
             if status == "SUCCESS":
                 events.append(Event(key, _result(meta["result"])))
             elif status == "FAILURE":
@@ -261,17 +259,26 @@ class CeleryExecutor(BaseExecutor):
             else:
                 continue
             self._finish(key)
-            self._forget(mid)
+            consumed.append(mid)
+        self._forget(consumed)
         return events
 
-    def _forget(self, message: str) -> None:
-        """Drop a consumed result (a reschedule's next poke reuses the message id)."""
+    def _forget(self, messages: list[str]) -> None:
+        """Drop consumed results (a reschedule's next poke reuses the message id)."""
+        if not messages:
+            return
+        backend = self.app.backend
         try:
-            self.app.backend.forget(message)
+            client = getattr(backend, "client", None)
+            if client is not None:  # Redis: one DEL for all of them
+                client.delete(*(backend.get_key_for_task(m) for m in messages))
+            else:
+                for message in messages:
+                    backend.forget(message)
         except _unreachable_errors() as exc:
-            # It expires after result_expires; a poke that finds it reports it again, and
-            # the scheduler keeps the DB's state for a try that is not queued or running.
-            log.warning("cannot forget result %s: %s", message, exc)
+            # They expire after result_expires; the scheduler keeps the DB's state for a try
+            # that is no longer queued or running, should a poke find an old one.
+            log.warning("cannot forget %d result(s): %s", len(messages), exc)
 
     @staticmethod
     def _failure_text(exc: Any) -> str:
@@ -354,7 +361,7 @@ class CeleryExecutor(BaseExecutor):
             else:
                 continue
             if flight.message_id is not None:
-                self._forget(flight.message_id)
+                self._forget([flight.message_id])
             self._finish(key)
         if resent:
             log.info(
