@@ -23,8 +23,9 @@ from taskloom_testing.celery import Worker
 from taskloom_testing.celery import deployment_env
 from taskloom_testing.postgres import running_server
 
-#: Task processes per worker: this is a 2-CPU machine.
-CONCURRENCY = 2
+#: Task processes per worker: one per CPU, as a worker on a machine of its own is sized (here
+#: all workers share this machine's CPUs with the scheduler and the servers).
+CPUS = os.cpu_count() or 2
 
 work, folder, dag_id, record = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 probe = str(Path(__file__).with_name("executor_run.py"))
@@ -53,7 +54,7 @@ with running_server() as server:
                 Worker(
                     f"w{i}",
                     {**env, "TASKLOOM_HOME": str(work / f"home-{name}-w{i}")},
-                    concurrency=CONCURRENCY,
+                    concurrency=CPUS,
                 )
                 for i in range(workers)
             ]
