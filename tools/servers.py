@@ -1,4 +1,4 @@
-"""Install the server programs the tests start (PostgreSQL, Redis, openssl) and the browser
+"""Install the server programs the tests start (PostgreSQL, Redis, RabbitMQ, openssl) and the browser
 the webserver's tests drive (Chromium) before they run,
 and the image builders (buildah, mmdebstrap) `nox -s images` uses.
 
@@ -41,6 +41,8 @@ PROGRAMS = (
     Program("initdb", "postgresql", search=("/usr/lib/postgresql/*/bin",)),
     Program("redis-server", "redis-server"),
     Program("openssl", "openssl"),
+    # The celery provider's RabbitMQ broker test (taskloom_testing.celery.RabbitBroker).
+    Program("rabbitmq-server", "rabbitmq-server", search=("/usr/lib/rabbitmq/bin",)),
     # Not a server: the browser the webserver's Playwright tests drive (no browser download).
     Program("chromium", "chromium"),
     # Not servers: what `nox -s images` builds the base and provider images with.

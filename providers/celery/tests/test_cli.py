@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from conftest import Deployment
+from conftest import wait_for
 
 
 def _taskloom(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -72,3 +76,21 @@ def test_the_executor_is_chosen_by_its_short_name(deployment: Deployment) -> Non
     assert (
         "celery (taskloom.providers.celery.executors.celery_executor.CeleryExecutor)" in done.stdout
     )
+
+
+def test_a_celery_worker_that_dies_is_started_again(deployment: Deployment) -> None:
+    """The Celery worker process dying on an error (here: kill -9) is started again by
+    ``taskloom celery worker``, which then serves its queues as before."""
+    worker = deployment.worker("phoenix", queues="default")
+    (celery_main,) = [
+        int(pid)
+        for pid in Path(f"/proc/{worker.process.pid}/task/{worker.process.pid}/children")
+        .read_text()
+        .split()
+    ]
+    os.kill(celery_main, signal.SIGKILL)
+    wait_for(lambda: worker.log().count(" ready.") == 2, 60, "the worker to start again")
+    assert "the Celery worker stopped with status -9" in worker.log()
+    assert worker.process.poll() is None
+    done = _taskloom(deployment.env(deployment.home), "celery", "status")
+    assert done.stdout.startswith("phoenix@127.0.0.1: queues default;"), done.stderr

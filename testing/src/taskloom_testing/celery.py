@@ -92,6 +92,89 @@ class Broker:
         self.start()
 
 
+class RabbitBroker:
+    """A RabbitMQ node (Debian's ``rabbitmq-server``) of its own on 127.0.0.1: its own node
+    name, ports, Erlang port mapper and data folder, so it never meets a system one."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.port, self.dist_port, self.epmd_port = free_port(), free_port(), free_port()
+        # The script itself, not Debian's /usr/sbin wrapper, which would run the node as the
+        # rabbitmq user (it could not write the test's private folder).
+        direct = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
+        self._binary = (
+            str(direct)
+            if direct.is_file()
+            else require_binary("rabbitmq-server", debian_package="rabbitmq-server")
+        )
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """The broker URL (the ``guest`` user, which RabbitMQ accepts from loopback only)."""
+        return f"amqp://guest:guest@{HOST}:{self.port}//"
+
+    def _env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "HOME": str(self.directory),
+            "RABBITMQ_NODENAME": f"taskloom{self.port}@localhost",
+            "RABBITMQ_NODE_IP_ADDRESS": HOST,
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(self.dist_port),
+            "ERL_EPMD_PORT": str(self.epmd_port),
+            "ERL_EPMD_ADDRESS": HOST,
+            "RABBITMQ_MNESIA_BASE": str(self.directory / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(self.directory / "log"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.directory / "enabled_plugins"),
+            "RABBITMQ_FEATURE_FLAGS_FILE": str(self.directory / "feature_flags"),
+            "RABBITMQ_CONFIG_FILES": str(self.directory / "conf.d"),
+        }
+
+    def start(self) -> None:
+        """Start the node and wait until it accepts AMQP connections (about 10 s)."""
+        for folder in ("conf.d", "mnesia", "log"):
+            (self.directory / folder).mkdir(parents=True, exist_ok=True)
+        (self.directory / "enabled_plugins").write_text("[].\n")
+        with (self.directory / "server.log").open("wb") as log:
+            self._process = subprocess.Popen(
+                [self._binary],
+                env=self._env(),
+                cwd=self.directory,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            wait_for_port(self.port, host=HOST, timeout=90)
+        except pytest.fail.Exception:
+            self.stop()
+            log = (self.directory / "server.log").read_text(errors="replace")[-3000:]
+            pytest.fail(
+                f"rabbitmq-server did not start on {HOST}:{self.port}; its log ends:\n{log}"
+            )
+
+    def stop(self) -> None:
+        """Stop the node and its Erlang port mapper (both in the node's process group)."""
+        if self._process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._process.pid, signal.SIGTERM)
+            try:
+                self._process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self._process.pid, signal.SIGKILL)
+                self._process.wait()
+            # The port mapper daemonizes out of the group: ask it to go.
+            subprocess.run(
+                ["epmd", "-port", str(self.epmd_port), "-kill"],
+                env=self._env(),
+                capture_output=True,
+                check=False,
+                timeout=10,
+            )
+            self._process = None
+
+
 def deployment_env(
     *, broker: Broker, database_url: str, home: Path, extra: Mapping[str, str] | None = None
 ) -> dict[str, str]:

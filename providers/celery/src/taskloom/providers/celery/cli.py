@@ -86,8 +86,10 @@ def worker_command(
     raise SystemExit(_supervise(argv, settings))
 
 
-#: A Celery worker that stops on an error after running this long is started again.
+#: A Celery worker that stops on an error is started again, unless it stopped this many
+#: times in a row within _MIN_UPTIME_SECONDS of starting (a setting that cannot work).
 _MIN_UPTIME_SECONDS = 10.0
+_MAX_QUICK_FAILURES = 5
 
 
 def _celery_worker(argv: list[str], settings: CelerySettings) -> None:
@@ -103,8 +105,8 @@ def _supervise(argv: list[str], settings: CelerySettings) -> int:
 
     Celery's worker exits on some broker connection errors it does not survive (kombu's
     Redis transport can fail while it restores unacknowledged messages after the broker
-    restarted); a worker that had been running is then started again, as a service
-    manager's ``Restart=on-failure`` would. SIGTERM, SIGINT and SIGQUIT go to the worker
+    restarted); it is then started again, as a service manager's ``Restart=on-failure``
+    would, waiting longer after each quick failure. SIGTERM, SIGINT and SIGQUIT go to the worker
     (SIGTERM: a warm shutdown, running tasks finish) and stop the supervision.
     """
     context = multiprocessing.get_context("fork")
@@ -120,6 +122,7 @@ def _supervise(argv: list[str], settings: CelerySettings) -> int:
 
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
         signal.signal(sig, forward)
+    quick_failures = 0
     while True:
         started = time.monotonic()
         child = context.Process(target=_celery_worker, args=(argv, settings), name="celery")
@@ -128,19 +131,22 @@ def _supervise(argv: list[str], settings: CelerySettings) -> int:
         code = child.exitcode if child.exitcode is not None else 1
         if stopping or code == 0:
             return code if code >= 0 else 128 - code
-        if time.monotonic() - started < _MIN_UPTIME_SECONDS:
+        ran = time.monotonic() - started
+        quick_failures = quick_failures + 1 if ran < _MIN_UPTIME_SECONDS else 0
+        if quick_failures >= _MAX_QUICK_FAILURES:
             click.echo(
-                f"the Celery worker stopped with status {code} within "
-                f"{_MIN_UPTIME_SECONDS:g} s of starting (see its log above); not starting it again",
+                f"the Celery worker stopped with status {code} {quick_failures} times in a row "
+                f"within {_MIN_UPTIME_SECONDS:g} s of starting (see its log above); giving up",
                 err=True,
             )
             return code if code > 0 else 1
+        pause = min(2.0**quick_failures, 30.0)
         click.echo(
-            f"the Celery worker stopped with status {code} after "
-            f"{time.monotonic() - started:.0f} s; starting it again",
+            f"the Celery worker stopped with status {code} after {ran:.0f} s; "
+            f"starting it again in {pause:g} s",
             err=True,
         )
-        time.sleep(1.0)
+        time.sleep(pause)
 
 
 @celery_group.command("status")
