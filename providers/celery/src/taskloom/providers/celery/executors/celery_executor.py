@@ -252,8 +252,7 @@ class CeleryExecutor(BaseExecutor):
             if status == "SUCCESS":
                 events.append(Event(key, _result(meta["result"])))
             elif status == "FAILURE":
-                exc = meta.get("result")
-                events.append(Event(key, None, self._failure_text(exc)))
+                events.append(Event(key, None, self._failure_text(meta.get("result"))))
             elif status == "REVOKED":
                 events.append(Event(key, None, self._not_taken_text(self._flights[key])))
             else:
