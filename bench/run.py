@@ -233,8 +233,6 @@ class Bench:
             self.make_env("core-pgdb", [f"taskloom[postgres-db] @ {core_uri}"])
         if only is not None and only <= {"schedulers"}:
             return
-        if only is not None and only <= {"declarative", "store_choice", "celery"}:
-            return
         providers = [
             whl[d.provider_id] for d in repo.providers() if d.provider_id and not d.manifest_only
         ]
