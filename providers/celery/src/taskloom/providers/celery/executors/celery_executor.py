@@ -8,9 +8,13 @@ stored in the result backend, one ``MGET`` for everything in flight.
 The metadata DB stays the truth (:mod:`taskloom.execution.remote`): every few seconds the
 executor reads the task instances still in flight and reports
 
-- a try whose process is known to be dead (a worker ``kill -9``-ed mid-task) as died: the
-  scheduler fails or retries it and runs its callbacks, as for the local executor;
+- a try that is dead by core's rule (no heartbeat within ``[scheduler]
+  task_heartbeat_timeout``, or its process gone from this host: a worker ``kill -9``-ed
+  mid-task) as died: the scheduler fails or retries it and runs its callbacks, as for
+  the local executor;
 - a try that ended without a result reaching the backend, with the outcome in the DB;
+- a task still ``queued`` after ``min(visibility_timeout, queued_timeout / 2)``: sent again
+  under the same id (the broker may have lost it; a worker runs one copy);
 - a task still ``queued`` after ``[celery] queued_timeout`` (no worker serves its queue)
   as died with a message naming the queue; its message expires, so no worker runs it later.
 
