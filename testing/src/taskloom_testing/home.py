@@ -28,6 +28,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
+from typing import Any
 
 import pytest
 
@@ -74,21 +75,20 @@ def metadata_db_server() -> Iterator[PostgresServer]:
         yield server
 
 
-def _new_schema(server: PostgresServer) -> str:
-    """Create an empty schema on ``server``; return a URL whose ``search_path`` is it."""
+@pytest.fixture(scope="session")
+def _metadata_db_admin(metadata_db_server: PostgresServer) -> Iterator[Any]:
+    """One connection for the session, which creates each test's schema."""
     import psycopg
 
-    name = f"test_{os.getpid()}_{next(_schema_numbers)}"
     with psycopg.connect(
-        host=server.host,
-        port=server.port,
-        user=server.user,
-        password=server.password,
-        dbname=server.database,
+        host=metadata_db_server.host,
+        port=metadata_db_server.port,
+        user=metadata_db_server.user,
+        password=metadata_db_server.password,
+        dbname=metadata_db_server.database,
         autocommit=True,
     ) as admin:
-        admin.execute(f"CREATE SCHEMA {name}")
-    return f"{server.uri}?options=-csearch_path%3D{name}"
+        yield admin
 
 
 @pytest.fixture(autouse=True)
@@ -107,8 +107,12 @@ def taskloom_home(
     home = tmp_path / "taskloom-home"
     monkeypatch.setenv("TASKLOOM_HOME", str(home))
     if backend() == "postgresql" and request.node.get_closest_marker("sqlite_only") is None:
+        schema = f"test_{os.getpid()}_{next(_schema_numbers)}"
+        request.getfixturevalue("_metadata_db_admin").execute(f"CREATE SCHEMA {schema}")
         server = request.getfixturevalue("metadata_db_server")
-        monkeypatch.setenv("TASKLOOM__DATABASE__URL", _new_schema(server))
+        monkeypatch.setenv(
+            "TASKLOOM__DATABASE__URL", f"{server.uri}?options=-csearch_path%3D{schema}"
+        )
     from taskloom import configuration
 
     configuration._file_settings.cache_clear()
