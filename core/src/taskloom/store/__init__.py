@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from taskloom.store.connection import Connection
 from taskloom.store.connection import Row
+from taskloom.store.connection import driver_lock
 from taskloom.store.url import DatabaseURL
 from taskloom.store.url import configured as configured_url
 
@@ -49,10 +50,11 @@ __all__ = [
 
 def open_unmigrated(url: DatabaseURL | None = None) -> Connection:
     """Open the configured DB as it is (no migration): for ``db check`` and upgrade tests."""
-    from taskloom.store import backends
+    with driver_lock:  # imports too: a fork must not copy a module lock another thread holds
+        from taskloom.store import backends
 
-    url = url or configured_url()
-    return backends.of(url).open_connection(url)  # type: ignore[no-any-return]
+        url = url or configured_url()
+        return backends.of(url).open_connection(url)  # type: ignore[no-any-return]
 
 
 def connect() -> Connection:
@@ -61,16 +63,17 @@ def connect() -> Connection:
     :raises DatabaseSchemaError: if the DB is newer than this taskloom.
     :raises DatabaseUnavailableError: one line naming the DB (never a password) and the fix.
     """
-    from taskloom.store import schema
+    with driver_lock:  # imports and the version check (a fetch) included: see driver_lock
+        from taskloom.store import schema
 
-    conn = open_unmigrated()
-    try:
-        if schema.current_version(conn) != schema.head_version(conn.dialect):
-            schema.migrate(conn)
-    except BaseException:
-        conn.close()
-        raise
-    return conn
+        conn = open_unmigrated()
+        try:
+            if schema.current_version(conn) != schema.head_version(conn.dialect):
+                schema.migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
 
 def check() -> tuple[int, int]:

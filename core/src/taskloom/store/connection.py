@@ -13,11 +13,20 @@ commits on its own, and a block that must be atomic says so::
 
 Rows are indexed by position or by column name (``row[0]``, ``row["state"]``) and
 unpack like tuples, on both backends.
+
+Every driver call holds :data:`driver_lock`, which ``fork()`` takes first: a process
+forked (the local executor's workers) while another thread of its parent was inside the
+driver (a heartbeat's write) would inherit that thread's driver locks held -- SQLite's
+allocator mutex -- and hang at its first SQLite call.  For the same reason a statement
+run by a thread other than the main one is read to its end and its cursor closed before
+the lock is released (a cursor freed later would call into the driver unguarded).
 """
 
 from __future__ import annotations
 
 import functools
+import os
+import threading
 from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Sequence
@@ -29,6 +38,15 @@ from taskloom.store.url import DatabaseURL
 from taskloom.store.url import Dialect
 
 Params = Sequence[Any]
+
+#: Held by a thread for the length of each call into the DB driver, and by ``fork()``
+#: (reentrant: the forking thread may hold it already).
+driver_lock = threading.RLock()
+os.register_at_fork(
+    before=driver_lock.acquire,
+    after_in_parent=driver_lock.release,
+    after_in_child=driver_lock.release,  # the child's one thread is the one that forked
+)
 
 
 class Row(Protocol):
@@ -48,6 +66,29 @@ class Cursor(Protocol):
     def fetchone(self) -> Any: ...
     def fetchall(self) -> list[Any]: ...
     def __iter__(self) -> Iterator[Any]: ...
+
+
+class _Fetched:
+    """A statement's rows, read to the end, and its cursor closed (see the module docstring)."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.rowcount: int = cursor.rowcount
+        self._rows: list[Any] = cursor.fetchall() if cursor.description is not None else []
+        cursor.close()
+        self._next = 0
+
+    def fetchone(self) -> Any:
+        if self._next >= len(self._rows):
+            return None
+        self._next += 1
+        return self._rows[self._next - 1]
+
+    def fetchall(self) -> list[Any]:
+        rows, self._next = self._rows[self._next :], len(self._rows)
+        return rows
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.fetchall())
 
 
 @functools.lru_cache(maxsize=1024)
@@ -72,15 +113,20 @@ class Connection:
 
     def execute(self, sql: str, params: Params = ()) -> Cursor:
         """Run one statement; ``?`` marks each parameter."""
-        return self.raw.execute(self._sql(sql), params)  # type: ignore[no-any-return]
+        with driver_lock:
+            cursor = self.raw.execute(self._sql(sql), params)
+            if threading.current_thread() is threading.main_thread():
+                return cursor  # type: ignore[no-any-return]
+            return _Fetched(cursor)
 
     def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         """Run one statement for each parameter row (batched by the driver)."""
-        if self.dialect == "sqlite":
-            self.raw.executemany(sql, rows)
-            return
-        with self.raw.cursor() as cursor:
-            cursor.executemany(self._sql(sql), list(rows))
+        with driver_lock:
+            if self.dialect == "sqlite":
+                self.raw.executemany(sql, rows)
+                return
+            with self.raw.cursor() as cursor:
+                cursor.executemany(self._sql(sql), list(rows))
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -100,13 +146,16 @@ class Connection:
         self._depth = 1
         try:
             if self.dialect == "sqlite":
-                self.raw.execute("BEGIN IMMEDIATE")
+                with driver_lock:
+                    self.raw.execute("BEGIN IMMEDIATE")
                 try:
                     yield self
                 except BaseException:
-                    self.raw.rollback()
+                    with driver_lock:
+                        self.raw.rollback()
                     raise
-                self.raw.commit()
+                with driver_lock:
+                    self.raw.commit()
             else:
                 with self.raw.transaction():
                     yield self
@@ -120,4 +169,5 @@ class Connection:
 
     def close(self) -> None:
         """Close the driver connection."""
-        self.raw.close()
+        with driver_lock:
+            self.raw.close()
