@@ -42,6 +42,23 @@ def timeout() -> float:
     return float(configuration.get("scheduler", "task_heartbeat_timeout", 60.0))
 
 
+def cutoff() -> str:
+    """The oldest heartbeat a live try can have now, as stored."""
+    from datetime import timedelta
+
+    from taskloom.utils.dates import utcnow
+
+    return (utcnow() - timedelta(seconds=timeout())).isoformat()
+
+
+def try_is_dead(owner: str | None, last_heartbeat: str | None, oldest: str) -> bool:
+    """Core's one rule for a running try: dead if it has not heartbeat since ``oldest``
+    (:func:`cutoff`), or its process is gone from this host (:mod:`.liveness`)."""
+    from taskloom.execution.liveness import is_known_dead
+
+    return last_heartbeat is None or last_heartbeat < oldest or bool(owner and is_known_dead(owner))
+
+
 def _beat() -> None:
     from taskloom import store
     from taskloom.store import tries

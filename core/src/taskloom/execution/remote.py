@@ -15,16 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from datetime import timedelta
 
 from taskloom import store
 from taskloom.execution import heartbeat
-from taskloom.execution.liveness import is_known_dead
 from taskloom.execution.task_runner import TaskRunResult
 from taskloom.models.taskinstance import TaskInstanceKey
 from taskloom.store import celery as remote_tries
 from taskloom.utils.dates import parse_datetime
-from taskloom.utils.dates import utcnow
 
 #: States a try ends in: the task runner committed them.
 ENDED = frozenset({"success", "failed", "skipped", "up_for_retry", "up_for_reschedule"})
@@ -55,7 +52,7 @@ def task_statuses(
     conn: store.Connection, keys: Iterable[TaskInstanceKey]
 ) -> dict[TaskInstanceKey, TaskInstanceStatus]:
     """The status of each task instance in ``keys`` that exists (one query per DAG run)."""
-    cutoff = (utcnow() - timedelta(seconds=heartbeat.timeout())).isoformat()
+    oldest = heartbeat.cutoff()
     by_run: dict[tuple[str, str], set[str]] = {}
     for key in keys:
         by_run.setdefault((key.dag_id, key.run_id), set()).add(key.task_id)
@@ -71,8 +68,8 @@ def task_statuses(
         ) in remote_tries.tries_of_run(conn, dag_id, run_id):
             if task_id not in task_ids:
                 continue
-            dead = state == "running" and (
-                last_heartbeat is None or str(last_heartbeat) < cutoff or is_known_dead(owner)
+            dead = state == "running" and heartbeat.try_is_dead(
+                owner, str(last_heartbeat) if last_heartbeat else None, oldest
             )
             found[TaskInstanceKey(dag_id, run_id, task_id)] = TaskInstanceStatus(
                 state,

@@ -381,14 +381,11 @@ class DagRunLoop:
         from taskloom.store import tries
 
         changes = 0
-        from taskloom.execution.liveness import is_known_dead
-
+        oldest = heartbeat.cutoff()
         stale = {
             key
-            for key, owner, fresh in scheduling.running_tries_of_job(
-                self.conn, self.job.id, heartbeat.timeout()
-            )
-            if not fresh or (owner and is_known_dead(owner))
+            for key, owner, last in scheduling.running_tries_of_job(self.conn, self.job.id)
+            if heartbeat.try_is_dead(owner, last, oldest)
         }
         for (dag_id, run_id), rs in list(self.runs.items()):
             for task_id in sorted(t for (k, t) in self._watched if k == rs.key):

@@ -51,16 +51,6 @@ def cutoff(threshold_seconds: float) -> str:
     return (utcnow() - timedelta(seconds=threshold_seconds)).isoformat()
 
 
-def live_jobs(conn: Connection, job_type: str, threshold_seconds: float) -> list[dict[str, object]]:
-    """Jobs of ``job_type`` that are running and heartbeat within ``threshold_seconds``."""
-    rows = conn.execute(
-        "SELECT id, hostname, pid, start_date, latest_heartbeat FROM job "
-        "WHERE job_type = ? AND state = 'running' AND latest_heartbeat >= ? ORDER BY id",
-        (job_type, cutoff(threshold_seconds)),
-    ).fetchall()
-    return [dict(zip(row.keys(), row, strict=True)) for row in rows]
-
-
 def get(conn: Connection, job_id: int | None) -> JobRow | None:
     """The job ``job_id`` (``None`` if there is none)."""
     if job_id is None:

@@ -9,8 +9,6 @@ SQLite ``BEGIN IMMEDIATE`` already serializes writers, and only one scheduler ma
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from taskloom.store import pools as pool_store
 from taskloom.store.connection import Connection
 from taskloom.store.jobs import JobRow
@@ -162,20 +160,17 @@ def write_decided(conn: Connection, decided: list[tuple[str, str, str, str]]) ->
 
 
 def running_tries_of_job(
-    conn: Connection, job_id: int, timeout_seconds: float
-) -> list[tuple[tuple[str, str, str], str | None, bool]]:
+    conn: Connection, job_id: int
+) -> list[tuple[tuple[str, str, str], str | None, str | None]]:
     """Running task instances in runs job ``job_id`` drives: ``((dag_id, run_id, task_id),
-    owner, whether it heartbeat within timeout_seconds)``."""
-    cutoff = (utcnow() - timedelta(seconds=timeout_seconds)).isoformat()
+    owner, last heartbeat)``."""
     rows = conn.execute(
         "SELECT ti.dag_id, ti.run_id, ti.task_id, ti.owner, ti.last_heartbeat FROM task_instance ti "
         "JOIN dag_run r ON r.dag_id = ti.dag_id AND r.run_id = ti.run_id "
         "WHERE ti.state = 'running' AND r.job_id = ?",
         (job_id,),
     ).fetchall()
-    return [
-        ((row[0], row[1], row[2]), row[3], row[4] is not None and row[4] >= cutoff) for row in rows
-    ]
+    return [((row[0], row[1], row[2]), row[3], row[4]) for row in rows]
 
 
 def reset_unstarted(conn: Connection, dag_id: str, run_id: str, task_ids: list[str]) -> None:

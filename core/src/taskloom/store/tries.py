@@ -4,8 +4,6 @@ what happened since."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from taskloom.store.connection import Connection
 from taskloom.store.connection import Row
 from taskloom.utils.dates import utcnow
@@ -87,18 +85,6 @@ def heartbeat(conn: Connection, key: tuple[str, str, str], try_number: int) -> N
         "AND task_id = ? AND state = 'running' AND try_number = ?",
         (utcnow().isoformat(), *key, try_number),
     )
-
-
-def stale_running(conn: Connection, dag_id: str, run_id: str, timeout_seconds: float) -> list[str]:
-    """Task ids of the run's ``running`` task instances that have not heartbeat for
-    ``timeout_seconds``: their process is gone (killed, out of memory, machine lost)."""
-    cutoff = (utcnow() - timedelta(seconds=timeout_seconds)).isoformat()
-    rows = conn.execute(
-        "SELECT task_id FROM task_instance WHERE dag_id = ? AND run_id = ? "
-        "AND state = 'running' AND (last_heartbeat IS NULL OR last_heartbeat < ?)",
-        (dag_id, run_id, cutoff),
-    ).fetchall()
-    return [row[0] for row in rows]
 
 
 def fail_unfinished(conn: Connection, dag_id: str, run_id: str) -> list[tuple[str, int]]:
