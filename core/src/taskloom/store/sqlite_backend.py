@@ -36,7 +36,7 @@ DRIVER_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error,)
 
 def explain(exc: BaseException, path: Path) -> DatabaseUnavailableError:
     """A one-line error naming the DB file and the fix, for an error opening or reading it."""
-    text = str(exc)
+    text = " ".join(str(exc).split())  # quick_check's report spans lines
     if isinstance(exc, OSError) or "unable to open" in text or "readonly" in text:
         return DatabaseUnavailableError(
             f"cannot open or write the metadata DB {path} ({text}); make {path.parent} a folder "
