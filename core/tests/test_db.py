@@ -237,12 +237,17 @@ def _fill(conn: store.Connection, version: int) -> None:
         )
         if version >= 2:
             conn.execute("UPDATE task_instance SET owner = 'host:1:2'")
-        # taskloom-declarative 1.0 created its own table on first use (moved by 0003).
-        conn.execute(_DECLARATIVE_1_0_STATE)
-        conn.execute(
-            "INSERT INTO declarative_state(dag_id, task_id, stream, state, updated_at) "
-            "VALUES ('d', 'read', 'users', '{\"cursor\": 7}', '2026-01-01T00:00:00+00:00')"
-        )
+        if version >= 3:  # core's task_state
+            conn.execute(
+                "INSERT INTO task_state(dag_id, task_id, key, value, updated_at) VALUES "
+                "('d', 'read', 'stream:users', '{\"cursor\": 7}', '2026-01-01T00:00:00+00:00')"
+            )
+        else:  # taskloom-declarative 1.0 created its own table on first use (moved by 0003).
+            conn.execute(_DECLARATIVE_1_0_STATE)
+            conn.execute(
+                "INSERT INTO declarative_state(dag_id, task_id, stream, state, updated_at) "
+                "VALUES ('d', 'read', 'users', '{\"cursor\": 7}', '2026-01-01T00:00:00+00:00')"
+            )
 
 
 def _check_rows(conn: store.Connection) -> None:

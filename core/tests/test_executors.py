@@ -236,6 +236,8 @@ def test_terminate_kills_the_running_task_and_drops_a_waiting_one() -> None:
         second = dagrun.create(
             conn, dag, logical_date=datetime(2024, 1, 2, tzinfo=UTC), run_type="manual"
         )
+        with conn.transaction():  # as the scheduler queues them (a try starts only from queued)
+            conn.execute("UPDATE task_instance SET state = 'queued' WHERE dag_id = 'long_task'")
     finally:
         conn.close()
     executor = LocalExecutor(parallelism=1)

@@ -129,6 +129,9 @@ def test_run_task_api_and_ti_accessors() -> None:
         data_interval=None,
         run_type="manual",
     )
+    # What the scheduler does before handing the workload over: a try starts only from queued.
+    with conn.transaction():
+        conn.execute("UPDATE task_instance SET state = 'queued' WHERE task_id = 'produce'")
     result = run_task(conn, dag.get_task("produce"), run)
     assert (result.state, result.try_number, result.error) == ("success", 1, None)
     ti = taskinstance.get(conn, "xcom_flow", run.run_id, "produce")

@@ -8,11 +8,11 @@ from taskloom.store.connection import Connection
 from taskloom.store.connection import Row
 from taskloom.utils.dates import utcnow
 
-#: States a task instance may start a try from (``running`` only by the same owner:
-#: ``taskloom tasks run`` claims it first).
-_STARTABLE = (
-    "state IS NULL OR state IN ('queued', 'scheduled', 'up_for_retry', 'up_for_reschedule')"
-)
+#: A fenced try starts only from ``queued`` (what the scheduler hands an executor), or
+#: ``running`` by the same owner (``taskloom tasks run`` claims the task instance first):
+#: a second delivery of a workload, after the first one started, ran, failed or was
+#: retried, never starts another try.
+_STARTABLE = "state = 'queued' OR (state = 'running' AND owner = ?)"
 
 
 def start(
@@ -25,8 +25,8 @@ def start(
     fenced: bool = True,
 ) -> Row | None:
     """Mark the task instance ``running`` as a new try; return ``(try_number, max_tries,
-    first_attempt_started_at)``, or ``None`` when ``fenced`` and another process runs it
-    or it already finished (the try must not start)."""
+    first_attempt_started_at)``, or ``None`` when ``fenced`` and it is not waiting for
+    this process (:data:`_STARTABLE`): the try must not start."""
     now = utcnow().isoformat()
     sql = (
         "UPDATE task_instance SET state = 'running', try_number = try_number + 1, start_date = ?, "
@@ -36,7 +36,7 @@ def start(
     )
     params: list[object] = [now, hostname, pid, owner, now, now, *key]
     if fenced:
-        sql += f" AND ({_STARTABLE} OR (state = 'running' AND owner = ?))"
+        sql += f" AND ({_STARTABLE})"
         params.append(owner)
     row: Row | None = conn.execute(
         sql + " RETURNING try_number, max_tries, first_attempt_started_at", params
