@@ -213,8 +213,7 @@ _DECLARATIVE_1_0_STATE = (
 
 
 def _fill(conn: store.Connection, version: int) -> None:
-    """Rows in every table a DB at ``version`` has (as taskloom at that version wrote them)."""
-    run = ("d", "manual__1", "2026-01-01T00:00:00+00:00", "manual", "success", '{"a": 1}', 1)
+    """Rows in every table a DB at ``version`` has, as taskloom at that version wrote them."""
     with conn.transaction():
         conn.execute(
             "INSERT INTO connection(conn_id, conn_type, host, password, port) VALUES (?, ?, ?, ?, ?)",
@@ -225,7 +224,7 @@ def _fill(conn: store.Connection, version: int) -> None:
         conn.execute(
             "INSERT INTO dag_run(dag_id, run_id, logical_date, run_type, state, conf, external_trigger) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            run,
+            ("d", "manual__1", "2026-01-01T00:00:00+00:00", "manual", "success", '{"a": 1}', 1),
         )
         conn.execute(
             "INSERT INTO task_instance(dag_id, run_id, task_id, state, try_number, max_tries, duration) "
@@ -237,21 +236,30 @@ def _fill(conn: store.Connection, version: int) -> None:
         )
         if version >= 2:
             conn.execute("UPDATE task_instance SET owner = 'host:1:2'")
-        if version >= 3:  # core's task_state
-            conn.execute(
-                "INSERT INTO task_state(dag_id, task_id, key, value, updated_at) VALUES "
-                "('d', 'read', 'stream:users', '{\"cursor\": 7}', '2026-01-01T00:00:00+00:00')"
-            )
-        else:  # taskloom-declarative 1.0 created its own table on first use (moved by 0003).
+        if version < 3:
+            # taskloom-declarative 1.0 kept stream state in a table of its own, created on
+            # first use; migration 3 moves its rows into task_state.
             conn.execute(_DECLARATIVE_1_0_STATE)
             conn.execute(
                 "INSERT INTO declarative_state(dag_id, task_id, stream, state, updated_at) "
                 "VALUES ('d', 'read', 'users', '{\"cursor\": 7}', '2026-01-01T00:00:00+00:00')"
             )
+        else:
+            conn.execute(
+                "INSERT INTO task_state(dag_id, task_id, key, value, updated_at) "
+                "VALUES ('d', 'read', 'stream:users', '{\"cursor\": 7}', '2026-01-01T00:00:00+00:00')"
+            )
+            conn.execute("INSERT INTO slot_pool(pool, slots) VALUES ('three', 3)")
+            conn.execute("UPDATE task_instance SET pool = 'three', pool_slots = 2")
+        if version >= 4:
+            conn.execute(
+                "INSERT INTO web_user(username, password_hash, role, created_at) "
+                "VALUES ('ada', '$argon2id$x', 'admin', '2026-01-01T00:00:00+00:00')"
+            )
 
 
-def _check_rows(conn: store.Connection) -> None:
-    """The rows :func:`_fill` wrote, as the head schema holds them."""
+def _check_rows(conn: store.Connection, version: int) -> None:
+    """The rows :func:`_fill` wrote at ``version``, as the head schema holds them."""
     assert tuple(
         conn.execute("SELECT conn_id, host, password, port FROM connection").fetchone()
     ) == (
@@ -272,12 +280,15 @@ def _check_rows(conn: store.Connection) -> None:
         "SELECT task_id, state, try_number, max_tries, duration, pool, pool_slots, queue, "
         "last_heartbeat FROM task_instance"
     ).fetchone()
-    assert tuple(ti) == ("t", "success", 1, 2, 1.5, "default_pool", 1, None, None)
+    pool = ("three", 2) if version >= 3 else ("default_pool", 1)
+    assert tuple(ti) == ("t", "success", 1, 2, 1.5, *pool, None, None)
     assert conn.execute("SELECT value FROM xcom").fetchone()[0] == "[1, 2]"
     state = conn.execute("SELECT dag_id, task_id, key, value FROM task_state").fetchone()
     assert tuple(state) == ("d", "read", "stream:users", '{"cursor": 7}')
-    pools = [tuple(row) for row in conn.execute("SELECT pool, slots FROM slot_pool")]
-    assert pools == [("default_pool", 128)]
+    pools = {tuple(row) for row in conn.execute("SELECT pool, slots FROM slot_pool")}
+    assert pools == {("default_pool", 128), *([("three", 3)] if version >= 3 else [])}
+    users = [tuple(row) for row in conn.execute("SELECT username, role FROM web_user")]
+    assert users == ([("ada", "admin")] if version >= 4 else [])
 
 
 @pytest.mark.parametrize("start", range(1, schema.head_version()))
@@ -298,7 +309,7 @@ def test_migrate_upward_from_each_version_keeps_rows(start: int) -> None:
             assert applied == [schema.migrations(dialect)[version - 1].name]
             assert schema.current_version(conn) == version
         assert schema.migrate(conn) == []
-        _check_rows(conn)
+        _check_rows(conn, start)
     finally:
         conn.close()
     # And the store (models, CLI) reads them: the migrated DB is the same as a new one.
@@ -315,7 +326,7 @@ def test_migrate_from_each_version_to_head_at_once(start: int) -> None:
         schema.migrate(conn, target=start)
         _fill(conn, start)
         assert schema.migrate(conn) == [m.name for m in schema.migrations(conn.dialect)[start:]]
-        _check_rows(conn)
+        _check_rows(conn, start)
     finally:
         conn.close()
 

@@ -36,7 +36,7 @@ DRIVER_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error,)
 
 def explain(exc: BaseException, path: Path) -> DatabaseUnavailableError:
     """A one-line error naming the DB file and the fix, for an error opening or reading it."""
-    text = " ".join(str(exc).split())  # quick_check's report spans lines
+    text = " ".join(str(exc).split())
     if isinstance(exc, OSError) or "unable to open" in text or "readonly" in text:
         return DatabaseUnavailableError(
             f"cannot open or write the metadata DB {path} ({text}); make {path.parent} a folder "
@@ -102,9 +102,10 @@ def lock_for_migration(conn: Connection) -> None:
 
 
 def quick_check(conn: Connection) -> list[str]:
-    """SQLite's ``PRAGMA quick_check``: the problems it finds in the DB file (``[]``: none)."""
+    """SQLite's ``PRAGMA quick_check``: the problems it finds in the DB file (``[]``: none),
+    each on one line (a row may hold several lines of SQLite's report)."""
     try:
-        rows = [str(row[0]) for row in conn.execute("PRAGMA quick_check")]
+        rows = [" ".join(str(row[0]).split()) for row in conn.execute("PRAGMA quick_check")]
     except sqlite3.DatabaseError as exc:
         return [str(exc)]
     return [] if rows == ["ok"] else rows
