@@ -25,7 +25,6 @@ from taskloom.jobs.job import health_threshold
 from taskloom.models import dagrun as dagrun_model
 from taskloom.models import taskinstance as ti_model
 from taskloom.models.connection import Connection
-from taskloom.models.dag import DAG
 from taskloom.models.variable import Variable
 from taskloom.secrets.metastore import MetastoreBackend
 from taskloom.store import dags as dag_store
@@ -35,7 +34,8 @@ from taskloom.utils.dates import utcnow
 from taskloom_webserver import views
 from taskloom_webserver.auth import Role
 from taskloom_webserver.auth import User
-from taskloom_webserver.dags import DagCache
+from taskloom_webserver.dags import dag_or_404
+from taskloom_webserver.dags import dags_of
 from taskloom_webserver.security import require
 
 router = APIRouter(prefix="/api/v1")
@@ -87,18 +87,6 @@ class VariableBody(BaseModel):
     key: str
     value: str
     description: str | None = None
-
-
-def _dags(request: Request) -> DagCache:
-    cache: DagCache = request.app.state.dags
-    return cache
-
-
-def _dag(request: Request, dag_id: str) -> DAG:
-    dag = _dags(request).get(dag_id)
-    if dag is None:
-        raise HTTPException(404, f"no DAG {dag_id!r} in the DAG folder; check its id and file")
-    return dag
 
 
 def _bad(exc: Exception) -> HTTPException:
@@ -154,7 +142,7 @@ def list_dags(
 ) -> dict[str, Any]:
     with closing(store.connect()) as conn:
         states = dag_store.paused(conn)
-        chosen = views.filter_dags(list(_dags(request)), states, search, tag, paused)
+        chosen = views.filter_dags(list(dags_of(request)), states, search, tag, paused)
         window = chosen[offset : offset + limit]
         recent = views.recent_runs(conn, [d.dag_id for d in window], 5)
     items = [views.dag_summary(d, states.get(d.dag_id, False), recent[d.dag_id]) for d in window]
@@ -163,7 +151,7 @@ def list_dags(
 
 @router.get("/dags/{dag_id}", tags=["dags"])
 def get_dag(request: Request, user: Viewer, dag_id: str) -> dict[str, Any]:
-    dag = _dag(request, dag_id)
+    dag = dag_or_404(request, dag_id)
     with closing(store.connect()) as conn:
         paused = dag_store.paused(conn).get(dag_id, False)
         recent = views.recent_runs(conn, [dag_id], 5)[dag_id]
@@ -185,7 +173,7 @@ def get_dag(request: Request, user: Viewer, dag_id: str) -> dict[str, Any]:
 @router.patch("/dags/{dag_id}", tags=["dags"])
 def patch_dag(request: Request, user: Operator, dag_id: str, body: DagPatch) -> dict[str, Any]:
     """Pause or unpause."""
-    dag = _dag(request, dag_id)
+    dag = dag_or_404(request, dag_id)
     with closing(store.connect()) as conn:
         views.set_paused(conn, dag, body.is_paused)
     return {"dag_id": dag_id, "is_paused": body.is_paused}
@@ -203,7 +191,7 @@ def list_runs(
     offset: Offset = 0,
     state: Annotated[list[str] | None, Query()] = None,
 ) -> dict[str, Any]:
-    _dag(request, dag_id)
+    dag_or_404(request, dag_id)
     with closing(store.connect()) as conn:
         total = web_store.count_runs(conn, dag_id, state or ())
         runs = views.list_runs(conn, dag_id, limit=limit, offset=offset, states=state or ())
@@ -218,7 +206,7 @@ def list_runs(
 @router.post("/dags/{dag_id}/dagRuns", tags=["dag runs"], status_code=201)
 def trigger_run(request: Request, user: Operator, dag_id: str, body: TriggerBody) -> dict[str, Any]:
     """Queue a manual run; ``conf`` is checked against the DAG's params first."""
-    dag = _dag(request, dag_id)
+    dag = dag_or_404(request, dag_id)
     with closing(store.connect()) as conn:
         try:
             run = views.trigger(conn, dag, body.conf, body.run_id)
@@ -256,7 +244,7 @@ def mark_run(user: Operator, dag_id: str, run_id: str, body: StatePatch) -> dict
 def list_task_instances(
     request: Request, user: Viewer, dag_id: str, run_id: str, limit: Limit = 100, offset: Offset = 0
 ) -> dict[str, Any]:
-    dag = _dags(request).get(dag_id)
+    dag = dags_of(request).get(dag_id)
     with closing(store.connect()) as conn:
         _run(conn, dag_id, run_id)
         tis = ti_model.for_run(conn, dag_id, run_id)
@@ -275,7 +263,7 @@ def get_task_instance(
     request: Request, user: Viewer, dag_id: str, run_id: str, task_id: str
 ) -> dict[str, Any]:
     with closing(store.connect()) as conn:
-        return views.ti_record(_ti(conn, dag_id, run_id, task_id), _dags(request).get(dag_id))
+        return views.ti_record(_ti(conn, dag_id, run_id, task_id), dags_of(request).get(dag_id))
 
 
 @router.patch("/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}", tags=["task instances"])
@@ -285,7 +273,7 @@ def mark_task_instance(
     """Mark success or failed (with ``downstream``, its downstream tasks too)."""
     with closing(store.connect()) as conn:
         _ti(conn, dag_id, run_id, task_id)
-        ids = views.tasks_to_change(_dags(request).get(dag_id), task_id, body.downstream)
+        ids = views.tasks_to_change(dags_of(request).get(dag_id), task_id, body.downstream)
         changed = web_store.mark_task_instances(conn, dag_id, run_id, ids, body.state)
     return {"task_ids": ids, "changed": changed}
 
@@ -299,7 +287,7 @@ def clear_task_instance(
     """Reset the task (with ``downstream``, its downstream tasks too) so the scheduler runs it again."""
     with closing(store.connect()) as conn:
         _ti(conn, dag_id, run_id, task_id)
-        ids = views.tasks_to_change(_dags(request).get(dag_id), task_id, body.downstream)
+        ids = views.tasks_to_change(dags_of(request).get(dag_id), task_id, body.downstream)
         cleared = views.clear(conn, dag_id, run_id, ids)
     return {"task_ids": cleared}
 
@@ -504,6 +492,6 @@ def list_import_errors(
     """DAG files that could not be loaded, with the error."""
     errors = [
         {"filename": name, "error": views.masked(text)}
-        for name, text in sorted(_dags(request).import_errors().items())
+        for name, text in sorted(dags_of(request).import_errors().items())
     ]
     return views.page(errors, limit, offset)

@@ -15,6 +15,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from fastapi import HTTPException
+from fastapi import Request
+
 from taskloom import configuration
 from taskloom.dag_processing import DagBag
 from taskloom.models.dag import DAG
@@ -85,3 +88,17 @@ class DagCache:
 
     def import_errors(self) -> dict[str, str]:
         return dict(self.bag().import_errors)
+
+
+def dags_of(request: Request) -> DagCache:
+    """The app's DAG cache."""
+    cache: DagCache = request.app.state.dags
+    return cache
+
+
+def dag_or_404(request: Request, dag_id: str) -> DAG:
+    """The DAG ``dag_id`` of the DAG folder, or a 404 naming it."""
+    dag = dags_of(request).get(dag_id)
+    if dag is None:
+        raise HTTPException(404, f"no DAG {dag_id!r} in the DAG folder; check its id and file")
+    return dag

@@ -34,7 +34,6 @@ from taskloom.exceptions import InvalidConnectionError
 from taskloom.models import dagrun as dagrun_model
 from taskloom.models import taskinstance as ti_model
 from taskloom.models.connection import Connection
-from taskloom.models.dag import DAG
 from taskloom.models.variable import Variable
 from taskloom.secrets.metastore import MetastoreBackend
 from taskloom.store import dags as dag_store
@@ -45,7 +44,8 @@ from taskloom_webserver import graph
 from taskloom_webserver import views
 from taskloom_webserver.auth import Role
 from taskloom_webserver.auth import User
-from taskloom_webserver.dags import DagCache
+from taskloom_webserver.dags import dag_or_404
+from taskloom_webserver.dags import dags_of
 from taskloom_webserver.security import LOGIN_CSRF_COOKIE
 from taskloom_webserver.security import SESSION_COOKIE
 from taskloom_webserver.security import cookies_secure
@@ -79,18 +79,6 @@ def _render(request: Request, template: str, status: int = 200, **values: Any) -
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
     return _render(request, "error.html", status=status, status_code=status, message=message)
-
-
-def _dags(request: Request) -> DagCache:
-    cache: DagCache = request.app.state.dags
-    return cache
-
-
-def _dag(request: Request, dag_id: str) -> DAG:
-    dag = _dags(request).get(dag_id)
-    if dag is None:
-        raise HTTPException(404, f"no DAG {dag_id!r} in the DAG folder")
-    return dag
 
 
 def _back(url: str) -> RedirectResponse:
@@ -173,7 +161,7 @@ def dag_list(
     tag: str = "",
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
-    dags = list(_dags(request))
+    dags = list(dags_of(request))
     with closing(store.connect()) as conn:
         paused = dag_store.paused(conn)
         chosen = views.filter_dags(dags, paused, search, tag or None, None)
@@ -189,13 +177,13 @@ def dag_list(
         page=page,
         pages=max(1, -(-len(chosen) // DAGS_PER_PAGE)),
         total=len(chosen),
-        import_errors=_dags(request).import_errors(),
+        import_errors=dags_of(request).import_errors(),
     )
 
 
 @router.get("/dags/{dag_id}")
 def dag_grid(request: Request, user: Viewer, dag_id: str) -> Response:
-    dag = _dag(request, dag_id)
+    dag = dag_or_404(request, dag_id)
     with closing(store.connect()) as conn:
         paused = dag_store.paused(conn).get(dag_id, False)
         runs = views.list_runs(conn, dag_id, limit=GRID_RUNS, offset=0)
@@ -238,7 +226,7 @@ def _grid_rows(
 
 @router.get("/dags/{dag_id}/graph")
 def dag_graph(request: Request, user: Viewer, dag_id: str, run_id: str | None = None) -> Response:
-    dag = _dag(request, dag_id)
+    dag = dag_or_404(request, dag_id)
     states: dict[str, str | None] = {}
     if run_id:
         with closing(store.connect()) as conn:
@@ -250,7 +238,7 @@ def dag_graph(request: Request, user: Viewer, dag_id: str, run_id: str | None = 
 def toggle_pause(
     request: Request, user: Operator, dag_id: str, paused: Annotated[str, Form()]
 ) -> Response:
-    dag = _dag(request, dag_id)
+    dag = dag_or_404(request, dag_id)
     with closing(store.connect()) as conn:
         views.set_paused(conn, dag, paused == "1")
     return _back(f"/dags/{quote(dag_id, safe='')}")
@@ -260,7 +248,7 @@ def toggle_pause(
 def trigger_form(
     request: Request, user: Operator, dag_id: str, error: str | None = None
 ) -> Response:
-    dag = _dag(request, dag_id)
+    dag = dag_or_404(request, dag_id)
     return _render(
         request, "trigger.html", dag=dag, params=views.param_specs(dag), error=error, json=json
     )
@@ -268,7 +256,7 @@ def trigger_form(
 
 @router.post("/dags/{dag_id}/trigger")
 async def trigger(request: Request, user: Operator, dag_id: str) -> Response:
-    dag = _dag(request, dag_id)
+    dag = dag_or_404(request, dag_id)
     form = await request.form()
     conf: dict[str, Any] = {}
     try:
@@ -346,7 +334,7 @@ def task_instance(
     task_id: str,
     try_number: int | None = None,
 ) -> Response:
-    dag = _dags(request).get(dag_id)
+    dag = dags_of(request).get(dag_id)
     with closing(store.connect()) as conn:
         run = _run(conn, dag_id, run_id)
         ti = ti_model.get(conn, dag_id, run_id, task_id)
@@ -389,7 +377,7 @@ def clear_task(
 ) -> Response:
     with closing(store.connect()) as conn:
         _run(conn, dag_id, run_id)
-        ids = views.tasks_to_change(_dags(request).get(dag_id), task_id, downstream == "1")
+        ids = views.tasks_to_change(dags_of(request).get(dag_id), task_id, downstream == "1")
         views.clear(conn, dag_id, run_id, ids)
     return _back(_ti_url(dag_id, run_id, task_id))
 
