@@ -72,7 +72,7 @@ def _beat() -> None:
         if current is None:
             continue
         try:
-            conn = conn or store.connect()
+            conn = conn or store.connect().for_background_thread()
             tries.heartbeat(conn, *current)
         except Exception as exc:  # noqa: BLE001 -- a missed beat is retried; the task goes on
             log.warning("could not record the heartbeat of %s: %s", current[0], exc)

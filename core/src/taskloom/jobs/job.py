@@ -63,7 +63,7 @@ class Job:
 
     def _beat(self) -> None:
         interval = heartbeat_seconds()
-        conn = store.connect()
+        conn = store.connect().for_background_thread()
         try:
             while not self._stop.wait(interval):
                 try:

@@ -49,6 +49,14 @@ os.register_at_fork(
 )
 
 
+#: Seconds a statement of a background thread (a heartbeat) may wait for a lock another
+#: connection holds.  Such a thread holds :data:`driver_lock` for its whole statement; if
+#: it waited long for a write lock held by an open transaction of its own process's main
+#: thread, that thread could not reach the driver to finish the transaction -- both would
+#: wait until the wait ran out.  A heartbeat that fails this way is retried next time.
+BACKGROUND_LOCK_WAIT = 0.2
+
+
 class Row(Protocol):
     """A result row: by position, by column name, and ``keys()``."""
 
@@ -161,6 +169,16 @@ class Connection:
                     yield self
         finally:
             self._depth = 0
+
+    def for_background_thread(self) -> Connection:
+        """Make this connection's statements wait at most :data:`BACKGROUND_LOCK_WAIT` for
+        another connection's locks (see there); return it."""
+        milliseconds = int(BACKGROUND_LOCK_WAIT * 1000)
+        if self.dialect == "sqlite":
+            self.execute(f"PRAGMA busy_timeout={milliseconds}")
+        else:
+            self.execute(f"SET lock_timeout = {milliseconds}")
+        return self
 
     @property
     def in_transaction(self) -> bool:
