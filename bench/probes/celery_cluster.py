@@ -21,7 +21,7 @@ import psycopg
 from taskloom_testing.celery import Broker
 from taskloom_testing.celery import Worker
 from taskloom_testing.celery import deployment_env
-from taskloom_testing.postgres import running_server
+from taskloom_testing.postgres import serve_postgres
 
 #: Task processes per worker: one per CPU, as a worker on a machine of its own is sized (here
 #: all workers share this machine's CPUs with the scheduler and the servers).
@@ -30,7 +30,7 @@ CPUS = os.cpu_count() or 2
 work, folder, dag_id, record = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 probe = str(Path(__file__).with_name("executor_run.py"))
 results = {}
-with running_server() as server:
+with serve_postgres() as server:
     # As in production: the append-only file synced every second, not on every write.
     broker = Broker(work / "broker", appendfsync="everysec")
     broker.start()
