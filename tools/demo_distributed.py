@@ -23,7 +23,7 @@ import taskloom.providers.celery.example_dags as examples
 from taskloom_testing.celery import Broker
 from taskloom_testing.celery import Worker
 from taskloom_testing.celery import deployment_env
-from taskloom_testing.postgres import running_server
+from taskloom_testing.postgres import serve_postgres
 
 DAG_ID = "example_celery_queues"
 
@@ -31,7 +31,7 @@ DAG_ID = "example_celery_queues"
 def main(work: Path) -> int:
     dags = examples.__path__[0]
     taskloom = [sys.executable, "-m", "taskloom"]
-    with running_server() as server:
+    with serve_postgres() as server:
         broker = Broker(work / "broker")
         broker.start()
         workers: list[Worker] = []
