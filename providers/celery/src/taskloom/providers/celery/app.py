@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 from typing import Any
+from urllib.parse import urlsplit
 
 from celery import Celery
 
+from taskloom.providers.celery import redis_transport
 from taskloom.providers.celery.settings import CelerySettings
 
 if TYPE_CHECKING:
@@ -66,6 +68,8 @@ def create_app(settings: CelerySettings) -> Celery:
     """The Celery app for ``settings``, with :data:`TASK_NAME` registered."""
     app = Celery("taskloom", broker=settings.broker_url, backend=settings.result_backend)
     transport = {"visibility_timeout": int(settings.visibility_timeout)}
+    if urlsplit(settings.broker_url).scheme == "redis":
+        app.conf.broker_transport = redis_transport.TRANSPORT
     app.conf.update(
         task_default_queue=settings.default_queue,
         task_serializer="json",

@@ -127,6 +127,7 @@ class CeleryExecutor(BaseExecutor):
         self._unsent: deque[TaskInstanceKey] = deque()
         self._last_db_check = 0.0
         self._broker_down_logged = False
+        self._backend_down_logged = False
 
     @property
     def app(self) -> Celery:
@@ -242,12 +243,15 @@ class CeleryExecutor(BaseExecutor):
         try:
             metas = self._metas(list(published))
         except _unreachable_errors() as exc:
-            log.warning(
-                "cannot read results from %s (%s); trying again",
-                redacted(self.settings.result_backend),
-                exc,
-            )
+            if not self._backend_down_logged:  # once per outage, not once per poll
+                log.warning(
+                    "cannot read results from %s (%s); trying again until it answers",
+                    redacted(self.settings.result_backend),
+                    exc,
+                )
+                self._backend_down_logged = True
             return []
+        self._backend_down_logged = False
         events = []
         consumed: list[str] = []
         for mid, meta in metas.items():
