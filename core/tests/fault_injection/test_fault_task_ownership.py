@@ -149,7 +149,8 @@ def test_kill_9_of_a_task_runs_its_callback(
     marker = taskloom_home / f"{callback}_callback.txt"
     try:
         pid_file = taskloom_home / "task.pid"
-        _wait_for(pid_file.exists, "the task start")
+        # The file appears before its text is written: wait for the pid itself.
+        _wait_for(lambda: pid_file.exists() and pid_file.read_text(), "the task start")
         os.kill(int(pid_file.read_text()), signal.SIGKILL)
         _wait_for(
             lambda: marker.exists() and marker.read_text(), f"the {callback} callback", timeout=30
