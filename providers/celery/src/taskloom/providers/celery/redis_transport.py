@@ -42,7 +42,7 @@ class QoS(redis.QoS):
             )
             self._delivered.clear()
             return
-        super().restore_unacked(client)
+        super().restore_unacked(client)  # type: ignore[no-untyped-call]  # kombu leaves it untyped
 
 
 class Channel(redis.Channel):
