@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -45,14 +47,17 @@ def test_connect_creates_and_migrates() -> None:
 
 @pytest.mark.sqlite_only("the SQLite file and its pragmas")
 def test_sqlite_file_and_pragmas() -> None:
-    """$TASKLOOM_HOME/taskloom.db, 0600, with WAL, NORMAL sync, a busy timeout and foreign keys."""
+    """$TASKLOOM_HOME/taskloom.db, 0600, with WAL, NORMAL sync and foreign keys; lock waits
+    are the connection's (SQLite's own busy handler is off)."""
     conn = store.connect()
     path = configuration.home() / "taskloom.db"
     assert path.is_file()
     assert path.stat().st_mode & 0o777 == 0o600
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1
-    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+    assert conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 10000
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 0
+    assert conn.lock_wait == 30
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     conn.close()
 
@@ -445,3 +450,40 @@ def test_backup_on_postgresql_says_pg_dump(
         store.backup(tmp_path / "copy.db")
     assert metadata_db_server.password not in str(raised.value)
     assert not (tmp_path / "copy.db").exists()
+
+
+@pytest.mark.sqlite_only("SQLite's write lock, waited for by the connection")
+def test_a_writer_waits_for_the_lock_and_gives_up_after_lock_wait() -> None:
+    """A write meeting another connection's transaction goes through as soon as it commits;
+    one that waits longer than ``lock_wait`` fails with SQLite's "database is locked"."""
+    holder = store.connect()
+    holder.execute("CREATE TABLE lock_probe (n INTEGER)")
+    written = threading.Event()
+
+    def write() -> None:  # a connection of its own, as another process would have
+        writer = store.connect()
+        writer.execute("INSERT INTO lock_probe VALUES (2)")
+        writer.close()
+        written.set()
+
+    with holder.transaction():
+        holder.execute("INSERT INTO lock_probe VALUES (1)")
+        started = time.monotonic()
+        thread = threading.Thread(target=write)
+        thread.start()
+        time.sleep(0.3)
+        assert not written.is_set()  # still waiting while the transaction is open
+    thread.join(timeout=10)
+    assert written.is_set()
+    assert 0.3 <= time.monotonic() - started < 2
+    assert sorted(r[0] for r in holder.execute("SELECT n FROM lock_probe")) == [1, 2]
+
+    impatient = store.connect()
+    impatient.lock_wait = 0.2
+    with holder.transaction():
+        started = time.monotonic()
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+            impatient.execute("INSERT INTO lock_probe VALUES (3)")
+        assert 0.2 <= time.monotonic() - started < 1
+    impatient.close()
+    holder.close()
