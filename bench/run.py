@@ -643,6 +643,13 @@ class Bench:
         sys.path.insert(0, str(ROOT / "testing" / "src"))
         from taskloom_testing.postgres import serve_postgres
 
+        # Homes of earlier runs hold 10,000 log folders each: delete them now and let the
+        # file system finish (on a disk mounted with `discard` the deletion goes on in the
+        # background and slowed the next runs by up to a third); this scenario's homes stay
+        # until its end.
+        shutil.rmtree(WORK / "homes" / "schedulers", ignore_errors=True)
+        os.sync()
+        time.sleep(5)
         with serve_postgres() as server:
             for shape, w in shapes:
                 folder = WORK / "dags" / f"schedulers-{shape}"
@@ -658,6 +665,8 @@ class Bench:
                     result.update(shape=shape, width=w, dialect=dialect, schedulers=count, n=n)
                     self.scheduler_results.append(result)
         self._scheduler_rows(n)
+        shutil.rmtree(WORK / "homes" / "schedulers", ignore_errors=True)
+        os.sync()
 
     def _scheduler_run(
         self, env: Env, folder: Path, did: str, url: str | None, count: int
@@ -665,8 +674,7 @@ class Bench:
         """Start ``count`` schedulers, trigger one run of ``did`` once they are up, wait for
         the run, stop them."""
         name = f"sched-{did}-{'pg' if url else 'sqlite'}-{count}"
-        home = WORK / "homes" / name
-        shutil.rmtree(home, ignore_errors=True)
+        home = WORK / "homes" / "schedulers" / name
         home.mkdir(parents=True)
         ran = home / "ran.txt"
         ran.touch()
