@@ -84,16 +84,25 @@ class Deployment:
 
 
 @pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Broker]:
+    """A started Redis server of the test's own (``kill -9``-ed at the end)."""
+    server = Broker(tmp_path / "broker")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
 def deployment(
-    tmp_path: Path, taskloom_home: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, taskloom_home: Path, broker: Broker, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Deployment]:
     """A started broker and an empty deployment (start workers with ``deployment.worker()``)."""
     settings = {
         "TASKLOOM__CELERY__QUEUED_TIMEOUT": "60",
         "TASKLOOM__CELERY__VISIBILITY_TIMEOUT": "5",
     }
-    broker = Broker(tmp_path / "broker")
-    broker.start()
     taskloom_home.mkdir(parents=True, exist_ok=True)
     made = Deployment(tmp_path, taskloom_home, broker, settings)
     # This process reads the run's outcome from the same DB as the scheduler side.
@@ -103,9 +112,8 @@ def deployment(
     try:
         yield made
     finally:
-        for worker in made.workers:
+        for worker in made.workers:  # before the broker fixture stops Redis
             worker.stop()
-        broker.stop()
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from kombu import Connection
@@ -15,17 +13,6 @@ from taskloom.providers.celery import redis_transport
 from taskloom.providers.celery.app import create_app
 from taskloom.providers.celery.settings import CelerySettings
 from taskloom_testing.celery import Broker
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Broker]:
-    """A Redis server of the test's own."""
-    server = Broker(tmp_path / "broker")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _take_one_then_lose_the_connection(broker: Broker, transport: str) -> Connection:
