@@ -153,10 +153,13 @@ def test_a_running_log_is_stored_in_chunks_then_whole(
         relative = relative_log_path("d", "r", "t", 1)
         chunks = store / (relative + ".chunks")
         deadline = time.monotonic() + 30
-        while not (chunks.is_dir() and any(chunks.iterdir())) and time.monotonic() < deadline:
+
+        def stored() -> bool:  # a chunk's file appears before its bytes are written
+            return chunks.is_dir() and any(p.stat().st_size for p in chunks.iterdir())
+
+        while not stored() and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert chunks.is_dir(), "no chunk reached the store while running"
-        assert any(chunks.iterdir())
+        assert stored(), "no chunk reached the store while running"
         _another_machine(tmp_path, monkeypatch)
         assert log_attempts("d", "r", "t") == [1]
         running = read_log("d", "r", "t", 1)
